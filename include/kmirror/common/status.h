@@ -1,0 +1,101 @@
+// Errors as values. Every fallible operation outside start-up returns a Status or a
+// Result<T>; both are [[nodiscard]] so a dropped error is a compile error (-Werror).
+//
+// A Status carries a code, a human message and whether retrying the same operation can
+// succeed. Mappings into Status live next to the library they come from
+// (kafka/errors.h for librdkafka); nothing else converts foreign error codes.
+#pragma once
+
+#include <cassert>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace kmirror {
+
+enum class StatusCode {
+  kOk = 0,
+  kInvalidArgument,    // the caller's input is wrong; retrying will not help
+  kNotFound,           // a topic, partition, group or key does not exist
+  kAlreadyExists,
+  kFailedPrecondition, // state does not allow it now (e.g. group active, index not ready)
+  kUnavailable,        // broker or peer not reachable right now
+  kTimedOut,
+  kDataLoss,           // records needed were deleted or a topic was recreated
+  kCancelled,          // shutdown in progress
+  kInternal,           // a bug or an unexpected library state
+};
+
+std::string_view StatusCodeName(StatusCode code);
+
+class [[nodiscard]] Status {
+ public:
+  enum class Retry { kNo, kYes };
+
+  Status() = default;
+  Status(StatusCode code, std::string message, Retry retry = Retry::kNo)
+      : code_(code), message_(std::move(message)), retriable_(retry == Retry::kYes) {}
+
+  static Status Ok() { return Status(); }
+
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+  // True when the same call may succeed later (broker down, timeout, leader change).
+  bool retriable() const { return retriable_; }
+  // "Unavailable: broker down (retriable)"
+  std::string ToString() const;
+
+  // Prefixes the message with context, keeping code and retriability.
+  Status Annotate(std::string_view context) const;
+
+ private:
+  StatusCode code_ = StatusCode::kOk;
+  std::string message_;
+  bool retriable_ = false;
+};
+
+Status InvalidArgument(std::string message);
+Status NotFound(std::string message);
+Status FailedPrecondition(std::string message);
+Status Unavailable(std::string message);  // retriable
+Status DataLoss(std::string message);
+Status Internal(std::string message);
+Status Cancelled(std::string message);
+
+// A value or the Status explaining why there is none.
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {  // NOLINT
+    assert(!std::get<Status>(v_).ok() && "Result from an OK status has no value");
+  }
+
+  bool ok() const { return std::holds_alternative<T>(v_); }
+  const Status& status() const {
+    static const Status kOk;
+    return ok() ? kOk : std::get<Status>(v_);
+  }
+  T& value() & { return std::get<T>(v_); }
+  const T& value() const& { return std::get<T>(v_); }
+  T&& value() && { return std::get<T>(std::move(v_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::variant<T, Status> v_;
+};
+
+}  // namespace kmirror
+
+// Returns early from the enclosing function when `expr` is not OK.
+#define KM_RETURN_IF_ERROR(expr)            \
+  do {                                      \
+    ::kmirror::Status km_status_ = (expr);  \
+    if (!km_status_.ok()) return km_status_; \
+  } while (0)

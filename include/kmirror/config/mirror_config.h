@@ -1,0 +1,111 @@
+// The resolved configuration of a kmirror process: which clusters exist, which flows copy
+// between them, and for each flow the exact librdkafka properties of every client it opens.
+//
+// Two front ends produce it and nothing downstream knows which one did:
+//   - LoadMm2Properties: MM2's connect-mirror-maker.properties format;
+//   - LoadLegacy: MirrorMaker 1's command line (--consumer.config, --producer.config, ...).
+// Both throw ConfigError at start-up, before any cluster is touched; after that the
+// configuration is immutable and shared read-only between threads.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace kmirror::config {
+
+// librdkafka property name -> value, already translated from Java client names.
+using ClientProps = std::map<std::string, std::string>;
+
+// One problem in the user's input, located as precisely as we can.
+struct ConfigProblem {
+  std::string file;  // empty for command-line problems
+  int line = 0;      // 0 when not tied to a line (e.g. a missing key)
+  std::string key;   // the offending key or command-line flag
+  std::string message;
+  std::string ToString() const;  // "file:line: key: message"
+};
+
+// Thrown by the loaders; carries every problem found, not just the first.
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<ConfigProblem> problems);
+  const std::vector<ConfigProblem>& problems() const { return problems_; }
+
+ private:
+  std::vector<ConfigProblem> problems_;
+};
+
+enum class NamingPolicy {
+  kPrefix,    // MM2's DefaultReplicationPolicy: "<source alias><separator><topic>"
+  kIdentity,  // MM2's IdentityReplicationPolicy: the same name as on the source
+};
+
+// What to do with partitions the flow's consumer group has no committed offset for.
+enum class StartPosition { kEarliest, kLatest };
+
+struct FlowConfig {
+  std::string source;  // cluster alias
+  std::string target;  // cluster alias
+  std::string Name() const { return source + "->" + target; }
+
+  // Topic selection: a topic is mirrored when it fully matches one of `topics` and none of
+  // `topics_exclude` (RE2 syntax, each entry a whole-name match as Java's matches()).
+  std::vector<std::string> topics;
+  std::vector<std::string> topics_exclude;
+
+  NamingPolicy naming = NamingPolicy::kPrefix;
+  std::string separator = ".";
+
+  int tasks = 1;                 // consumer/producer pairs (tasks.max, --num.streams)
+  int replication_factor = -1;   // for created remote topics; -1 = the target broker default
+  std::chrono::milliseconds refresh_topics_interval{std::chrono::seconds(600)};
+  bool sync_topic_configs = true;
+  std::chrono::milliseconds sync_topic_configs_interval{std::chrono::seconds(600)};
+  // Topic config names (regexes) never copied to the target (config.properties.exclude).
+  std::vector<std::string> config_properties_exclude;
+
+  std::string group_id;          // the flow's consumer group on the source cluster
+  StartPosition start_position = StartPosition::kEarliest;
+
+  // Fully resolved client properties (bootstrap.servers, security, overrides). The loaders
+  // never put group.id, enable.auto.commit, auto.offset.reset or partitioner settings here:
+  // the replication engine owns those.
+  ClientProps source_consumer;
+  ClientProps source_admin;
+  ClientProps target_producer;
+  ClientProps target_admin;
+};
+
+struct ClusterConfig {
+  std::string alias;
+  ClientProps client;  // the cluster's common client properties (bootstrap.servers, security)
+};
+
+struct MirrorConfig {
+  std::string origin;  // file or command line it came from, for log lines
+  std::vector<ClusterConfig> clusters;
+  std::vector<FlowConfig> flows;  // enabled flows only
+};
+
+// Reads MM2's connect-mirror-maker.properties. Throws ConfigError listing every problem.
+// Keys that only matter to MM2's internals are accepted and logged once at info level;
+// unknown keys are logged as warnings naming the key.
+MirrorConfig LoadMm2Properties(const std::string& path);
+
+// MirrorMaker 1's command line, already split into its flags.
+struct LegacyArgs {
+  std::string consumer_config;  // path of the consumer properties file
+  std::string producer_config;  // path of the producer properties file
+  int num_streams = 1;
+  std::string whitelist;        // --whitelist or --include: a Java regex
+};
+
+// One flow "source"->"target" with identity naming; group.id and auto.offset.reset come
+// from the consumer file. Throws ConfigError.
+MirrorConfig LoadLegacy(const LegacyArgs& args);
+
+}  // namespace kmirror::config

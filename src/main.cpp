@@ -1,0 +1,2 @@
+// Placeholder until the app module lands.
+int main() { return 0; }
