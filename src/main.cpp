@@ -1,2 +1,121 @@
-// Placeholder until the app module lands.
-int main() { return 0; }
+// kmirror's command line: parse arguments, load the configuration, build the app, run it
+// until SIGINT/SIGTERM, stop it cleanly. Exit codes: 0 clean stop, 1 runtime failure,
+// 2 bad command line or configuration (nothing was touched).
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "kmirror/app/app.h"
+#include "kmirror/common/logging.h"
+#include "kmirror/config/mirror_config.h"
+#include "kmirror/config/settings.h"
+
+namespace {
+
+constexpr int kExitRuntime = 1;
+constexpr int kExitConfig = 2;
+
+// Waits for SIGINT/SIGTERM (blocked in every thread, so they arrive only here) or a failure.
+int RunUntilSignal(kmirror::config::MirrorConfig config) {
+  kmirror::app::App app(std::move(config));
+  kmirror::Status s = app.Start();
+  auto log = kmirror::logging::Get("app");
+  if (!s.ok()) {
+    log->critical("start-up failed: {}", s.ToString());
+    app.Stop();
+    return kExitRuntime;
+  }
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  const timespec tick{0, 250 * 1000 * 1000};
+  int code = 0;
+  for (;;) {
+    int sig = sigtimedwait(&set, nullptr, &tick);
+    if (sig == SIGINT || sig == SIGTERM) {
+      log->info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      break;
+    }
+    kmirror::Status f = app.failure();
+    if (!f.ok()) {
+      log->critical("{}", f.ToString());
+      code = kExitRuntime;
+      break;
+    }
+  }
+  app.Stop();
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the stop signals before any thread exists so every thread inherits the mask.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  CLI::App cli{"kmirror: replicates Apache Kafka topics between clusters"};
+  cli.require_subcommand(1);
+  cli.set_version_flag("--version", "kmirror 0.1.0");
+  std::string log_level = "info";
+  cli.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+
+  std::string config_path;
+  auto* run = cli.add_subcommand("run", "Run the flows of an MM2-style connect-mirror-maker.properties file");
+  run->add_option("-c,--config", config_path, "connect-mirror-maker.properties file")->required();
+  run->add_option("--log-level", log_level, "trace, debug, info, warn, error");
+
+  auto* check = cli.add_subcommand("check", "Validate a configuration file and exit");
+  check->add_option("-c,--config", config_path, "connect-mirror-maker.properties file")->required();
+
+  kmirror::config::LegacyArgs legacy;
+  std::string include;
+  auto* lg = cli.add_subcommand("legacy", "MirrorMaker 1 command line: --consumer.config --producer.config ...");
+  lg->add_option("--consumer.config", legacy.consumer_config, "consumer properties (source cluster)")->required();
+  lg->add_option("--producer.config", legacy.producer_config, "producer properties (target cluster)")->required();
+  lg->add_option("--num.streams", legacy.num_streams, "consumer/producer pairs")->capture_default_str();
+  auto* wl = lg->add_option("--whitelist", legacy.whitelist, "regex of topics to mirror");
+  lg->add_option("--include", include, "regex of topics to mirror (newer name of --whitelist)")->excludes(wl);
+  lg->add_option("--log-level", log_level, "trace, debug, info, warn, error");
+
+  auto* docs = cli.add_subcommand("config-docs", "Print the configuration reference (docs/configuration.md)");
+
+  CLI11_PARSE(cli, argc, argv);
+  if (!kmirror::logging::SetLevel(log_level)) {
+    std::cerr << "kmirror: --log-level: unknown level '" << log_level << "'\n";
+    return kExitConfig;
+  }
+  if (docs->parsed()) {
+    std::cout << kmirror::config::RenderConfigurationDocs();
+    return 0;
+  }
+  kmirror::config::MirrorConfig config;
+  try {
+    if (lg->parsed()) {
+      if (!include.empty()) legacy.whitelist = include;
+      if (legacy.whitelist.empty()) {
+        std::cerr << "kmirror legacy: --whitelist (or --include) is required\n";
+        return kExitConfig;
+      }
+      config = kmirror::config::LoadLegacy(legacy);
+    } else {
+      config = kmirror::config::LoadMm2Properties(config_path);
+    }
+  } catch (const kmirror::config::ConfigError& e) {
+    for (const auto& p : e.problems()) std::cerr << "kmirror: config error: " << p.ToString() << "\n";
+    std::cerr << "kmirror: " << e.problems().size() << " configuration problem(s); nothing was started\n";
+    return kExitConfig;
+  }
+  if (check->parsed()) {
+    std::cout << "configuration OK: " << config.flows.size() << " flow(s)\n";
+    for (const auto& f : config.flows) std::cout << "  " << f.Name() << "\n";
+    return 0;
+  }
+  return RunUntilSignal(std::move(config));
+}

@@ -1,0 +1,55 @@
+// Building librdkafka clients from kmirror's resolved client properties, with librdkafka's
+// own log lines routed into the "kafka" spdlog logger (tagged with the client's name), and
+// the handle types shared by the Producer, Consumer and Admin wrappers.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <librdkafka/rdkafka.h>
+
+#include "kmirror/common/status.h"
+
+namespace kmirror::kafka {
+
+using ClientProps = std::map<std::string, std::string>;
+
+struct HandleDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
+
+struct ConfDeleter {
+  void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
+};
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
+
+struct TopicDeleter {
+  void operator()(rd_kafka_topic_t* t) const { rd_kafka_topic_destroy(t); }
+};
+using TopicPtr = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
+
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
+};
+using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
+struct QueueDeleter {
+  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
+};
+using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
+
+struct EventDeleter {
+  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
+};
+using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
+
+// A librdkafka configuration with `props` applied and logging routed to spdlog. `name`
+// becomes client.id unless the props set one, and tags every log line of the client.
+Result<ConfPtr> MakeConf(const ClientProps& props, const std::string& name);
+
+// Creates the handle; on success librdkafka owns `conf`.
+Result<HandlePtr> MakeHandle(rd_kafka_type_t type, ConfPtr conf);
+
+}  // namespace kmirror::kafka

@@ -1,0 +1,95 @@
+// Consumer: a librdkafka consumer-group member whose position only moves when told.
+//
+// Offsets are stored explicitly (StoreOffset, after the target acknowledged a record) and
+// committed from that store: periodically by librdkafka, and synchronously before any
+// partition is given up. Partitions the group has no committed offset for start at the
+// configured StartPosition; a committed offset that no longer exists on the broker is
+// never silently reset: it surfaces as a kDataLoss ConsumerEvent.
+//
+// Lifecycle: created, used and closed by one flow task thread. The RebalanceListener is
+// called from inside Poll() on that same thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kmirror/common/status.h"
+#include "kmirror/common/types.h"
+#include "kmirror/kafka/client.h"
+#include "kmirror/kafka/message.h"
+
+namespace kmirror::kafka {
+
+class RebalanceListener {
+ public:
+  virtual ~RebalanceListener() = default;
+  // Partitions are about to be taken away. Finish (or abandon, when `lost`) in-flight work
+  // for them and store their final offsets; the consumer commits right after.
+  virtual void OnRevoke(const std::vector<TopicPartition>& partitions, bool lost) noexcept = 0;
+  virtual void OnAssign(const std::vector<TopicPartition>& partitions) noexcept = 0;
+};
+
+enum class StartAt { kEarliest, kLatest };
+
+struct ConsumerOptions {
+  std::string name;      // client.id and log tag
+  std::string group_id;
+  StartAt start_at = StartAt::kEarliest;
+  RebalanceListener* listener = nullptr;
+};
+
+// Something other than a record that Poll() ran into.
+struct ConsumerEvent {
+  TopicPartition partition;  // empty topic for client-wide errors
+  SourceOffset offset{-1};   // for kDataLoss: the position that no longer exists
+  Status status;             // kDataLoss: position out of range on the broker
+};
+
+struct Watermarks {
+  SourceOffset low;   // first offset still in the log
+  SourceOffset high;  // offset the next record will get
+};
+
+class Consumer {
+ public:
+  static Result<std::unique_ptr<Consumer>> Create(const ClientProps& props, const ConsumerOptions& options);
+  ~Consumer();
+
+  // Replaces the subscription; an empty list unsubscribes.
+  Status Subscribe(const std::vector<std::string>& topics);
+
+  // Appends up to `max` records to `out`, waiting at most `timeout` for the first one.
+  // Errors and data-loss notices go to `events`.
+  void Poll(std::vector<Message>& out, std::vector<ConsumerEvent>& events, size_t max,
+            std::chrono::milliseconds timeout);
+
+  // Marks everything up to and including `msg` as done; committed on the next commit.
+  Status StoreOffset(const Message& msg);
+  Status Seek(const TopicPartition& tp, SourceOffset offset);
+  Status Pause(const TopicPartition& tp);
+  Status Resume(const TopicPartition& tp);
+  // Commits the stored offsets now.
+  Status CommitSync();
+  Result<Watermarks> QueryWatermarks(const TopicPartition& tp, std::chrono::milliseconds timeout);
+  // The group's committed offset for each partition; nullopt where there is none.
+  Result<std::vector<std::optional<SourceOffset>>> Committed(const std::vector<TopicPartition>& tps,
+                                                             std::chrono::milliseconds timeout);
+  // Leaves the group (revoking and committing through the listener). Idempotent.
+  Status Close();
+
+ private:
+  Consumer() = default;
+  static void RebalanceCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                                void* opaque) noexcept;
+  void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
+  Status SetStartOffsets(rd_kafka_topic_partition_list_t* parts);
+
+  HandlePtr rk_;
+  ConsumerOptions options_;
+  bool closed_ = false;
+};
+
+}  // namespace kmirror::kafka

@@ -1,0 +1,21 @@
+// The one mapping from librdkafka error codes into kmirror::Status.
+#pragma once
+
+#include <string_view>
+
+#include <librdkafka/rdkafka.h>
+
+#include "kmirror/common/status.h"
+
+namespace kmirror::kafka {
+
+// OK for RD_KAFKA_RESP_ERR_NO_ERROR; otherwise a Status whose code and retriability follow
+// the error's meaning (e.g. broker transport failures are Unavailable and retriable,
+// offset-out-of-range is DataLoss). `context` says what was being done.
+Status FromRdKafka(rd_kafka_resp_err_t err, std::string_view context, std::string_view detail = {});
+
+// Same, for librdkafka's rich error objects (which know their own retriability). Takes
+// ownership of `error` and destroys it.
+Status FromRdKafkaError(rd_kafka_error_t* error, std::string_view context);
+
+}  // namespace kmirror::kafka

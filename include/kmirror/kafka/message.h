@@ -1,0 +1,61 @@
+// A consumed record, owning librdkafka's message (and with it a reference to the fetch
+// buffer its key and value point into). Moving a Message never copies record bytes; the
+// producer takes a Message by value and keeps it alive until the delivery report, which is
+// what lets the hot path forward payloads without copying them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include <librdkafka/rdkafka.h>
+
+#include "kmirror/common/types.h"
+
+namespace kmirror::kafka {
+
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
+};
+struct HeadersDeleter {
+  void operator()(rd_kafka_headers_t* h) const { rd_kafka_headers_destroy(h); }
+};
+using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, HeadersDeleter>;
+
+class Message {
+ public:
+  Message() = default;
+  explicit Message(rd_kafka_message_t* m) : m_(m) {}
+
+  explicit operator bool() const { return m_ != nullptr; }
+
+  std::string_view topic() const { return rd_kafka_topic_name(m_->rkt); }
+  // Stable identity of the topic for the lifetime of the consumer that produced this
+  // message; lets the hot path key caches by pointer instead of hashing the name.
+  const void* topic_key() const { return m_->rkt; }
+  Partition partition() const { return Partition(m_->partition); }
+  SourceOffset offset() const { return SourceOffset(m_->offset); }
+  // nullopt is a null key/value (a tombstone's value), distinct from an empty one.
+  std::optional<std::string_view> key() const {
+    if (m_->key == nullptr) return std::nullopt;
+    return std::string_view(static_cast<const char*>(m_->key), m_->key_len);
+  }
+  std::optional<std::string_view> value() const {
+    if (m_->payload == nullptr) return std::nullopt;
+    return std::string_view(static_cast<const char*>(m_->payload), m_->len);
+  }
+  // Milliseconds since the epoch, or -1 when the record carries none.
+  int64_t timestamp_ms() const { return rd_kafka_message_timestamp(m_.get(), nullptr); }
+
+  // Takes the record's headers out of the message (no copy); null when it has none.
+  HeadersPtr DetachHeaders();
+
+  rd_kafka_message_t* raw() const { return m_.get(); }
+  rd_kafka_message_t* release() { return m_.release(); }
+
+ private:
+  std::unique_ptr<rd_kafka_message_t, MessageDeleter> m_;
+};
+
+}  // namespace kmirror::kafka

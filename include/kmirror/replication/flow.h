@@ -1,0 +1,57 @@
+// Flow: everything that copies one source cluster's selected topics to one target.
+//
+// A flow runs one controller thread ("km-sync-<flow>") that keeps the target's topics in
+// step with the source (TopicSync, every refresh.topics.interval and on request) and logs
+// progress, plus `tasks` FlowTasks that share the source partitions through the flow's
+// consumer group. Several processes running the same flow split its partitions the same
+// way; all durable state (committed offsets) lives in Kafka.
+//
+// Lifecycle: Start() from the app's thread; Stop() (idempotent) stops the tasks, which
+// drain and commit, then the controller; the destructor stops too.
+#pragma once
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "kmirror/common/status.h"
+#include "kmirror/config/mirror_config.h"
+#include "kmirror/replication/flow_task.h"
+#include "kmirror/replication/naming_policy.h"
+#include "kmirror/replication/routes.h"
+#include "kmirror/replication/topic_filter.h"
+#include "kmirror/replication/topic_sync.h"
+
+namespace kmirror::replication {
+
+class Flow {
+ public:
+  explicit Flow(config::FlowConfig config);
+  ~Flow();
+
+  Status Start();
+  void Stop();
+  // Non-OK once a task failed beyond recovery.
+  Status failure() const;
+  const FlowStats& stats() const { return stats_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  void RunController();
+  void LogProgress();
+
+  const config::FlowConfig config_;
+  const std::string name_;
+  RouteBoard board_;
+  FlowStats stats_;
+  std::unique_ptr<TopicSync> sync_;
+  std::vector<std::unique_ptr<FlowTask>> tasks_;
+  std::thread controller_;
+  bool stopped_ = false;
+
+  // Controller-thread state for progress lines.
+  uint64_t last_records_ = 0, last_bytes_ = 0;
+  std::chrono::steady_clock::time_point last_progress_{};
+};
+
+}  // namespace kmirror::replication

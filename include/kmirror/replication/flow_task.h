@@ -1,0 +1,100 @@
+// FlowTask: one consumer/producer pair of a flow; the hot path.
+//
+//   consume (batch) -> route (topic name, same partition) -> forward (no payload copy,
+//   headers detached, not copied) -> delivery report -> store source offset -> commit
+//
+// The source position of a partition only moves past a record after the target
+// acknowledged it. Anything that goes wrong with a partition (a failed delivery, a target
+// partition that does not exist yet) rewinds that partition to the first record not known
+// to be on the target: it is paused, in-flight records drain, and it is re-read from the
+// source. That can duplicate (never lose) records; duplicates are counted.
+//
+// Lifecycle: constructed and Start()ed by its Flow; all Kafka work happens on the task's
+// own thread ("km-<flow>-<n>"), which the Flow stops with RequestStop() and joins with
+// Join(). Statistics are atomics read by the flow's controller thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "kmirror/common/status.h"
+#include "kmirror/config/mirror_config.h"
+#include "kmirror/kafka/consumer.h"
+#include "kmirror/kafka/producer.h"
+#include "kmirror/replication/routes.h"
+
+namespace kmirror::replication {
+
+struct FlowStats {
+  std::atomic<uint64_t> records{0};      // acknowledged by the target
+  std::atomic<uint64_t> bytes{0};        // key + value bytes acknowledged
+  std::atomic<uint64_t> failed{0};       // delivery failures (each leads to a rewind)
+  std::atomic<uint64_t> rewinds{0};
+  std::atomic<uint64_t> lost{0};         // records deleted on the source before mirroring
+};
+
+class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceListener {
+ public:
+  FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board, FlowStats* stats);
+  ~FlowTask() override;
+
+  // Creates the clients and starts the thread.
+  Status Start();
+  void RequestStop() { stop_.store(true, std::memory_order_relaxed); }
+  void Join();
+  // Non-OK after an unrecoverable error; the thread has then ended.
+  Status failure() const;
+
+ private:
+  struct CachedRoute {
+    kafka::Producer::TopicRef topic = nullptr;
+    int partitions = 0;
+  };
+  struct Rewind {
+    SourceOffset offset;
+    std::chrono::steady_clock::time_point not_before;
+    kafka::Producer::TopicRef refresh_topic = nullptr;  // producer metadata to refresh first
+  };
+
+  void Run();
+  void Forward(kafka::Message msg);
+  const CachedRoute* RouteFor(const kafka::Message& msg);
+  void RefreshSubscription();
+  void ScheduleRewind(TopicPartition tp, SourceOffset offset, std::chrono::milliseconds delay,
+                      kafka::Producer::TopicRef refresh_topic, const std::string& why);
+  void ProcessRewinds(bool force);
+  void HandleEvent(const kafka::ConsumerEvent& ev);
+  void Drain();
+
+  void OnDelivery(kafka::Delivery& d) noexcept override;
+  void OnRevoke(const std::vector<TopicPartition>& partitions, bool lost) noexcept override;
+  void OnAssign(const std::vector<TopicPartition>& partitions) noexcept override;
+
+  const config::FlowConfig& flow_;
+  const std::string name_;
+  RouteBoard* board_;
+  FlowStats* stats_;
+  std::unique_ptr<kafka::Consumer> consumer_;
+  std::unique_ptr<kafka::Producer> producer_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex failure_mu_;
+  Status failure_;
+
+  // Task-thread state.
+  uint64_t routes_generation_ = ~0ULL;
+  std::shared_ptr<const Routes> routes_;
+  std::vector<std::string> subscribed_;
+  std::unordered_map<const void*, CachedRoute> route_cache_;
+  std::map<TopicPartition, Rewind> rewinds_;
+  std::chrono::steady_clock::time_point last_error_log_{};
+  bool closing_ = false;
+};
+
+}  // namespace kmirror::replication

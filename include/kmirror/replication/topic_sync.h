@@ -1,0 +1,60 @@
+// TopicSync: makes the target ready for the flow's topics before any record is sent there.
+//
+// Each round lists the source's topics, selects those the flow mirrors (filter, internal
+// topics, name cycles), creates missing remote topics with the source's partition count,
+// the flow's replication factor and the source's topic configs (minus the excluded ones),
+// grows remote topics whose source gained partitions, and publishes the resulting routes.
+// A topic is only routed once its remote topic exists with enough partitions, so tasks
+// never rely on broker auto-creation (MirrorMaker 1's one-partition pitfall).
+//
+// Lifecycle: owned by a Flow; SyncOnce() is called from the flow's controller thread only.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kmirror/common/status.h"
+#include "kmirror/config/mirror_config.h"
+#include "kmirror/kafka/admin.h"
+#include "kmirror/replication/naming_policy.h"
+#include "kmirror/replication/routes.h"
+#include "kmirror/replication/topic_filter.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace kmirror::replication {
+
+class TopicSync {
+ public:
+  static Result<std::unique_ptr<TopicSync>> Create(const config::FlowConfig& flow,
+                                                   std::shared_ptr<const NamingPolicy> naming,
+                                                   std::shared_ptr<const TopicFilter> filter, RouteBoard* board);
+  ~TopicSync();
+
+  // One round; publishes routes for every topic that is ready, even when some failed.
+  Status SyncOnce();
+
+  // The source topics a flow selects from `topics` (exposed for tests and dry runs).
+  std::vector<std::string> Select(const std::vector<kafka::TopicInfo>& topics) const;
+
+ private:
+  TopicSync() = default;
+  Result<std::map<std::string, std::string>> SourceConfigs(const std::string& topic);
+
+  const config::FlowConfig* flow_ = nullptr;
+  std::shared_ptr<const NamingPolicy> naming_;
+  std::shared_ptr<const TopicFilter> filter_;
+  std::vector<std::unique_ptr<re2::RE2>> config_exclude_;
+  RouteBoard* board_ = nullptr;
+  std::unique_ptr<kafka::Admin> source_;
+  std::unique_ptr<kafka::Admin> target_;
+  std::set<std::string> warned_;  // problems already logged once (per topic)
+  std::chrono::steady_clock::time_point last_config_sync_{};
+};
+
+}  // namespace kmirror::replication

@@ -1,0 +1,161 @@
+#include "kmirror/kafka/admin.h"
+
+#include "kmirror/kafka/errors.h"
+
+namespace kmirror::kafka {
+namespace {
+
+struct AdminOptionsDeleter {
+  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
+};
+struct NewTopicDeleter {
+  void operator()(rd_kafka_NewTopic_t* t) const { rd_kafka_NewTopic_destroy(t); }
+};
+struct NewPartitionsDeleter {
+  void operator()(rd_kafka_NewPartitions_t* p) const { rd_kafka_NewPartitions_destroy(p); }
+};
+struct ConfigResourceDeleter {
+  void operator()(rd_kafka_ConfigResource_t* r) const { rd_kafka_ConfigResource_destroy(r); }
+};
+
+using AdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter>;
+
+AdminOptionsPtr MakeOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op, std::chrono::milliseconds timeout) {
+  AdminOptionsPtr o(rd_kafka_AdminOptions_new(rk, op));
+  char err[256];
+  int ms = static_cast<int>(timeout.count());
+  (void)rd_kafka_AdminOptions_set_request_timeout(o.get(), ms, err, sizeof err);
+  if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS) {
+    (void)rd_kafka_AdminOptions_set_operation_timeout(o.get(), ms, err, sizeof err);
+  }
+  return o;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Admin>> Admin::Create(const ClientProps& props, const std::string& name) {
+  auto conf = MakeConf(props, name);
+  if (!conf.ok()) return conf.status();
+  auto rk = MakeHandle(RD_KAFKA_PRODUCER, std::move(conf).value());
+  if (!rk.ok()) return rk.status();
+  std::unique_ptr<Admin> a(new Admin());
+  a->rk_ = std::move(rk).value();
+  a->name_ = name;
+  return a;
+}
+
+template <typename Issue>
+Result<EventPtr> Admin::Call(Issue&& issue, rd_kafka_event_type_t expected, std::chrono::milliseconds timeout) {
+  QueuePtr q(rd_kafka_queue_new(rk_.get()));
+  issue(q.get());
+  // The request itself times out at `timeout`; allow a little more for the reply event.
+  EventPtr ev(rd_kafka_queue_poll(q.get(), static_cast<int>(timeout.count()) + 5000));
+  if (!ev) return Status(StatusCode::kTimedOut, name_ + ": admin request timed out", Status::Retry::kYes);
+  if (rd_kafka_event_error(ev.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return FromRdKafka(rd_kafka_event_error(ev.get()), name_, rd_kafka_event_error_string(ev.get()));
+  }
+  if (rd_kafka_event_type(ev.get()) != expected) return Internal(name_ + ": unexpected admin event");
+  return ev;
+}
+
+Result<ClusterInfo> Admin::Describe(std::chrono::milliseconds timeout) {
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk_.get(), 1, nullptr, &md, static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(err, name_ + ": metadata");
+  ClusterInfo info;
+  info.brokers = md->broker_cnt;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    const auto& t = md->topics[i];
+    // A topic being deleted or with a leader election in progress is reported with an
+    // error; skip it this round rather than act on partial data.
+    if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    info.topics.push_back({t.topic, t.partition_cnt});
+  }
+  rd_kafka_metadata_destroy(md);
+  char* id = rd_kafka_clusterid(rk_.get(), static_cast<int>(timeout.count()));
+  if (id == nullptr) return Unavailable(name_ + ": cluster id not available");
+  info.cluster_id = id;
+  rd_kafka_mem_free(rk_.get(), id);
+  return info;
+}
+
+Status Admin::CreateTopic(const NewTopic& topic, std::chrono::milliseconds timeout) {
+  char err[512];
+  std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter> nt(
+      rd_kafka_NewTopic_new(topic.name.c_str(), topic.partitions, topic.replication_factor, err, sizeof err));
+  if (!nt) return InvalidArgument("create topic " + topic.name + ": " + err);
+  for (const auto& [k, v] : topic.configs) {
+    rd_kafka_resp_err_t e = rd_kafka_NewTopic_set_config(nt.get(), k.c_str(), v.c_str());
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(e, "create topic " + topic.name + ": config " + k);
+  }
+  auto opts = MakeOptions(rk_.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout);
+  rd_kafka_NewTopic_t* arr[] = {nt.get()};
+  auto ev = Call([&](rd_kafka_queue_t* q) { rd_kafka_CreateTopics(rk_.get(), arr, 1, opts.get(), q); },
+                 RD_KAFKA_EVENT_CREATETOPICS_RESULT, timeout);
+  if (!ev.ok()) return ev.status().Annotate("create topic " + topic.name);
+  const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev->get());
+  size_t n = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(res, &n);
+  for (size_t i = 0; i < n; ++i) {
+    rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
+    const char* es = rd_kafka_topic_result_error_string(results[i]);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(e, "create topic " + topic.name, es ? es : "");
+  }
+  return Status::Ok();
+}
+
+Status Admin::CreatePartitions(const std::string& topic, int total, std::chrono::milliseconds timeout) {
+  char err[512];
+  std::unique_ptr<rd_kafka_NewPartitions_t, NewPartitionsDeleter> np(
+      rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(total), err, sizeof err));
+  if (!np) return InvalidArgument("create partitions " + topic + ": " + err);
+  auto opts = MakeOptions(rk_.get(), RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout);
+  rd_kafka_NewPartitions_t* arr[] = {np.get()};
+  auto ev = Call([&](rd_kafka_queue_t* q) { rd_kafka_CreatePartitions(rk_.get(), arr, 1, opts.get(), q); },
+                 RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT, timeout);
+  if (!ev.ok()) return ev.status().Annotate("create partitions " + topic);
+  const rd_kafka_CreatePartitions_result_t* res = rd_kafka_event_CreatePartitions_result(ev->get());
+  size_t n = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_CreatePartitions_result_topics(res, &n);
+  for (size_t i = 0; i < n; ++i) {
+    rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
+    const char* es = rd_kafka_topic_result_error_string(results[i]);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(e, "create partitions " + topic, es ? es : "");
+  }
+  return Status::Ok();
+}
+
+Result<std::map<std::string, std::string>> Admin::DescribeTopicOverrides(const std::string& topic,
+                                                                         std::chrono::milliseconds timeout) {
+  std::unique_ptr<rd_kafka_ConfigResource_t, ConfigResourceDeleter> res(
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
+  auto opts = MakeOptions(rk_.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout);
+  rd_kafka_ConfigResource_t* arr[] = {res.get()};
+  auto ev = Call([&](rd_kafka_queue_t* q) { rd_kafka_DescribeConfigs(rk_.get(), arr, 1, opts.get(), q); },
+                 RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, timeout);
+  if (!ev.ok()) return ev.status().Annotate("describe configs of " + topic);
+  const rd_kafka_DescribeConfigs_result_t* result = rd_kafka_event_DescribeConfigs_result(ev->get());
+  size_t nres = 0;
+  const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(result, &nres);
+  std::map<std::string, std::string> out;
+  for (size_t i = 0; i < nres; ++i) {
+    rd_kafka_resp_err_t e = rd_kafka_ConfigResource_error(resources[i]);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* es = rd_kafka_ConfigResource_error_string(resources[i]);
+      return FromRdKafka(e, "describe configs of " + topic, es ? es : "");
+    }
+    size_t nentries = 0;
+    const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(resources[i], &nentries);
+    for (size_t j = 0; j < nentries; ++j) {
+      const rd_kafka_ConfigEntry_t* ce = entries[j];
+      if (rd_kafka_ConfigEntry_source(ce) != RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG) continue;
+      if (rd_kafka_ConfigEntry_is_sensitive(ce)) continue;
+      const char* v = rd_kafka_ConfigEntry_value(ce);
+      if (v == nullptr) continue;
+      out[rd_kafka_ConfigEntry_name(ce)] = v;
+    }
+  }
+  return out;
+}
+
+}  // namespace kmirror::kafka

@@ -1,0 +1,68 @@
+#include "kmirror/kafka/client.h"
+
+#include "kmirror/common/logging.h"
+#include "kmirror/kafka/message.h"
+
+namespace kmirror::kafka {
+namespace {
+
+// librdkafka calls this from its own threads; spdlog loggers are thread-safe, and nothing
+// here may throw (an exception across the C boundary would terminate the process).
+void LogCallback(const rd_kafka_t* rk, int level, const char* fac, const char* buf) noexcept {
+  try {
+    static auto log = logging::Get("kafka");
+    spdlog::level::level_enum lvl = spdlog::level::debug;
+    if (level <= 3) lvl = spdlog::level::err;        // LOG_ERR and worse
+    else if (level == 4) lvl = spdlog::level::warn;  // LOG_WARNING
+    else if (level <= 6) lvl = spdlog::level::info;  // LOG_NOTICE, LOG_INFO
+    log->log(lvl, "{} {}: {}", rk ? rd_kafka_name(rk) : "?", fac, buf);
+  } catch (...) {
+  }
+}
+
+void ErrorCallback(rd_kafka_t* rk, int err, const char* reason, void*) noexcept {
+  try {
+    static auto log = logging::Get("kafka");
+    auto e = static_cast<rd_kafka_resp_err_t>(err);
+    // Transport errors are routine while a broker restarts; librdkafka retries them itself.
+    bool routine = e == RD_KAFKA_RESP_ERR__TRANSPORT || e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN;
+    log->log(routine ? spdlog::level::warn : spdlog::level::err, "{}: {} ({})", rd_kafka_name(rk), reason,
+             rd_kafka_err2name(e));
+  } catch (...) {
+  }
+}
+
+}  // namespace
+
+HeadersPtr Message::DetachHeaders() {
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_detach_headers(m_.get(), &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return nullptr;
+  return HeadersPtr(hdrs);
+}
+
+Result<ConfPtr> MakeConf(const ClientProps& props, const std::string& name) {
+  ConfPtr conf(rd_kafka_conf_new());
+  char err[512];
+  auto set = [&](const std::string& k, const std::string& v) -> Status {
+    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+      // Never echo the value: it may be a password.
+      return InvalidArgument("client " + name + ": property " + k + ": " + err);
+    }
+    return Status::Ok();
+  };
+  KM_RETURN_IF_ERROR(set("client.id", name));
+  for (const auto& [k, v] : props) KM_RETURN_IF_ERROR(set(k, v));
+  rd_kafka_conf_set_log_cb(conf.get(), LogCallback);
+  rd_kafka_conf_set_error_cb(conf.get(), ErrorCallback);
+  return conf;
+}
+
+Result<HandlePtr> MakeHandle(rd_kafka_type_t type, ConfPtr conf) {
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf.get(), err, sizeof err);
+  if (rk == nullptr) return InvalidArgument(std::string("creating Kafka client: ") + err);
+  conf.release();  // rd_kafka_new took ownership
+  return HandlePtr(rk);
+}
+
+}  // namespace kmirror::kafka

@@ -1,0 +1,100 @@
+#include "kmirror/replication/flow.h"
+
+#include <pthread.h>
+
+#include "kmirror/common/logging.h"
+
+namespace kmirror::replication {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::chrono::seconds kProgressInterval{30};
+constexpr std::chrono::seconds kSyncRetry{5};
+
+}  // namespace
+
+Flow::Flow(config::FlowConfig config) : config_(std::move(config)), name_(config_.Name()) {}
+
+Flow::~Flow() { Stop(); }
+
+Status Flow::Start() {
+  auto log = logging::Get("replication");
+  auto filter = TopicFilter::Create(config_.topics, config_.topics_exclude);
+  if (!filter.ok()) return filter.status().Annotate(name_);
+  std::shared_ptr<const NamingPolicy> naming = MakeNamingPolicy(config_.naming, config_.separator);
+  auto sync = TopicSync::Create(config_, naming, *filter, &board_);
+  if (!sync.ok()) return sync.status().Annotate(name_);
+  sync_ = std::move(sync).value();
+  for (int i = 0; i < config_.tasks; ++i) {
+    auto task = std::make_unique<FlowTask>(config_, i, &board_, &stats_);
+    KM_RETURN_IF_ERROR(task->Start());
+    tasks_.push_back(std::move(task));
+  }
+  controller_ = std::thread([this] { RunController(); });
+  log->info("{}: flow started: {} task(s), naming {}, topics [{}] minus [{}], consumer group {}", name_,
+            config_.tasks, config_.naming == config::NamingPolicy::kPrefix ? "prefix" : "identity",
+            fmt::join(config_.topics, ", "), fmt::join(config_.topics_exclude, ", "), config_.group_id);
+  return Status::Ok();
+}
+
+void Flow::RunController() {
+  std::string thread_name = ("km-sync-" + name_).substr(0, 15);
+  pthread_setname_np(pthread_self(), thread_name.c_str());
+  auto log = logging::Get("replication");
+  last_progress_ = Clock::now();
+  bool sync_now = true;
+  Clock::time_point next_sync = Clock::now();
+  while (true) {
+    if (sync_now || Clock::now() >= next_sync) {
+      Status s = sync_->SyncOnce();
+      if (s.ok()) {
+        next_sync = Clock::now() + config_.refresh_topics_interval;
+      } else {
+        log->warn("{}: topic sync: {}", name_, s.ToString());
+        next_sync = Clock::now() + std::min<std::chrono::milliseconds>(config_.refresh_topics_interval, kSyncRetry);
+      }
+    }
+    if (Clock::now() - last_progress_ >= kProgressInterval) LogProgress();
+    auto wait = std::min<Clock::duration>(next_sync - Clock::now(), kProgressInterval);
+    if (wait < Clock::duration::zero()) wait = Clock::duration::zero();
+    sync_now = board_.WaitForSync(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
+    if (board_.stopped()) break;
+  }
+  LogProgress();
+}
+
+void Flow::LogProgress() {
+  auto now = Clock::now();
+  double secs = std::chrono::duration<double>(now - last_progress_).count();
+  uint64_t records = stats_.records.load(), bytes = stats_.bytes.load();
+  uint64_t dr = records - last_records_, db = bytes - last_bytes_;
+  logging::Get("replication")
+      ->info("{}: {} records ({:.1f} MB) mirrored in the last {:.0f}s ({:.0f} records/s); total {} records, {} "
+             "delivery failures, {} rewinds, {} records lost on the source",
+             name_, dr, db / 1e6, secs, secs > 0 ? dr / secs : 0.0, records, stats_.failed.load(),
+             stats_.rewinds.load(), stats_.lost.load());
+  last_records_ = records;
+  last_bytes_ = bytes;
+  last_progress_ = now;
+}
+
+void Flow::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& t : tasks_) t->RequestStop();
+  for (auto& t : tasks_) t->Join();
+  board_.Stop();
+  if (controller_.joinable()) controller_.join();
+  tasks_.clear();
+  logging::Get("replication")->info("{}: flow stopped", name_);
+}
+
+Status Flow::failure() const {
+  for (const auto& t : tasks_) {
+    Status s = t->failure();
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace kmirror::replication

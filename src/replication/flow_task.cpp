@@ -1,0 +1,286 @@
+#include "kmirror/replication/flow_task.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+
+#include "kmirror/common/logging.h"
+
+namespace kmirror::replication {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kBatch = 2000;
+constexpr milliseconds kPollTimeout{100};
+constexpr milliseconds kRewindDelay{1000};
+constexpr milliseconds kDrainTimeout{60000};
+
+std::shared_ptr<spdlog::logger> Log() {
+  static auto log = logging::Get("replication");
+  return log;
+}
+
+}  // namespace
+
+FlowTask::FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board, FlowStats* stats)
+    : flow_(flow), name_(flow.Name() + "#" + std::to_string(index)), board_(board), stats_(stats) {}
+
+FlowTask::~FlowTask() {
+  RequestStop();
+  Join();
+}
+
+Status FlowTask::Start() {
+  kafka::ConsumerOptions copts;
+  copts.name = "kmirror-" + name_ + "-consumer";
+  copts.group_id = flow_.group_id;
+  copts.start_at =
+      flow_.start_position == config::StartPosition::kEarliest ? kafka::StartAt::kEarliest : kafka::StartAt::kLatest;
+  copts.listener = this;
+  auto consumer = kafka::Consumer::Create(flow_.source_consumer, copts);
+  if (!consumer.ok()) return consumer.status().Annotate(name_);
+  auto producer = kafka::Producer::Create(flow_.target_producer, "kmirror-" + name_ + "-producer", this);
+  if (!producer.ok()) return producer.status().Annotate(name_);
+  consumer_ = std::move(consumer).value();
+  producer_ = std::move(producer).value();
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+void FlowTask::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+Status FlowTask::failure() const {
+  std::lock_guard lock(failure_mu_);
+  return failure_;
+}
+
+void FlowTask::Run() {
+  std::string thread_name = ("km-" + name_).substr(0, 15);
+  pthread_setname_np(pthread_self(), thread_name.c_str());
+  Log()->info("{}: task started (consumer group {})", name_, flow_.group_id);
+
+  std::vector<kafka::Message> batch;
+  std::vector<kafka::ConsumerEvent> events;
+  batch.reserve(kBatch);
+  while (!stop_.load(std::memory_order_relaxed)) {
+    if (board_->generation() != routes_generation_) RefreshSubscription();
+    consumer_->Poll(batch, events, kBatch, kPollTimeout);
+    for (auto& ev : events) HandleEvent(ev);
+    events.clear();
+    for (auto& msg : batch) {
+      if (stop_.load(std::memory_order_relaxed)) break;  // unsent records are simply re-read
+      Forward(std::move(msg));
+    }
+    batch.clear();
+    producer_->Poll(milliseconds(0));
+    if (!rewinds_.empty()) ProcessRewinds(false);
+    Status fatal = producer_->FatalError();
+    if (!fatal.ok()) {
+      Log()->critical("{}: {}; stopping this flow (the source position stays at the last acknowledged record)",
+                      name_, fatal.ToString());
+      std::lock_guard lock(failure_mu_);
+      failure_ = fatal;
+      break;
+    }
+  }
+  Drain();
+  Log()->info("{}: task stopped", name_);
+}
+
+void FlowTask::RefreshSubscription() {
+  routes_ = board_->Snapshot(&routes_generation_);
+  route_cache_.clear();
+  std::vector<std::string> topics;
+  topics.reserve(routes_->size());
+  for (const auto& [topic, route] : *routes_) topics.push_back(topic);
+  if (topics == subscribed_) return;
+  Status s = consumer_->Subscribe(topics);
+  if (!s.ok()) {
+    Log()->error("{}: {}", name_, s.ToString());
+    routes_generation_ = ~0ULL;  // try again next loop
+    return;
+  }
+  Log()->info("{}: subscribed to {} topic(s)", name_, topics.size());
+  subscribed_ = std::move(topics);
+}
+
+const FlowTask::CachedRoute* FlowTask::RouteFor(const kafka::Message& msg) {
+  auto it = route_cache_.find(msg.topic_key());
+  if (it != route_cache_.end()) return &it->second;
+  auto r = routes_->find(std::string(msg.topic()));
+  if (r == routes_->end()) return nullptr;
+  auto topic = producer_->Topic(r->second.remote_topic);
+  if (!topic.ok()) {
+    Log()->error("{}: {}", name_, topic.status().ToString());
+    return nullptr;
+  }
+  return &route_cache_.emplace(msg.topic_key(), CachedRoute{*topic, r->second.target_partitions}).first->second;
+}
+
+void FlowTask::Forward(kafka::Message msg) {
+  if (!rewinds_.empty() && rewinds_.count({std::string(msg.topic()), msg.partition()}) != 0) {
+    return;  // this partition will be re-read from its rewind point
+  }
+  const CachedRoute* route = RouteFor(msg);
+  if (route == nullptr) {
+    // Not routed (yet, or any more): never skip a record silently; re-read it later.
+    ScheduleRewind({std::string(msg.topic()), msg.partition()}, msg.offset(), kRewindDelay, nullptr,
+                   "topic not routed to the target");
+    return;
+  }
+  if (msg.partition().value() >= route->partitions) {
+    board_->RequestSync();
+    ScheduleRewind({std::string(msg.topic()), msg.partition()}, msg.offset(), kRewindDelay, route->topic,
+                   "target partition does not exist yet");
+    return;
+  }
+  kafka::HeadersPtr headers = msg.DetachHeaders();
+  for (;;) {
+    Status s = producer_->Forward(route->topic, msg.partition(), msg, headers);
+    if (s.ok()) return;
+    if (s.code() == StatusCode::kUnavailable && !stop_.load(std::memory_order_relaxed)) {
+      producer_->Poll(milliseconds(10));  // local queue full: let deliveries drain
+      continue;
+    }
+    ScheduleRewind({std::string(msg.topic()), msg.partition()}, msg.offset(), kRewindDelay,
+                   s.code() == StatusCode::kNotFound ? route->topic : nullptr, s.ToString());
+    return;
+  }
+}
+
+void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
+  if (!d.source) return;
+  const kafka::Message& src = d.source;
+  if (d.status.ok()) {
+    if (!rewinds_.empty()) {
+      auto it = rewinds_.find({std::string(src.topic()), src.partition()});
+      // Records after a failed one must not move the position past the failure.
+      if (it != rewinds_.end() && src.offset() >= it->second.offset) return;
+    }
+    Status s = consumer_->StoreOffset(src);
+    if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());  // partition revoked meanwhile
+    stats_->records.fetch_add(1, std::memory_order_relaxed);
+    stats_->bytes.fetch_add(src.raw()->len + src.raw()->key_len, std::memory_order_relaxed);
+    return;
+  }
+  stats_->failed.fetch_add(1, std::memory_order_relaxed);
+  if (closing_) return;  // re-read on restart: its offset was never stored
+  ScheduleRewind({std::string(src.topic()), src.partition()}, src.offset(), kRewindDelay, nullptr,
+                 d.status.ToString());
+}
+
+void FlowTask::ScheduleRewind(TopicPartition tp, SourceOffset offset, milliseconds delay,
+                              kafka::Producer::TopicRef refresh_topic, const std::string& why) {
+  auto [it, inserted] = rewinds_.try_emplace(tp, Rewind{offset, Clock::now() + delay, refresh_topic});
+  if (!inserted) {
+    it->second.offset = std::min(it->second.offset, offset);
+    if (refresh_topic != nullptr) it->second.refresh_topic = refresh_topic;
+    return;
+  }
+  Status s = consumer_->Pause(tp);
+  if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());
+  auto now = Clock::now();
+  if (now - last_error_log_ > std::chrono::seconds(1)) {
+    last_error_log_ = now;
+    Log()->warn("{}: {} will be re-read from offset {}: {}", name_, tp.ToString(), offset.value(), why);
+  }
+}
+
+void FlowTask::ProcessRewinds(bool force) {
+  auto now = Clock::now();
+  bool due = force;
+  for (const auto& [tp, r] : rewinds_) due = due || r.not_before <= now;
+  if (!due) return;
+  // Every record sent before the rewind must have its delivery report first, so that no
+  // late report of an abandoned record is mistaken for one of the re-read records.
+  Status f = producer_->Flush(kDrainTimeout);
+  if (!f.ok()) {
+    Log()->warn("{}: {}", name_, f.ToString());
+    return;
+  }
+  for (auto it = rewinds_.begin(); it != rewinds_.end();) {
+    if (!force && it->second.not_before > now) {
+      ++it;
+      continue;
+    }
+    if (it->second.refresh_topic != nullptr) {
+      Status m = producer_->RefreshMetadata(it->second.refresh_topic);
+      if (!m.ok()) Log()->debug("{}: {}", name_, m.ToString());
+    }
+    Status s = consumer_->Seek(it->first, it->second.offset);
+    if (!s.ok()) {
+      Log()->warn("{}: rewind of {}: {}; retrying", name_, it->first.ToString(), s.ToString());
+      it->second.not_before = now + kRewindDelay;
+      ++it;
+      continue;
+    }
+    Status r = consumer_->Resume(it->first);
+    if (!r.ok()) Log()->debug("{}: {}", name_, r.ToString());
+    stats_->rewinds.fetch_add(1, std::memory_order_relaxed);
+    it = rewinds_.erase(it);
+  }
+}
+
+void FlowTask::HandleEvent(const kafka::ConsumerEvent& ev) {
+  if (ev.status.code() != StatusCode::kDataLoss || ev.partition.topic.empty()) {
+    Log()->warn("{}: {}", name_, ev.status.ToString());
+    return;
+  }
+  const TopicPartition& tp = ev.partition;
+  auto wm = consumer_->QueryWatermarks(tp, milliseconds(10000));
+  if (!wm.ok()) {
+    Log()->error("{}: {} position {} is no longer on the source, and its log range is unknown ({}); retrying",
+                 name_, tp.ToString(), ev.offset.value(), wm.status().ToString());
+    ScheduleRewind(tp, ev.offset, kRewindDelay, nullptr, "position out of range");
+    return;
+  }
+  const int64_t pos = ev.offset.value();
+  const int64_t low = wm->low.value(), high = wm->high.value();
+  if (pos >= 0 && pos < low) {
+    stats_->lost.fetch_add(static_cast<uint64_t>(low - pos), std::memory_order_relaxed);
+    Log()->error(
+        "{}: DATA LOSS: {} offsets {}..{} ({} records) were deleted on {} (retention or delete-records) before "
+        "they were mirrored to {}; continuing from offset {}",
+        name_, tp.ToString(), pos, low - 1, low - pos, flow_.source, flow_.target, low);
+  } else {
+    Log()->error(
+        "{}: DATA LOSS: {} position {} is outside the source log [{}, {}): the partition was truncated or the "
+        "topic recreated on {}; continuing from offset {} (records there may already be on {})",
+        name_, tp.ToString(), pos, low, high, flow_.source, low, flow_.target);
+  }
+  Status s = consumer_->Seek(tp, wm->low);
+  if (!s.ok()) ScheduleRewind(tp, wm->low, kRewindDelay, nullptr, s.ToString());
+}
+
+void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost) noexcept {
+  Log()->info("{}: rebalance: giving up {} partition(s){}", name_, partitions.size(), lost ? " (lost)" : "");
+  if (!lost) {
+    // Let the target acknowledge what is in flight so its offsets are stored and committed
+    // before another member takes over; fewer duplicates.
+    Status f = producer_->Flush(kDrainTimeout);
+    if (!f.ok()) Log()->warn("{}: {}", name_, f.ToString());
+  }
+  for (const auto& tp : partitions) rewinds_.erase(tp);
+}
+
+void FlowTask::OnAssign(const std::vector<TopicPartition>& partitions) noexcept {
+  Log()->info("{}: rebalance: assigned {} partition(s)", name_, partitions.size());
+}
+
+void FlowTask::Drain() {
+  Status f = producer_->Flush(kDrainTimeout);
+  if (!f.ok()) Log()->warn("{}: shutdown: {} records not acknowledged, will be re-read on restart: {}", name_,
+                           producer_->OutstandingCount(), f.ToString());
+  Status c = consumer_->CommitSync();
+  if (!c.ok()) Log()->warn("{}: shutdown commit: {}", name_, c.ToString());
+  Status cl = consumer_->Close();
+  (void)cl;  // logged by Close
+  closing_ = true;
+  producer_.reset();
+}
+
+}  // namespace kmirror::replication

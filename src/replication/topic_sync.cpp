@@ -1,0 +1,143 @@
+#include "kmirror/replication/topic_sync.h"
+
+#include <map>
+
+#include <re2/re2.h>
+
+#include "kmirror/common/logging.h"
+
+namespace kmirror::replication {
+namespace {
+
+constexpr std::chrono::milliseconds kAdminTimeout{30000};
+
+}  // namespace
+
+TopicSync::~TopicSync() = default;
+
+Result<std::unique_ptr<TopicSync>> TopicSync::Create(const config::FlowConfig& flow,
+                                                     std::shared_ptr<const NamingPolicy> naming,
+                                                     std::shared_ptr<const TopicFilter> filter, RouteBoard* board) {
+  std::unique_ptr<TopicSync> s(new TopicSync());
+  s->flow_ = &flow;
+  s->naming_ = std::move(naming);
+  s->filter_ = std::move(filter);
+  s->board_ = board;
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  for (const auto& p : flow.config_properties_exclude) {
+    auto re = std::make_unique<RE2>(p, opts);
+    if (!re->ok()) return InvalidArgument("config.properties.exclude pattern '" + p + "': " + re->error());
+    s->config_exclude_.push_back(std::move(re));
+  }
+  auto src = kafka::Admin::Create(flow.source_admin, "kmirror-" + flow.Name() + "-source-admin");
+  if (!src.ok()) return src.status();
+  auto tgt = kafka::Admin::Create(flow.target_admin, "kmirror-" + flow.Name() + "-target-admin");
+  if (!tgt.ok()) return tgt.status();
+  s->source_ = std::move(src).value();
+  s->target_ = std::move(tgt).value();
+  return s;
+}
+
+std::vector<std::string> TopicSync::Select(const std::vector<kafka::TopicInfo>& topics) const {
+  std::vector<std::string> out;
+  for (const auto& t : topics) {
+    if (naming_->IsInternalTopic(t.name)) continue;
+    if (!filter_->Matches(t.name) && !naming_->IsHeartbeatsTopic(t.name)) continue;
+    if (naming_->IsCycle(t.name, flow_->target)) continue;
+    out.push_back(t.name);
+  }
+  return out;
+}
+
+Result<std::map<std::string, std::string>> TopicSync::SourceConfigs(const std::string& topic) {
+  auto cfg = source_->DescribeTopicOverrides(topic, kAdminTimeout);
+  if (!cfg.ok()) return cfg.status();
+  std::map<std::string, std::string> out;
+  for (auto& [k, v] : *cfg) {
+    bool excluded = false;
+    for (const auto& re : config_exclude_) {
+      if (RE2::FullMatch(k, *re)) {
+        excluded = true;
+        break;
+      }
+    }
+    if (!excluded) out.emplace(k, v);
+  }
+  return out;
+}
+
+Status TopicSync::SyncOnce() {
+  auto log = logging::Get("replication");
+  const std::string flow = flow_->Name();
+  auto src = source_->Describe(kAdminTimeout);
+  if (!src.ok()) return src.status().Annotate(flow + ": list source topics");
+  auto tgt = target_->Describe(kAdminTimeout);
+  if (!tgt.ok()) return tgt.status().Annotate(flow + ": list target topics");
+
+  std::map<std::string, int> target_partitions;
+  for (const auto& t : tgt->topics) target_partitions[t.name] = t.partitions;
+  std::map<std::string, int> source_partitions;
+  for (const auto& t : src->topics) source_partitions[t.name] = t.partitions;
+
+  Status first_error;
+  Routes routes;
+  for (const std::string& topic : Select(src->topics)) {
+    const int partitions = source_partitions[topic];
+    const std::string remote = naming_->RemoteTopic(flow_->source, topic);
+    auto it = target_partitions.find(remote);
+    if (it == target_partitions.end()) {
+      std::map<std::string, std::string> configs;
+      if (flow_->sync_topic_configs) {
+        auto c = SourceConfigs(topic);
+        if (!c.ok()) {
+          log->warn("{}: reading configs of {}: {}; will retry", flow, topic, c.status().ToString());
+          if (first_error.ok()) first_error = c.status();
+          continue;
+        }
+        configs = std::move(c).value();
+      }
+      kafka::NewTopic nt{remote, partitions, flow_->replication_factor, configs};
+      Status s = target_->CreateTopic(nt, kAdminTimeout);
+      if (s.ok()) {
+        log->info("{}: created topic {} on {} ({} partitions, replication factor {}, {} configs copied)", flow,
+                  remote, flow_->target, partitions,
+                  flow_->replication_factor < 0 ? std::string("broker default")
+                                                : std::to_string(flow_->replication_factor),
+                  configs.size());
+        routes[topic] = {remote, partitions};
+      } else if (s.code() == StatusCode::kAlreadyExists) {
+        // Another node of this flow, or a person, created it in between: route next round
+        // once metadata shows its partition count.
+        log->info("{}: topic {} appeared on {} meanwhile", flow, remote, flow_->target);
+      } else {
+        if (warned_.insert("create:" + remote).second) {
+          log->error("{}: cannot create topic {} on {}: {}; its records wait until this is fixed", flow, remote,
+                     flow_->target, s.ToString());
+        }
+        if (first_error.ok()) first_error = s;
+      }
+      continue;
+    }
+    warned_.erase("create:" + remote);
+    int have = it->second;
+    if (have < partitions) {
+      Status s = target_->CreatePartitions(remote, partitions, kAdminTimeout);
+      if (s.ok()) {
+        log->info("{}: grew topic {} on {} from {} to {} partitions", flow, remote, flow_->target, have, partitions);
+        have = partitions;
+      } else {
+        log->error("{}: cannot grow topic {} to {} partitions: {}", flow, remote, partitions, s.ToString());
+        if (first_error.ok()) first_error = s;
+      }
+    } else if (have > partitions && warned_.insert("more:" + remote).second) {
+      log->warn("{}: {} has {} partitions on {} but {} on {}; records keep their partition numbers", flow, remote,
+                have, flow_->target, partitions, flow_->source);
+    }
+    routes[topic] = {remote, have};
+  }
+  board_->Publish(std::move(routes));
+  return first_error;
+}
+
+}  // namespace kmirror::replication
