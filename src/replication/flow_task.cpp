@@ -39,7 +39,12 @@ Status FlowTask::Start() {
   copts.start_at =
       flow_.start_position == config::StartPosition::kEarliest ? kafka::StartAt::kEarliest : kafka::StartAt::kLatest;
   copts.listener = this;
-  auto consumer = kafka::Consumer::Create(flow_.source_consumer, copts);
+  kafka::ClientProps cprops = flow_.source_consumer;
+  // The consumer notices new source partitions through its metadata refresh; keep that in
+  // step with the topic refresh instead of librdkafka's 5 minute default.
+  auto refresh = std::min<milliseconds>(flow_.refresh_topics_interval, milliseconds(30000));
+  cprops.try_emplace("topic.metadata.refresh.interval.ms", std::to_string(refresh.count()));
+  auto consumer = kafka::Consumer::Create(cprops, copts);
   if (!consumer.ok()) return consumer.status().Annotate(name_);
   auto producer = kafka::Producer::Create(flow_.target_producer, "kmirror-" + name_ + "-producer", this);
   if (!producer.ok()) return producer.status().Annotate(name_);

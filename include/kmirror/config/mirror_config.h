@@ -62,6 +62,9 @@ struct FlowConfig {
 
   int tasks = 1;                 // consumer/producer pairs (tasks.max, --num.streams)
   int replication_factor = -1;   // for created remote topics; -1 = the target broker default
+  // Whether to look for new topics/partitions every refresh_topics_interval; when false
+  // (refresh.topics.enabled=false) the topic set is the one found at start-up.
+  bool refresh_topics = true;
   std::chrono::milliseconds refresh_topics_interval{std::chrono::seconds(600)};
   bool sync_topic_configs = true;
   std::chrono::milliseconds sync_topic_configs_interval{std::chrono::seconds(600)};
@@ -71,8 +74,10 @@ struct FlowConfig {
   std::string group_id;          // the flow's consumer group on the source cluster
   StartPosition start_position = StartPosition::kEarliest;
 
-  // Fully resolved client properties (bootstrap.servers, security, overrides). The loaders
-  // never put group.id, enable.auto.commit, auto.offset.reset or partitioner settings here:
+  // Fully resolved librdkafka client properties (bootstrap.servers, security, overrides),
+  // translated from Java names and checked by librdkafka (config/client_props.h). The loaders
+  // never put group.id, enable.auto.commit, enable.auto.offset.store, auto.offset.reset,
+  // isolation.level, acks, enable.idempotence, transactional or partitioner settings here:
   // the replication engine owns those.
   ClientProps source_consumer;
   ClientProps source_admin;
@@ -93,7 +98,8 @@ struct MirrorConfig {
 
 // Reads MM2's connect-mirror-maker.properties. Throws ConfigError listing every problem.
 // Keys that only matter to MM2's internals are accepted and logged once at info level;
-// unknown keys are logged as warnings naming the key.
+// unknown keys are logged as warnings naming the key. Every key, its default and how it
+// resolves is in docs/configuration.md, generated from config/settings.h.
 MirrorConfig LoadMm2Properties(const std::string& path);
 
 // MirrorMaker 1's command line, already split into its flags.

@@ -1,0 +1,482 @@
+// LoadMm2Properties: MM2's connect-mirror-maker.properties -> MirrorConfig.
+//
+// Keys come in three shapes, told apart the way MM2 does by the cluster aliases:
+//   "<source>-><target>.<setting>"  per flow
+//   "<alias>.<setting>"             per cluster
+//   "<setting>"                     top level (the default for every flow)
+// A flow setting resolves "A->B.key" over "key" over the registry default. Client properties
+// resolve as MM2 3.8.1 builds its clients (MirrorMakerConfig.clusterProps / connectorBaseConfig
+// and MirrorConnectorConfig.*Config), from highest to lowest precedence, for the consumer
+// (source cluster A) of flow A->B:
+//   A->B.source.consumer.x  >  A.consumer.x  >  A.x  >  x  >  A->B.consumer.x
+// where A.x and x count only for cluster-level properties (bootstrap.servers,
+// security.protocol, ssl.*, sasl.*). Source admin: the same with "admin"; target admin: the
+// same on B with "target.admin"; producer: A->B.producer.override.x > B.producer.x > B.x > x >
+// A->B.producer.x.
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "kmirror/config/client_props.h"
+#include "kmirror/config/diagnostics.h"
+#include "kmirror/config/mirror_config.h"
+#include "kmirror/config/properties.h"
+#include "kmirror/config/settings.h"
+
+namespace kmirror::config {
+namespace {
+
+const std::string kIdentityPolicy = "org.apache.kafka.connect.mirror.IdentityReplicationPolicy";
+
+using KeyMap = std::map<std::string, const PropertyEntry*>;
+
+struct Resolved {
+  std::string value;
+  Origin origin;
+  bool is_set = false;  // written in the file, not the default
+};
+
+bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
+  return s;
+}
+
+bool SameValue(const std::string& a, const std::string& b) {
+  auto ba = ParseBool(a);
+  auto bb = ParseBool(b);
+  return ba && bb ? *ba == *bb : a == b;
+}
+
+bool IsValidAliasChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+}
+
+class Mm2Loader {
+ public:
+  Mm2Loader(const Properties& props, Diagnostics& diag) : props_(props), diag_(diag) {}
+
+  MirrorConfig Load() {
+    for (const auto& dup : props_.duplicates()) {
+      diag_.Warning(Origin{props_.file(), dup.line, dup.key},
+                    "defined again (first at line " + std::to_string(dup.first_line) + "); the last definition wins");
+    }
+    ReadClusters();
+    Classify();
+    CheckTopLevelKeys();
+    CheckClusterKeys();
+    CheckFlowKeys();
+
+    MirrorConfig config;
+    config.origin = props_.file();
+    for (const auto& s : aliases_) {
+      for (const auto& t : aliases_) {
+        if (s == t) continue;
+        Resolved enabled = Resolve(s, t, "enabled");
+        if (ParseBool(enabled.value).value_or(false)) config.flows.push_back(BuildFlow(s, t));
+      }
+    }
+    if (config.flows.empty() && !aliases_.empty()) {
+      diag_.Problem(Origin{props_.file(), 0, ""},
+                    "no replication flow is enabled: flows are off by default (as in MM2); add e.g. '" + aliases_[0] +
+                        "->" + (aliases_.size() > 1 ? aliases_[1] : "B") + ".enabled = true'");
+    }
+    BuildClusters(config);
+    CheckGroupCollisions(config);
+    CheckIdentityLoops(config);
+    return config;
+  }
+
+ private:
+  Origin At(const PropertyEntry& e) const { return Origin{props_.file(), e.line, e.key}; }
+
+  void ReadClusters() {
+    const PropertyEntry* e = props_.Find("clusters");
+    if (e == nullptr) {
+      diag_.Problem(Origin{props_.file(), 0, "clusters"},
+                    "is required: list the cluster aliases, e.g. 'clusters = A, B'");
+      return;
+    }
+    for (const auto& alias : SplitList(e->value)) {
+      if (std::find(aliases_.begin(), aliases_.end(), alias) != aliases_.end()) {
+        diag_.Warning(At(*e), "lists '" + alias + "' twice");
+        continue;
+      }
+      if (!std::all_of(alias.begin(), alias.end(), IsValidAliasChar)) {
+        diag_.Problem(At(*e), "alias '" + alias + "' may only contain ASCII letters, digits, '.', '_' and '-' "
+                              "(it becomes part of remote topic names)");
+        continue;
+      }
+      aliases_.push_back(alias);
+    }
+    if (aliases_.empty() && SplitList(e->value).empty()) {
+      diag_.Problem(At(*e), "is empty: list the cluster aliases, e.g. 'clusters = A, B'");
+    }
+  }
+
+  // The longest alias `key` starts with, followed by '.', or "" (aliases may contain dots).
+  std::string AliasPrefix(std::string_view key) const {
+    std::string best;
+    for (const auto& a : aliases_) {
+      if (key.size() > a.size() + 1 && StartsWith(key, a) && key[a.size()] == '.' && a.size() > best.size()) best = a;
+    }
+    return best;
+  }
+
+  void Classify() {
+    for (const auto& e : props_.entries()) {
+      const std::string& key = e.key;
+      if (key == "clusters") continue;
+      if (key.empty()) {
+        diag_.Warning(At(e), "a line without a key; ignored");
+        continue;
+      }
+      size_t arrow = key.find("->");
+      if (arrow != std::string::npos) {
+        ClassifyFlowKey(e, arrow);
+        continue;
+      }
+      std::string alias = AliasPrefix(key);
+      std::string rest = alias.empty() ? "" : key.substr(alias.size() + 1);
+      // An alias may equal the first part of a top-level name ("source.cluster.alias" with a
+      // cluster called "source"): a key is a cluster key when its rest means something for a
+      // cluster, else a top-level key when it means something there.
+      if (!alias.empty() && FindSetting(rest, kPerCluster) != nullptr) {
+        cluster_keys_[alias][rest] = &e;
+      } else if (FindSetting(key, kTopLevel) != nullptr || alias.empty()) {
+        top_keys_[key] = &e;
+      } else {
+        cluster_keys_[alias][rest] = &e;
+      }
+    }
+  }
+
+  void ClassifyFlowKey(const PropertyEntry& e, size_t arrow) {
+    std::string source = e.key.substr(0, arrow);
+    std::string rest = e.key.substr(arrow + 2);
+    std::string clusters_hint = aliases_.empty() ? "" : " (clusters: " + Join(aliases_) + ")";
+    if (std::find(aliases_.begin(), aliases_.end(), source) == aliases_.end()) {
+      diag_.Problem(At(e), "names cluster '" + source + "', which is not listed in 'clusters'" + clusters_hint);
+      return;
+    }
+    std::string target = AliasPrefix(rest);
+    if (target.empty()) {
+      std::string named = rest.substr(0, rest.find('.'));
+      diag_.Problem(At(e), "names cluster '" + named + "', which is not listed in 'clusters'" + clusters_hint);
+      return;
+    }
+    if (target == source) {
+      diag_.Problem(At(e), "a flow needs two different clusters");
+      return;
+    }
+    flow_keys_[{source, target}][rest.substr(target.size() + 1)] = &e;
+  }
+
+  // Validates a registered setting's value and says what kmirror does with it.
+  void Check(const SettingSpec& spec, const PropertyEntry& e) {
+    Origin at = At(e);
+    if (spec.type != SettingType::kClientProperties) {
+      Status s = ValidateSetting(spec, e.value);
+      if (!s.ok()) {
+        diag_.Problem(at, s.message());
+        invalid_.insert(&e);
+        return;
+      }
+    }
+    if (!spec.alias_of.empty()) diag_.Info(at, "deprecated spelling of " + spec.alias_of);
+    switch (spec.status) {
+      case SettingStatus::kSupported: break;
+      case SettingStatus::kNotNeeded: diag_.Info(at, "accepted; not needed by kmirror: " + spec.help); break;
+      case SettingStatus::kPlanned:
+        if (!spec.kmirror_value.empty() && SameValue(e.value, spec.kmirror_value)) {
+          diag_.Info(at, "kmirror does not do this yet, which is what this value asks for: " + spec.help);
+        } else {
+          diag_.Warning(at, "accepted but not implemented yet: " + spec.help);
+        }
+        break;
+    }
+  }
+
+  void Unknown(const PropertyEntry& e, std::string_view setting, Scope scope, std::string advice) {
+    auto suggestions = SuggestSettings(setting, scope);
+    if (!suggestions.empty()) advice += (advice.empty() ? "" : "; ") + std::string("did you mean ") + Join(suggestions) + "?";
+    diag_.Warning(At(e), "unknown setting, ignored" + (advice.empty() ? std::string() : " (" + advice + ")"));
+  }
+
+  void CheckTopLevelKeys() {
+    for (const auto& [key, e] : top_keys_) {
+      if (const SettingSpec* spec = FindSetting(key, kTopLevel)) {
+        Check(*spec, *e);
+      } else if (StartsWith(key, "consumer.") || StartsWith(key, "producer.") || StartsWith(key, "admin.")) {
+        diag_.Warning(At(*e), "MM2 ignores client overrides without a cluster prefix; write <alias>." + key +
+                                  " (or <source>-><target>." + key + "); ignored");
+      } else {
+        Unknown(*e, key, kTopLevel, "");
+      }
+    }
+  }
+
+  void CheckClusterKeys() {
+    for (const auto& [alias, keys] : cluster_keys_) {
+      for (const auto& [rest, e] : keys) {
+        if (const SettingSpec* spec = FindSetting(rest, kPerCluster)) {
+          Check(*spec, *e);
+        } else if (FindSetting(rest, kPerFlow) != nullptr) {
+          diag_.Warning(At(*e), "'" + rest + "' is a flow setting, which MM2 ignores after a cluster alias: write it "
+                                "at top level or as " + alias + "-><target>." + rest + "; ignored");
+        } else {
+          Unknown(*e, rest, kPerCluster,
+                  "after a cluster alias MM2 passes only bootstrap.servers, security.protocol, ssl.* and sasl.* to "
+                  "clients; for one client write " + alias + ".consumer." + rest + ", " + alias + ".producer." +
+                      rest + " or " + alias + ".admin." + rest);
+        }
+      }
+    }
+  }
+
+  void CheckFlowKeys() {
+    for (const auto& [flow, keys] : flow_keys_) {
+      for (const auto& [rest, e] : keys) {
+        if (const SettingSpec* spec = FindSetting(rest, kPerFlow)) {
+          Check(*spec, *e);
+        } else if (FindSetting(rest, kPerCluster) != nullptr) {
+          diag_.Warning(At(*e), "'" + rest + "' is a cluster setting, which MM2 ignores after a flow: write " +
+                                    flow.first + "." + rest + " or " + flow.second + "." + rest + "; ignored");
+        } else {
+          Unknown(*e, rest, kPerFlow, "");
+        }
+      }
+    }
+  }
+
+  // "A->B.name" over "name"; nullopt when neither is written (or the written one is invalid,
+  // which already is a problem).
+  std::optional<Resolved> ResolveSet(const std::string& s, const std::string& t, const std::string& name) const {
+    auto flow = flow_keys_.find({s, t});
+    if (flow != flow_keys_.end()) {
+      auto it = flow->second.find(name);
+      if (it != flow->second.end() && invalid_.count(it->second) == 0) {
+        return Resolved{it->second->value, At(*it->second), true};
+      }
+    }
+    auto top = top_keys_.find(name);
+    if (top != top_keys_.end() && invalid_.count(top->second) == 0) {
+      return Resolved{top->second->value, At(*top->second), true};
+    }
+    return std::nullopt;
+  }
+
+  Resolved Resolve(const std::string& s, const std::string& t, const std::string& name) const {
+    if (auto r = ResolveSet(s, t, name)) return *r;
+    return Resolved{GetSetting(name).default_value, Origin{props_.file(), 0, s + "->" + t + "." + name}, false};
+  }
+
+  // A setting with a deprecated alias: MM2 takes the new name from any level before the alias.
+  Resolved ResolveWithAlias(const std::string& s, const std::string& t, const std::string& name,
+                            const std::string& alias) {
+    auto current = ResolveSet(s, t, name);
+    auto old = ResolveSet(s, t, alias);
+    if (current && old) {
+      diag_.Warning(old->origin, "ignored because " + current->origin.key + " (line " +
+                                     std::to_string(current->origin.line) + ") is set");
+    }
+    if (current) return *current;
+    if (old) return *old;
+    return Resolve(s, t, name);
+  }
+
+  int64_t ResolveInt(const std::string& s, const std::string& t, const std::string& name) const {
+    auto v = ParseInteger(Resolve(s, t, name).value);
+    return v.value_or(*ParseInteger(GetSetting(name).default_value));
+  }
+
+  bool ResolveBool(const std::string& s, const std::string& t, const std::string& name) const {
+    auto v = ParseBool(Resolve(s, t, name).value);
+    return v.value_or(*ParseBool(GetSetting(name).default_value));
+  }
+
+  FlowConfig BuildFlow(const std::string& s, const std::string& t) {
+    FlowConfig f;
+    f.source = s;
+    f.target = t;
+    f.topics = SplitList(Resolve(s, t, "topics").value);
+    f.topics_exclude = SplitList(ResolveWithAlias(s, t, "topics.exclude", "topics.blacklist").value);
+    f.naming = Resolve(s, t, "replication.policy.class").value == kIdentityPolicy ? NamingPolicy::kIdentity
+                                                                                   : NamingPolicy::kPrefix;
+    f.separator = Resolve(s, t, "replication.policy.separator").value;
+    f.tasks = static_cast<int>(ResolveInt(s, t, "tasks.max"));
+    f.replication_factor = static_cast<int>(ResolveInt(s, t, "replication.factor"));
+    f.refresh_topics = ResolveBool(s, t, "refresh.topics.enabled");
+    f.refresh_topics_interval = std::chrono::seconds(ResolveInt(s, t, "refresh.topics.interval.seconds"));
+    f.sync_topic_configs = ResolveBool(s, t, "sync.topic.configs.enabled");
+    f.sync_topic_configs_interval = std::chrono::seconds(ResolveInt(s, t, "sync.topic.configs.interval.seconds"));
+    f.config_properties_exclude =
+        SplitList(ResolveWithAlias(s, t, "config.properties.exclude", "config.properties.blacklist").value);
+
+    Resolved group = Resolve(s, t, "flow.group.id");
+    f.group_id = group.is_set ? group.value : "kmirror-" + s + "-" + t;
+    group_origins_[f.Name()] = group.origin;
+
+    TranslatedClient consumer = TranslateClientProps(ClientJavaProps(s, t, "consumer"), ClientRole::kConsumer, diag_);
+    f.source_consumer = std::move(consumer.props);
+    f.start_position = consumer.start_position.value_or(StartPosition::kEarliest);
+    if (consumer.group_id) {
+      diag_.Info(consumer.group_id->origin, "MM2's source consumers use no consumer group; kmirror's group for flow " +
+                                                f.Name() + " is '" + f.group_id +
+                                                "' (set it with flow.group.id); this group.id is ignored");
+    }
+    f.source_admin = TranslateClientProps(ClientJavaProps(s, t, "source.admin"), ClientRole::kAdmin, diag_).props;
+    f.target_producer = TranslateClientProps(ClientJavaProps(s, t, "producer"), ClientRole::kProducer, diag_).props;
+    f.target_admin = TranslateClientProps(ClientJavaProps(s, t, "target.admin"), ClientRole::kAdmin, diag_).props;
+    return f;
+  }
+
+  // The Java properties of one client of flow s->t, layered lowest precedence first (see the
+  // file comment). `client` is consumer, producer, source.admin or target.admin.
+  JavaClientProps ClientJavaProps(const std::string& s, const std::string& t, const std::string& client) {
+    const bool on_source = client == "consumer" || client == "source.admin";
+    const std::string& cluster = on_source ? s : t;
+    const std::string role = client == "consumer" ? "consumer." : client == "producer" ? "producer." : "admin.";
+    const std::string top_form = client == "consumer"   ? "source.consumer."
+                                 : client == "producer" ? "producer.override."
+                                                        : client + ".";
+    static const KeyMap kEmpty;
+    auto flow_it = flow_keys_.find({s, t});
+    const KeyMap& flow = flow_it == flow_keys_.end() ? kEmpty : flow_it->second;
+    auto cluster_it = cluster_keys_.find(cluster);
+    const KeyMap& cluster_keys = cluster_it == cluster_keys_.end() ? kEmpty : cluster_it->second;
+
+    // Routing by the registered family (longest match) keeps "producer.override.x" out of the
+    // "producer." layer and "consumer.poll.timeout.ms" (an MM2 setting) out of both.
+    auto family_of = [](const std::string& rest, Scope scope) -> std::string {
+      const SettingSpec* spec = FindSetting(rest, scope);
+      return spec != nullptr && spec->family && spec->type == SettingType::kClientProperties ? spec->name : "";
+    };
+    JavaClientProps props;
+    std::map<std::string, const PropertyEntry*> lowest;  // the flow-level role layer, for shadow warnings
+    for (const auto& [rest, e] : flow) {
+      if (family_of(rest, kPerFlow) == role && invalid_.count(e) == 0) {
+        std::string name = rest.substr(role.size());
+        props[name] = {e->value, At(*e)};
+        lowest[name] = e;
+      }
+    }
+    auto put = [&](const std::string& name, const PropertyEntry* e) {
+      auto shadowed = lowest.find(name);
+      if (shadowed != lowest.end()) {
+        diag_.Warning(At(*shadowed->second),
+                      "overridden by " + e->key + " (line " + std::to_string(e->line) + "): MM2 gives " + s + "->" + t +
+                          "." + role + "* the lowest precedence; write " + s + "->" + t + "." + top_form + name +
+                          " to override it for this flow");
+        lowest.erase(shadowed);
+      }
+      props[name] = {e->value, At(*e)};
+    };
+    for (const auto& [key, e] : top_keys_) {
+      if (IsClusterClientProperty(key)) put(key, e);
+    }
+    for (const auto& [rest, e] : cluster_keys) {
+      if (IsClusterClientProperty(rest)) put(rest, e);
+    }
+    for (const auto& [rest, e] : cluster_keys) {
+      if (family_of(rest, kPerCluster) == role) put(rest.substr(role.size()), e);
+    }
+    for (const auto& [rest, e] : flow) {
+      if (family_of(rest, kPerFlow) == top_form) put(rest.substr(top_form.size()), e);
+    }
+    return props;
+  }
+
+  // A cluster's connection settings: "<alias>.x" over top-level "x", cluster-level names only.
+  JavaClientProps ClusterJavaProps(const std::string& alias) const {
+    JavaClientProps props;
+    for (const auto& [key, e] : top_keys_) {
+      if (IsClusterClientProperty(key)) props[key] = {e->value, At(*e)};
+    }
+    auto it = cluster_keys_.find(alias);
+    if (it != cluster_keys_.end()) {
+      for (const auto& [rest, e] : it->second) {
+        if (IsClusterClientProperty(rest)) props[rest] = {e->value, At(*e)};
+      }
+    }
+    return props;
+  }
+
+  void BuildClusters(MirrorConfig& config) {
+    const PropertyEntry* clusters_entry = props_.Find("clusters");
+    for (const auto& alias : aliases_) {
+      std::vector<std::string> flows;
+      for (const auto& f : config.flows) {
+        if (f.source == alias || f.target == alias) flows.push_back(f.Name());
+      }
+      if (flows.empty()) {
+        if (!config.flows.empty() && clusters_entry != nullptr) {
+          diag_.Info(At(*clusters_entry), "cluster '" + alias + "' takes part in no enabled flow");
+        }
+        continue;
+      }
+      JavaClientProps java = ClusterJavaProps(alias);
+      if (java.find("bootstrap.servers") == java.end()) {
+        diag_.Problem(Origin{props_.file(), 0, alias + ".bootstrap.servers"},
+                      "is required: cluster '" + alias + "' takes part in " + Join(flows));
+      }
+      ClusterConfig c;
+      c.alias = alias;
+      c.client = TranslateClientProps(java, ClientRole::kCluster, diag_).props;
+      config.clusters.push_back(std::move(c));
+    }
+  }
+
+  void CheckGroupCollisions(const MirrorConfig& config) {
+    std::map<std::pair<std::string, std::string>, std::string> owner;  // (source, group) -> flow
+    for (const auto& f : config.flows) {
+      auto [it, fresh] = owner.emplace(std::make_pair(f.source, f.group_id), f.Name());
+      if (!fresh) {
+        diag_.Problem(group_origins_[f.Name()], "flows " + it->second + " and " + f.Name() +
+                                                    " would share consumer group '" + f.group_id + "' on cluster " +
+                                                    f.source + "; give each flow its own flow.group.id");
+      }
+    }
+  }
+
+  void CheckIdentityLoops(const MirrorConfig& config) {
+    for (const auto& f : config.flows) {
+      if (f.naming != NamingPolicy::kIdentity || f.source > f.target) continue;
+      for (const auto& back : config.flows) {
+        if (back.source == f.target && back.target == f.source && back.naming == NamingPolicy::kIdentity) {
+          diag_.Warning(Resolve(f.source, f.target, "replication.policy.class").origin,
+                        "flows " + f.Name() + " and " + back.Name() + " both keep topic names "
+                        "(IdentityReplicationPolicy): a topic selected in both directions would be copied back "
+                        "and forth forever; make their topic selections disjoint");
+        }
+      }
+    }
+  }
+
+  const Properties& props_;
+  Diagnostics& diag_;
+  std::vector<std::string> aliases_;
+  KeyMap top_keys_;
+  std::map<std::string, KeyMap> cluster_keys_;
+  std::map<std::pair<std::string, std::string>, KeyMap> flow_keys_;
+  std::set<const PropertyEntry*> invalid_;
+  std::map<std::string, Origin> group_origins_;  // flow name -> where its group id came from
+};
+
+}  // namespace
+
+MirrorConfig LoadMm2Properties(const std::string& path) {
+  Diagnostics diag;
+  auto props = ReadPropertiesFile(path);
+  if (!props.ok()) {
+    diag.FileProblem(path, "", props.status());
+    diag.LogAndThrowIfProblems();
+  }
+  MirrorConfig config = Mm2Loader(*props, diag).Load();
+  diag.LogAndThrowIfProblems();
+  return config;
+}
+
+}  // namespace kmirror::config

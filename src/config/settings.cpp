@@ -1,0 +1,466 @@
+#include "kmirror/config/settings.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+#include "kmirror/config/java_regex.h"
+
+namespace kmirror::config {
+namespace {
+
+constexpr unsigned kFlow = kTopLevel | kPerFlow;
+constexpr unsigned kCluster = kTopLevel | kPerCluster;
+constexpr int64_t kOneYearSeconds = 365LL * 24 * 3600;
+
+// Characters Kafka allows in topic names; aliases and separators become part of remote topic
+// names under the prefix policy.
+bool IsTopicNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+}
+
+std::string CheckReplicationFactor(const std::string& v) {
+  auto n = ParseInteger(v);
+  if (n && *n == 0) return "0 is not a replication factor; use -1 for the target broker's default.replication.factor";
+  return "";
+}
+
+std::string CheckSeparator(const std::string& v) {
+  if (v.empty()) return "must not be empty: it separates the source alias from the topic name";
+  for (char c : v) {
+    if (!IsTopicNameChar(c)) {
+      return "becomes part of remote topic names, so it may only contain ASCII letters, digits, '.', '_' and '-'";
+    }
+  }
+  return "";
+}
+
+std::string CheckNotEmpty(const std::string& v) {
+  return v.find_first_not_of(" \t") == std::string::npos ? "must not be empty" : "";
+}
+
+std::string CheckNoTransforms(const std::string& v) {
+  if (SplitList(v).empty()) return "";
+  return "kmirror copies records byte for byte and cannot run Kafka Connect transformations or predicates; "
+         "remove this setting";
+}
+
+const std::string kDefaultPolicy = "org.apache.kafka.connect.mirror.DefaultReplicationPolicy";
+const std::string kIdentityPolicy = "org.apache.kafka.connect.mirror.IdentityReplicationPolicy";
+
+std::vector<SettingSpec> BuildRegistry() {
+  std::vector<SettingSpec> r;
+  auto add = [&r](SettingSpec s) { r.push_back(std::move(s)); };
+
+  // ---- Clusters and flows -------------------------------------------------------------
+  add({.name = "clusters", .type = SettingType::kList, .scopes = kTopLevel,
+       .help = "Required. Comma-separated cluster aliases. Every alias needs `<alias>.bootstrap.servers` if it "
+               "takes part in an enabled flow. Aliases may only contain ASCII letters, digits, '.', '_' and '-' "
+               "because the prefix naming policy puts them into topic names."});
+  add({.name = "enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "false",
+       .help = "Whether the flow copies records. Flows are directional and off by default: write "
+               "`A->B.enabled = true` for each flow wanted. A top-level `enabled = true` turns on every "
+               "pair of clusters, as in MM2."});
+  add({.name = "flow.group.id", .type = SettingType::kString, .scopes = kFlow,
+       .default_doc = "kmirror-<source>-<target>", .kmirror_extension = true,
+       .help = "The consumer group the flow uses on its source cluster; its committed offsets are where the "
+               "flow resumes. Two enabled flows reading the same source cluster must use different groups. "
+               "(MM2 tracks progress in Connect's offset topics instead; its `group.id` keys are unrelated.)",
+       .extra_check = CheckNotEmpty});
+
+  // ---- Topic selection and naming -----------------------------------------------------
+  add({.name = "topics", .type = SettingType::kRegexList, .scopes = kFlow, .default_value = ".*",
+       .help = "Topics to mirror: comma-separated topic names or Java regexes, each matched against the whole "
+               "topic name. A regex cannot contain ',' since the list is split at commas (as in MM2). An empty "
+               "value selects nothing."});
+  add({.name = "topics.exclude", .type = SettingType::kRegexList, .scopes = kFlow,
+       .default_value = R"(.*[\-\.]internal, .*\.replica, __.*)",
+       .help = "Topics never mirrored, same syntax as `topics`; exclusion wins over inclusion. The default "
+               "skips Kafka's and MM2's internal topics. Setting it replaces the default list, so keep those "
+               "entries when adding your own."});
+  add({.name = "topics.blacklist", .type = SettingType::kRegexList, .scopes = kFlow, .alias_of = "topics.exclude",
+       .help = "Deprecated spelling of `topics.exclude`, used only when `topics.exclude` is not set."});
+  add({.name = "replication.policy.class", .type = SettingType::kClass, .scopes = kFlow,
+       .default_value = kDefaultPolicy, .allowed = {kDefaultPolicy, kIdentityPolicy},
+       .help = "How remote topics are named. `DefaultReplicationPolicy`: `<source alias><separator><topic>` "
+               "(e.g. `clusterA.orders`), which also lets kmirror recognise and skip topics that came from the "
+               "target, so A->B plus B->A cannot loop. `IdentityReplicationPolicy`: the source name unchanged; "
+               "two opposite flows must then select disjoint topics. Custom Java policies cannot be loaded."});
+  add({.name = "replication.policy.separator", .type = SettingType::kString, .scopes = kFlow,
+       .default_value = ".",
+       .help = "Separator between the source alias and the topic name under the prefix policy.",
+       .extra_check = CheckSeparator});
+  add({.name = "topic.filter.class", .type = SettingType::kClass, .scopes = kFlow,
+       .default_value = "org.apache.kafka.connect.mirror.DefaultTopicFilter",
+       .allowed = {"org.apache.kafka.connect.mirror.DefaultTopicFilter"},
+       .help = "Only MM2's default filter (`topics` / `topics.exclude`) is available; custom Java filters "
+               "cannot be loaded."});
+
+  // ---- Remote topics ------------------------------------------------------------------
+  add({.name = "replication.factor", .type = SettingType::kInt, .scopes = kFlow, .default_value = "2",
+       .min = -1, .max = 32767,
+       .help = "Replication factor of remote topics kmirror creates (with the source topic's partition count). "
+               "-1 uses the target broker's `default.replication.factor`. MM2's default of 2 fails on a "
+               "single-broker target: set 1 there.",
+       .extra_check = CheckReplicationFactor});
+  add({.name = "tasks.max", .type = SettingType::kInt, .scopes = kFlow, .default_value = "1", .min = 1,
+       .max = 1024,
+       .help = "Consumer/producer pairs the flow runs; they share the flow's consumer group, so more than the "
+               "number of source partitions only idles. The upper bound guards against typos."});
+  add({.name = "refresh.topics.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
+       .help = "Whether to look for new topics and partitions on the source periodically. When false, the "
+               "topic set is fixed at start-up."});
+  add({.name = "refresh.topics.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow,
+       .default_value = "600", .min = 1, .max = kOneYearSeconds,
+       .help = "How often to look for new topics and partitions."});
+  add({.name = "sync.topic.configs.enabled", .type = SettingType::kBool, .scopes = kFlow,
+       .default_value = "true",
+       .help = "Whether to copy topic configurations (retention, cleanup policy, ...) to remote topics "
+               "periodically."});
+  add({.name = "sync.topic.configs.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow,
+       .default_value = "600", .min = 1, .max = kOneYearSeconds,
+       .help = "How often to copy topic configurations."});
+  add({.name = "config.properties.exclude", .type = SettingType::kRegexList, .scopes = kFlow,
+       .default_value = R"(follower\.replication\.throttled\.replicas, leader\.replication\.throttled\.replicas, )"
+                        R"(message\.timestamp\.difference\.max\.ms, message\.timestamp\.type, )"
+                        R"(unclean\.leader\.election\.enable, min\.insync\.replicas)",
+       .help = "Topic configuration names (regexes) never copied to remote topics."});
+  add({.name = "config.properties.blacklist", .type = SettingType::kRegexList, .scopes = kFlow,
+       .alias_of = "config.properties.exclude",
+       .help = "Deprecated spelling of `config.properties.exclude`, used only when that is not set."});
+  add({.name = "config.property.filter.class", .type = SettingType::kClass, .scopes = kFlow,
+       .default_value = "org.apache.kafka.connect.mirror.DefaultConfigPropertyFilter",
+       .allowed = {"org.apache.kafka.connect.mirror.DefaultConfigPropertyFilter"},
+       .help = "Only MM2's default filter (`config.properties.exclude`) is available; custom Java filters "
+               "cannot be loaded."});
+
+  // ---- Client properties --------------------------------------------------------------
+  add({.name = "bootstrap.servers", .type = SettingType::kClientProperties, .scopes = kCluster,
+       .help = "Required for every cluster in an enabled flow, as `<alias>.bootstrap.servers`. A top-level "
+               "value is the fallback for clusters without one."});
+  add({.name = "security.protocol", .type = SettingType::kClientProperties, .scopes = kCluster,
+       .help = "Cluster-level client setting: applies to every client of the cluster (top level: of every "
+               "cluster). PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."});
+  add({.name = "ssl.", .family = true, .type = SettingType::kClientProperties, .scopes = kCluster,
+       .help = "Cluster-level TLS settings, translated to librdkafka (see the translation table). JKS stores "
+               "cannot be read: use PEM files or a PKCS12 keystore."});
+  add({.name = "sasl.", .family = true, .type = SettingType::kClientProperties, .scopes = kCluster,
+       .help = "Cluster-level SASL settings. `sasl.jaas.config` with PlainLoginModule or ScramLoginModule "
+               "becomes librdkafka's sasl.username / sasl.password."});
+  add({.name = "consumer.", .family = true, .type = SettingType::kClientProperties,
+       .scopes = kPerCluster | kPerFlow,
+       .help = "`<source>.consumer.<property>`: the source consumer of every flow reading that cluster. "
+               "`A->B.consumer.<property>`: that flow only, but with the lowest precedence (MM2's rule)."});
+  add({.name = "producer.", .family = true, .type = SettingType::kClientProperties,
+       .scopes = kPerCluster | kPerFlow,
+       .help = "`<target>.producer.<property>`: the producer of every flow writing that cluster. "
+               "`A->B.producer.<property>`: that flow only, lowest precedence (MM2 uses this form only for "
+               "its internal producers; kmirror applies it to the replication producer)."});
+  add({.name = "admin.", .family = true, .type = SettingType::kClientProperties,
+       .scopes = kPerCluster | kPerFlow,
+       .help = "`<alias>.admin.<property>`: admin clients on that cluster. `A->B.admin.<property>`: both admin "
+               "clients of that flow, lowest precedence."});
+  add({.name = "source.consumer.", .family = true, .type = SettingType::kClientProperties, .scopes = kPerFlow,
+       .help = "`A->B.source.consumer.<property>`: the flow's source consumer, highest precedence."});
+  add({.name = "source.admin.", .family = true, .type = SettingType::kClientProperties, .scopes = kPerFlow,
+       .help = "`A->B.source.admin.<property>`: the flow's admin client on the source, highest precedence."});
+  add({.name = "target.admin.", .family = true, .type = SettingType::kClientProperties, .scopes = kPerFlow,
+       .help = "`A->B.target.admin.<property>`: the flow's admin client on the target, highest precedence."});
+  add({.name = "producer.override.", .family = true, .type = SettingType::kClientProperties,
+       .scopes = kPerFlow,
+       .help = "`A->B.producer.override.<property>`: the flow's producer, highest precedence (Kafka Connect's "
+               "per-connector override, which is how MM2 users reach the replication producer of one flow)."});
+
+  // ---- Accepted, not needed by kmirror ------------------------------------------------
+  auto internal = [&add](std::string name, unsigned scopes, std::string help, bool family = false) {
+    add({.name = std::move(name), .family = family, .type = SettingType::kString, .scopes = scopes,
+         .status = SettingStatus::kNotNeeded, .help = std::move(help)});
+  };
+  internal("name", kFlow, "the name of MM2's connectors.");
+  internal("connector.class", kFlow, "MM2 picks its own connector classes; kmirror has no connectors.");
+  internal("source.cluster.alias", kFlow,
+           "MM2 fills it per connector; a kmirror flow's source is the alias left of '->'.");
+  internal("target.cluster.alias", kFlow,
+           "MM2 fills it per connector; a kmirror flow's target is the alias right of '->'.");
+  internal("group.id", kTopLevel | kPerCluster | kPerFlow,
+           "MM2's Kafka Connect worker group. kmirror's consumer group for a flow is `flow.group.id` "
+           "(default kmirror-<source>-<target>).");
+  internal("client.id", kTopLevel | kPerCluster,
+           "the client id of MM2's Connect worker; set client ids of kmirror's clients with "
+           "`<alias>.consumer.client.id` / `<alias>.producer.client.id`.");
+  internal("offset.storage.", kTopLevel | kPerCluster,
+           "Kafka Connect's offset topic; kmirror keeps progress in the flow's consumer group.", true);
+  internal("config.storage.", kTopLevel | kPerCluster,
+           "Kafka Connect's config topic; kmirror keeps no configuration in Kafka.", true);
+  internal("status.storage.", kTopLevel | kPerCluster,
+           "Kafka Connect's status topic; kmirror keeps no status in Kafka.", true);
+  internal("offset.flush.", kTopLevel | kPerCluster,
+           "Kafka Connect's offset flushing; kmirror commits offsets after the target acknowledged.", true);
+  internal("key.converter", kTopLevel | kPerCluster | kPerFlow,
+           "Kafka Connect converters; kmirror copies keys, values and headers as bytes.", true);
+  internal("value.converter", kTopLevel | kPerCluster | kPerFlow,
+           "Kafka Connect converters; kmirror copies keys, values and headers as bytes.", true);
+  internal("header.converter", kTopLevel | kPerCluster | kPerFlow,
+           "Kafka Connect converters; kmirror copies keys, values and headers as bytes.", true);
+  internal("errors.", kFlow,
+           "Kafka Connect's error handling for conversions and transformations, which kmirror does not do.",
+           true);
+  internal("consumer.poll.timeout.ms", kFlow, "MM2's poll loop timing; kmirror's poll loop is its own.");
+  internal("admin.timeout.ms", kFlow, "MM2's admin task timeout; kmirror's admin calls have their own.");
+  internal("use.incremental.alter.configs", kFlow, "MM2's choice of AlterConfigs API.");
+  internal("add.source.alias.to.metrics", kFlow, "a JMX metrics tag; kmirror does not export JMX.");
+  internal("replication.policy.internal.topic.separator.enabled", kFlow,
+           "names of MM2's internal checkpoint and offset-sync topics, which kmirror does not create.");
+  internal("metric.reporters", kTopLevel | kPerCluster | kPerFlow,
+           "Java metrics reporter classes cannot be loaded.");
+  internal("auto.include.jmx.reporter", kTopLevel | kPerCluster | kPerFlow, "kmirror does not export JMX.");
+  internal("dedicated.mode.enable.internal.rest", kTopLevel,
+           "MM2's REST server between its nodes; kmirror instances coordinate through their consumer groups.");
+  internal("listeners", kTopLevel | kPerCluster, "Kafka Connect's REST listeners; kmirror has no REST API.");
+  internal("rest.", kTopLevel | kPerCluster, "Kafka Connect's REST server; kmirror has no REST API.", true);
+  internal("admin.listeners", kTopLevel | kPerCluster, "Kafka Connect's REST admin listeners.");
+  internal("plugin.path", kTopLevel, "Kafka Connect plugins; kmirror loads no Java plugins.");
+  internal("task.shutdown.graceful.timeout.ms", kTopLevel | kPerCluster, "Kafka Connect's task shutdown timing.");
+  internal("worker.", kTopLevel | kPerCluster, "Kafka Connect worker internals.", true);
+  internal("scheduled.rebalance.max.delay.ms", kTopLevel | kPerCluster, "Kafka Connect's rebalancing of tasks.");
+  internal("connector.client.config.override.policy", kTopLevel | kPerCluster,
+           "Kafka Connect's policy for `producer.override.*`; kmirror always honours those.");
+  internal("exactly.once.source.support", kTopLevel | kPerCluster,
+           "Kafka Connect's transactional source tasks. kmirror's producer is always idempotent and commits "
+           "source offsets only after the target acknowledged, so nothing is lost; a crash can still repeat "
+           "records.");
+  internal("exactly.once.support", kFlow, "see exactly.once.source.support.");
+  internal("transaction.boundary", kFlow, "see exactly.once.source.support.");
+  add({.name = "forwarding.admin.class", .type = SettingType::kClass, .scopes = kFlow,
+       .status = SettingStatus::kNotNeeded, .default_value = "org.apache.kafka.connect.mirror.ForwardingAdmin",
+       .allowed = {"org.apache.kafka.connect.mirror.ForwardingAdmin"},
+       .help = "MM2's pluggable admin client; custom Java classes cannot be loaded."});
+  for (const char* name : {"transforms", "predicates"}) {
+    add({.name = name, .type = SettingType::kList, .scopes = kFlow, .status = SettingStatus::kNotNeeded,
+         .help = "Kafka Connect single message transforms cannot run in kmirror; only an empty value is accepted.",
+         .extra_check = CheckNoTransforms});
+  }
+
+  // ---- Planned ------------------------------------------------------------------------
+  // Planned settings are still validated, so a wrong value is caught before the feature lands.
+  auto planned = [&add](SettingSpec s) {
+    s.status = SettingStatus::kPlanned;
+    add(std::move(s));
+  };
+  planned({.name = "emit.heartbeats.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
+           .kmirror_value = "false", .help = "heartbeat records on the target; kmirror does not emit them yet."});
+  planned({.name = "emit.heartbeats.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow, .default_value = "1",
+           .min = 1, .max = kOneYearSeconds, .help = "heartbeats are not emitted yet."});
+  planned({.name = "heartbeats.topic.replication.factor", .type = SettingType::kInt, .scopes = kFlow, .default_value = "3",
+           .min = -1, .max = 32767, .help = "kmirror does not create a heartbeats topic yet."});
+  planned({.name = "emit.checkpoints.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
+           .kmirror_value = "false",
+           .help = "checkpoints (translated consumer group offsets) are not emitted yet."});
+  planned({.name = "emit.checkpoints.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow, .default_value = "60",
+           .min = 1, .max = kOneYearSeconds, .help = "checkpoints are not emitted yet."});
+  planned({.name = "checkpoints.topic.replication.factor", .type = SettingType::kInt, .scopes = kFlow, .default_value = "3",
+           .min = -1, .max = 32767, .help = "kmirror does not create a checkpoints topic yet."});
+  planned({.name = "emit.offset-syncs.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
+           .kmirror_value = "false",
+           .help = "offset-sync records (MM2 3.9+) are not emitted yet."});
+  planned({.name = "offset-syncs.topic.replication.factor", .type = SettingType::kInt, .scopes = kFlow, .default_value = "3",
+           .min = -1, .max = 32767, .help = "kmirror does not create an offset-syncs topic yet."});
+  planned({.name = "offset-syncs.topic.location", .type = SettingType::kEnum, .scopes = kFlow, .default_value = "source",
+           .allowed = {"source", "target"}, .help = "kmirror does not create an offset-syncs topic yet."});
+  planned({.name = "offset.lag.max", .type = SettingType::kInt, .scopes = kFlow, .default_value = "100", .min = 0,
+           .max = INT64_MAX, .help = "offset syncs are not emitted yet."});
+  planned({.name = "groups", .type = SettingType::kRegexList, .scopes = kFlow, .default_value = ".*",
+           .help = "consumer group offsets are not replicated yet."});
+  planned({.name = "groups.exclude", .type = SettingType::kRegexList, .scopes = kFlow,
+           .default_value = "console-consumer-.*, connect-.*, __.*",
+           .help = "consumer group offsets are not replicated yet."});
+  planned({.name = "groups.blacklist", .type = SettingType::kRegexList, .scopes = kFlow, .alias_of = "groups.exclude",
+           .help = "consumer group offsets are not replicated yet."});
+  planned({.name = "group.filter.class", .type = SettingType::kClass, .scopes = kFlow,
+           .default_value = "org.apache.kafka.connect.mirror.DefaultGroupFilter",
+           .allowed = {"org.apache.kafka.connect.mirror.DefaultGroupFilter"},
+           .help = "consumer group offsets are not replicated yet."});
+  planned({.name = "refresh.groups.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
+           .help = "consumer group offsets are not replicated yet."});
+  planned({.name = "refresh.groups.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow, .default_value = "600",
+           .min = 1, .max = kOneYearSeconds, .help = "consumer group offsets are not replicated yet."});
+  planned({.name = "sync.group.offsets.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "false",
+           .kmirror_value = "false", .help = "consumer group offsets are not written to the target yet."});
+  planned({.name = "sync.group.offsets.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow,
+           .default_value = "60", .min = 1, .max = kOneYearSeconds,
+           .help = "consumer group offsets are not written to the target yet."});
+  planned({.name = "sync.topic.acls.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
+           .kmirror_value = "false", .help = "topic ACLs are not copied yet."});
+  planned({.name = "sync.topic.acls.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow, .default_value = "600",
+           .min = 1, .max = kOneYearSeconds, .help = "topic ACLs are not copied yet."});
+  planned({.name = "use.defaults.from", .type = SettingType::kEnum, .scopes = kFlow, .default_value = "target",
+           .allowed = {"source", "target"},
+           .help = "choosing whose defaults to copy for topic configurations is not implemented yet."});
+  planned({.name = "config.providers", .type = SettingType::kList, .scopes = kTopLevel,
+           .help = "`${provider:path:key}` substitution is not implemented yet: such values are used literally."});
+  planned({.name = "config.providers.", .family = true, .type = SettingType::kString, .scopes = kTopLevel,
+           .help = "`${provider:path:key}` substitution is not implemented yet: such values are used literally."});
+  return r;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+const std::vector<SettingSpec>& AllSettings() {
+  static const std::vector<SettingSpec> registry = BuildRegistry();
+  return registry;
+}
+
+const SettingSpec* FindSetting(std::string_view key, Scope scope) {
+  const SettingSpec* best = nullptr;
+  for (const auto& s : AllSettings()) {
+    if ((s.scopes & scope) == 0) continue;
+    if (!s.family) {
+      if (s.name == key) return &s;
+      continue;
+    }
+    // "ssl." covers "ssl.<anything>"; "key.converter" covers itself and "key.converter.<anything>".
+    bool matches = s.name.back() == '.'
+                       ? key.size() > s.name.size() && key.substr(0, s.name.size()) == s.name
+                       : key == s.name || (key.size() > s.name.size() && key.substr(0, s.name.size()) == s.name &&
+                                           key[s.name.size()] == '.');
+    if (matches && (best == nullptr || s.name.size() > best->name.size())) best = &s;
+  }
+  return best;
+}
+
+const SettingSpec& GetSetting(std::string_view name) {
+  for (const auto& s : AllSettings()) {
+    if (s.name == name) return s;
+  }
+  std::fprintf(stderr, "kmirror: setting '%.*s' is not registered\n", static_cast<int>(name.size()), name.data());
+  std::abort();
+}
+
+std::optional<bool> ParseBool(std::string_view text) {
+  std::string t;
+  for (char c : text) {
+    if (c != ' ' && c != '\t') t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (t == "true") return true;
+  if (t == "false") return false;
+  return std::nullopt;
+}
+
+std::optional<int64_t> ParseInteger(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  if (text.empty()) return std::nullopt;
+  std::string s(text);
+  size_t digits_from = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  if (digits_from == s.size()) return std::nullopt;
+  for (size_t i = digits_from; i < s.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+  }
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), nullptr, 10);
+  if (errno == ERANGE) return std::nullopt;
+  return static_cast<int64_t>(v);
+}
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string_view item = text.substr(start, comma - start);
+    size_t b = item.find_first_not_of(" \t");
+    if (b != std::string_view::npos) {
+      size_t e = item.find_last_not_of(" \t");
+      out.emplace_back(item.substr(b, e - b + 1));
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
+Status ValidateSetting(const SettingSpec& spec, const std::string& value) {
+  auto range_text = [&spec] {
+    return std::to_string(spec.min.value_or(INT64_MIN)) + ".." + std::to_string(spec.max.value_or(INT64_MAX));
+  };
+  switch (spec.type) {
+    case SettingType::kBool:
+      if (!ParseBool(value)) return InvalidArgument("'" + value + "' is not a boolean: use true or false");
+      break;
+    case SettingType::kInt:
+    case SettingType::kSeconds: {
+      auto n = ParseInteger(value);
+      const char* what = spec.type == SettingType::kSeconds ? "a whole number of seconds" : "an integer";
+      if (!n) return InvalidArgument("'" + value + "' is not " + std::string(what));
+      if ((spec.min && *n < *spec.min) || (spec.max && *n > *spec.max)) {
+        return InvalidArgument(value + " is outside the allowed range " + range_text());
+      }
+      break;
+    }
+    case SettingType::kRegexList:
+      for (const auto& item : SplitList(value)) {
+        Status s = CheckJavaRegex(item);
+        if (!s.ok()) {
+          std::string hint = value.find(',') != std::string::npos && value.find('{') != std::string::npos
+                                 ? " (the list is split at commas, so a regex cannot contain ',')"
+                                 : "";
+          return InvalidArgument(s.message() + hint);
+        }
+      }
+      break;
+    case SettingType::kEnum:
+    case SettingType::kClass:
+      if (std::find(spec.allowed.begin(), spec.allowed.end(), value) == spec.allowed.end()) {
+        std::string list;
+        for (const auto& a : spec.allowed) list += (list.empty() ? "" : ", ") + a;
+        if (spec.type == SettingType::kClass) {
+          return InvalidArgument("'" + value + "' cannot be used: kmirror cannot load Java classes and supports " +
+                                 (spec.allowed.size() == 1 ? "only " : "only these: ") + list);
+        }
+        return InvalidArgument("'" + value + "' is not one of: " + list);
+      }
+      break;
+    case SettingType::kString:
+    case SettingType::kList:
+    case SettingType::kClientProperties:
+      break;
+  }
+  if (spec.extra_check != nullptr) {
+    std::string problem = spec.extra_check(value);
+    if (!problem.empty()) return InvalidArgument("'" + value + "' " + problem);
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> SuggestSettings(std::string_view key, Scope scope) {
+  std::vector<std::pair<size_t, std::string>> scored;
+  for (const auto& s : AllSettings()) {
+    if ((s.scopes & scope) == 0 || s.family) continue;
+    size_t d = EditDistance(key, s.name);
+    // Allow roughly one typo per five characters, at least two.
+    if (d <= std::max<size_t>(2, s.name.size() / 5)) scored.emplace_back(d, s.name);
+  }
+  std::sort(scored.begin(), scored.end());
+  std::vector<std::string> out;
+  for (size_t i = 0; i < scored.size() && i < 3; ++i) out.push_back(scored[i].second);
+  return out;
+}
+
+}  // namespace kmirror::config

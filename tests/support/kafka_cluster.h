@@ -1,0 +1,101 @@
+// Real Apache Kafka 3.8.1 clusters for integration tests: one JVM per cluster, KRaft mode,
+// the node being both broker and controller, on loopback ports of its own, with its own
+// data directory and cluster id.
+//
+// The broker settings are scripts/kafka/server.properties.in and log4j.properties.in, and
+// the JVM is launched through `scripts/kafka-cluster.sh run DIR`, the same files and script
+// the demo and benchmarks use. Broker logs go to <dir>/broker.log (INFO), JVM output to
+// <dir>/stdout.log; neither reaches the test's own output.
+//
+// The JVM is a ChildProcess: it dies with the test process, however that ends.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support/kafka_client.h"
+#include "support/process.h"
+
+namespace kmirror::test {
+
+class KafkaCluster {
+ public:
+  struct Options {
+    std::string name = "kafka";  // for messages and directory names
+    // Extra server.properties entries; override the defaults of the template.
+    std::map<std::string, std::string> broker_properties{};
+    // user -> password. Non-empty: an extra SASL_PLAINTEXT listener accepting these users
+    // with the PLAIN mechanism (the PLAINTEXT listener stays, for the harness itself).
+    std::map<std::string, std::string> sasl_plain_users{};
+    std::chrono::seconds start_timeout{120};
+  };
+
+  // Starts a cluster and waits until its broker is registered and answers metadata
+  // requests. Throws std::runtime_error (with the tail of the broker log) on failure.
+  static std::unique_ptr<KafkaCluster> Start(const Options& options);
+  // Starts several clusters concurrently (same result as Start for each, but the JVMs boot
+  // in parallel). If any fails, the others are stopped and the first error is thrown.
+  static std::vector<std::unique_ptr<KafkaCluster>> StartAll(const std::vector<Options>& options);
+
+  ~KafkaCluster();  // Stop(), then removes the data directory
+  KafkaCluster(const KafkaCluster&) = delete;
+  KafkaCluster& operator=(const KafkaCluster&) = delete;
+
+  const std::string& name() const { return options_.name; }
+  // "127.0.0.1:PORT" of the PLAINTEXT listener.
+  std::string bootstrap() const;
+  // A ClientConfig for the test-side helpers: plaintext.
+  ClientConfig client() const { return ClientConfig(bootstrap()); }
+  const std::string& cluster_id() const { return cluster_id_; }
+  int port() const { return port_; }
+  int controller_port() const { return controller_port_; }
+
+  // SASL_PLAINTEXT listener (only with Options::sasl_plain_users).
+  bool has_sasl() const { return sasl_port_ > 0; }
+  std::string sasl_bootstrap() const;  // "127.0.0.1:PORT"
+  // librdkafka client settings for `user` (password from the options; a wrong one can be
+  // given explicitly to test rejection).
+  ClientConfig sasl_client(const std::string& user) const;
+  ClientConfig sasl_client(const std::string& user, const std::string& password) const;
+  // The JAAS line a Java client (MirrorMaker 2) needs for `user`:
+  // org.apache.kafka.common.security.plain.PlainLoginModule required username="..." password="...";
+  // (a Java string: written into a .properties file, its backslashes must be doubled).
+  std::string sasl_jaas_config(const std::string& user) const;
+
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  std::filesystem::path broker_log() const { return dir() / "broker.log"; }
+  std::string LogTail(std::size_t lines = 40) const;
+
+  bool Running();
+  // SIGTERM (controlled shutdown), SIGKILL if still alive after `grace`. Idempotent.
+  void Stop(std::chrono::milliseconds grace = std::chrono::seconds(15));
+  // SIGKILL: a crash, for failover tests. Data stays for Restart().
+  void Kill();
+  // Stops the broker if it runs, starts it again on the same ports and data, and waits until
+  // it is ready. Throws std::runtime_error on failure.
+  void Restart();
+
+ private:
+  explicit KafkaCluster(Options options);
+  void PickPorts();
+  void WriteConfig() const;
+  void Launch();
+  // Waits until ready. On a port clash during the first start (another process took a
+  // port between our check and the broker's bind), picks new ports and starts over.
+  void WaitReady(bool first_start);
+  std::string FailureMessage(const std::string& what) const;
+
+  Options options_;
+  TempDir dir_;
+  std::string cluster_id_;
+  int port_ = 0;
+  int controller_port_ = 0;
+  int sasl_port_ = 0;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+}  // namespace kmirror::test
