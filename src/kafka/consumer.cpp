@@ -65,6 +65,10 @@ void Consumer::Poll(std::vector<Message>& out, std::vector<ConsumerEvent>& event
                     std::chrono::milliseconds timeout) {
   int wait = static_cast<int>(timeout.count());
   for (size_t n = 0; n < max; ++n) {
+    if (!pending_.empty()) {
+      for (auto& ev : pending_) events.push_back(std::move(ev));
+      pending_.clear();
+    }
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), wait);
     if (m == nullptr) return;
     wait = 0;
@@ -93,6 +97,27 @@ Status Consumer::Seek(const TopicPartition& tp, SourceOffset offset) {
   rd_kafka_error_t* err = rd_kafka_seek_partitions(rk_.get(), list.get(), 10000);
   if (err != nullptr) return FromRdKafkaError(err, "seek " + tp.ToString());
   return FromRdKafka(list->elems[0].err, "seek " + tp.ToString());
+}
+
+Status Consumer::Restart(const TopicPartition& tp, SourceOffset offset) {
+  PartitionListPtr list = ToList({tp});
+  list->elems[0].offset = offset.value();
+  if (std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0) {
+    KM_RETURN_IF_ERROR(FromRdKafkaError(rd_kafka_incremental_unassign(rk_.get(), list.get()), "restart " + tp.ToString()));
+    return FromRdKafkaError(rd_kafka_incremental_assign(rk_.get(), list.get()), "restart " + tp.ToString());
+  }
+  // Eager protocol: re-assign everything; the other partitions resume from their
+  // committed offsets (a few records may be sent again, none skipped).
+  rd_kafka_topic_partition_list_t* current = nullptr;
+  KM_RETURN_IF_ERROR(FromRdKafka(rd_kafka_assignment(rk_.get(), &current), "assignment"));
+  PartitionListPtr all(current);
+  for (int i = 0; i < all->cnt; ++i) {
+    auto& e = all->elems[i];
+    e.offset = (tp.topic == e.topic && tp.partition.value() == e.partition) ? offset.value() : RD_KAFKA_OFFSET_INVALID;
+  }
+  KM_RETURN_IF_ERROR(FromRdKafka(rd_kafka_assign(rk_.get(), nullptr), "restart " + tp.ToString()));
+  KM_RETURN_IF_ERROR(SetStartOffsets(all.get()));
+  return FromRdKafka(rd_kafka_assign(rk_.get(), all.get()), "restart " + tp.ToString());
 }
 
 Status Consumer::Pause(const TopicPartition& tp) {
@@ -159,6 +184,22 @@ Status Consumer::SetStartOffsets(rd_kafka_topic_partition_list_t* parts) {
   for (int i = 0; i < parts->cnt; ++i) {
     auto& e = parts->elems[i];
     if (e.offset >= 0) {
+      // A committed position outside the log (deleted by retention or delete-records, or
+      // the topic truncated/recreated) must be reported, not reset silently.
+      int64_t low = 0, high = 0;
+      rd_kafka_resp_err_t werr =
+          rd_kafka_query_watermark_offsets(rk_.get(), e.topic, e.partition, &low, &high, 10000);
+      if (werr == RD_KAFKA_RESP_ERR_NO_ERROR && (e.offset < low || e.offset > high)) {
+        ConsumerEvent ev;
+        ev.partition = {e.topic, Partition(e.partition)};
+        ev.offset = SourceOffset(e.offset);
+        ev.status = DataLoss("committed offset " + std::to_string(e.offset) + " of " + ev.partition.ToString() +
+                             " is outside the log [" + std::to_string(low) + ", " + std::to_string(high) + ")");
+        ev.log_range = Watermarks{SourceOffset(low), SourceOffset(high)};
+        pending_.push_back(std::move(ev));
+        e.offset = low;
+        continue;
+      }
       log->info("{}: {}-{} resumes at committed offset {}", options_.name, e.topic, e.partition, e.offset);
     } else {
       e.offset = options_.start_at == StartAt::kEarliest ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;

@@ -236,15 +236,20 @@ void FlowTask::HandleEvent(const kafka::ConsumerEvent& ev) {
     return;
   }
   const TopicPartition& tp = ev.partition;
-  auto wm = consumer_->QueryWatermarks(tp, milliseconds(10000));
-  if (!wm.ok()) {
-    Log()->error("{}: {} position {} is no longer on the source, and its log range is unknown ({}); retrying",
-                 name_, tp.ToString(), ev.offset.value(), wm.status().ToString());
-    ScheduleRewind(tp, ev.offset, kRewindDelay, nullptr, "position out of range");
+  std::optional<kafka::Watermarks> range = ev.log_range;
+  if (!range) {
+    auto wm = consumer_->QueryWatermarks(tp, milliseconds(10000));
+    if (wm.ok()) range = *wm;
+  }
+  if (!range) {
+    Log()->error("{}: DATA LOSS: {} position {} is no longer on {}, and its log range is unknown; retrying", name_,
+                 tp.ToString(), ev.offset.value(), flow_.source);
+    Status s = consumer_->Restart(tp, ev.offset);
+    if (!s.ok()) Log()->error("{}: {}", name_, s.ToString());
     return;
   }
   const int64_t pos = ev.offset.value();
-  const int64_t low = wm->low.value(), high = wm->high.value();
+  const int64_t low = range->low.value(), high = range->high.value();
   if (pos >= 0 && pos < low) {
     stats_->lost.fetch_add(static_cast<uint64_t>(low - pos), std::memory_order_relaxed);
     Log()->error(
@@ -254,11 +259,12 @@ void FlowTask::HandleEvent(const kafka::ConsumerEvent& ev) {
   } else {
     Log()->error(
         "{}: DATA LOSS: {} position {} is outside the source log [{}, {}): the partition was truncated or the "
-        "topic recreated on {}; continuing from offset {} (records there may already be on {})",
+        "topic recreated on {}; continuing from offset {} (records from there may already be on {})",
         name_, tp.ToString(), pos, low, high, flow_.source, low, flow_.target);
   }
-  Status s = consumer_->Seek(tp, wm->low);
-  if (!s.ok()) ScheduleRewind(tp, wm->low, kRewindDelay, nullptr, s.ToString());
+  if (ev.log_range) return;  // the consumer already continues from the log start
+  Status s = consumer_->Restart(tp, range->low);
+  if (!s.ok()) Log()->error("{}: restarting {} at {}: {}", name_, tp.ToString(), low, s.ToString());
 }
 
 void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost) noexcept {

@@ -41,16 +41,20 @@ struct ConsumerOptions {
   RebalanceListener* listener = nullptr;
 };
 
+struct Watermarks {
+  SourceOffset low;   // first offset still in the log
+  SourceOffset high;  // offset the next record will get
+};
+
 // Something other than a record that Poll() ran into.
 struct ConsumerEvent {
   TopicPartition partition;  // empty topic for client-wide errors
   SourceOffset offset{-1};   // for kDataLoss: the position that no longer exists
   Status status;             // kDataLoss: position out of range on the broker
-};
-
-struct Watermarks {
-  SourceOffset low;   // first offset still in the log
-  SourceOffset high;  // offset the next record will get
+  // For kDataLoss found when a partition was assigned: the log's range then, and the
+  // consumer already continues from its start. Otherwise the partition has stopped and
+  // the caller decides where it continues (Restart).
+  std::optional<Watermarks> log_range;
 };
 
 class Consumer {
@@ -69,6 +73,9 @@ class Consumer {
   // Marks everything up to and including `msg` as done; committed on the next commit.
   Status StoreOffset(const Message& msg);
   Status Seek(const TopicPartition& tp, SourceOffset offset);
+  // Restarts fetching of a partition that stopped (after a kDataLoss event without
+  // log_range) at `offset`; a plain Seek cannot revive it.
+  Status Restart(const TopicPartition& tp, SourceOffset offset);
   Status Pause(const TopicPartition& tp);
   Status Resume(const TopicPartition& tp);
   // Commits the stored offsets now.
@@ -89,6 +96,7 @@ class Consumer {
 
   HandlePtr rk_;
   ConsumerOptions options_;
+  std::vector<ConsumerEvent> pending_;  // found during assignment, returned by Poll
   bool closed_ = false;
 };
 
