@@ -175,8 +175,14 @@ TEST_F(MirrorTest, PicksUpNewTopicsAndNewPartitionsWhileRunning) {
 
 TEST_F(MirrorTest, KillNineAndRestartLosesNothing) {
   const std::string topic = "crash";
-  const int kTotal = 200000, kChunk = 10000;
+  const int kTotal = 200000, kChunk = 5000;
   ASSERT_TRUE(CreateTopic(a_->client(), topic, 4));
+  // Dead members of the killed process hold the group until their session times out.
+  const std::string config = Config("crash", "group-crash", {"A.consumer.session.timeout.ms = 6000"});
+  auto first = StartKmirror(config, "kmirror-crash-1");
+  ASSERT_TRUE(WaitForLog(*first, "rebalance: assigned", seconds(60)));
+
+  // A steady stream of about 8 s, so that the kill lands in its middle.
   std::atomic<bool> producer_ok{true};
   std::thread producer([&] {
     for (int c = 0; c < kTotal / kChunk; ++c) {
@@ -186,19 +192,20 @@ TEST_F(MirrorTest, KillNineAndRestartLosesNothing) {
         chunk.push_back({.partition = i % 4, .key = "k" + std::to_string(i), .value = std::string(100, 'a' + i % 26)});
       }
       if (!Produce(a_->client(), topic, chunk)) producer_ok = false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   });
-  const std::string config = Config("crash", "group-crash");
-  auto first = StartKmirror(config, "kmirror-crash-1");
-  bool mid_stream = WaitUntil([&] { return RecordCount(b_->client(), "A.crash") >= 40000; }, seconds(120));
-  int64_t on_b_at_kill = RecordCount(b_->client(), "A.crash");
+  bool mid_stream = WaitUntil([&] { return RecordCount(b_->client(), "A.crash") >= 50000; }, seconds(120));
   first->Kill9();
+  int64_t on_b_at_kill = RecordCount(b_->client(), "A.crash");
+  int64_t on_a_at_kill = RecordCount(a_->client(), topic);
   EXPECT_TRUE(mid_stream) << first->OutputTail(30);
   auto second = StartKmirror(config, "kmirror-crash-2");
   producer.join();
   ASSERT_TRUE(producer_ok.load());
+  EXPECT_LT(on_a_at_kill, kTotal) << "the kill must land before the stream ended";
   ASSERT_TRUE(WaitForRecords(b_->client(), "A.crash", kTotal, seconds(180), second.get()));
+  EXPECT_NE(second->Output().find("resumes at committed offset"), std::string::npos) << second->OutputTail(30);
   EXPECT_EQ(second->Terminate(seconds(60)), 0);
 
   int64_t duplicates = 0;
@@ -211,8 +218,9 @@ TEST_F(MirrorTest, KillNineAndRestartLosesNothing) {
     ASSERT_GE(d, 0) << "partition " << p << ": " << why;
     duplicates += d;
   }
-  std::cout << "[ kill -9 ] killed with " << on_b_at_kill << " of " << kTotal
-            << " records on B; after restart every record arrived; duplicates: " << duplicates << "\n";
+  std::cout << "[ kill -9 ] killed with " << on_a_at_kill << " of " << kTotal << " records produced on A and "
+            << on_b_at_kill << " mirrored to B; after restart every record arrived; duplicates: " << duplicates
+            << "\n";
   RecordProperty("duplicates_after_kill9", std::to_string(duplicates));
 }
 
