@@ -315,6 +315,11 @@ class Mm2Loader {
     f.config_properties_exclude =
         SplitList(ResolveWithAlias(s, t, "config.properties.exclude", "config.properties.blacklist").value);
 
+    f.emit_heartbeats = ResolveBool(s, t, "emit.heartbeats.enabled");
+    f.heartbeats_interval = std::chrono::seconds(ResolveInt(s, t, "emit.heartbeats.interval.seconds"));
+    f.heartbeats_replication_factor = static_cast<int>(ResolveInt(s, t, "heartbeats.topic.replication.factor"));
+    f.max_hops = static_cast<int>(ResolveInt(s, t, "max.hops"));
+
     Resolved group = Resolve(s, t, "flow.group.id");
     f.group_id = group.is_set ? group.value : "kmirror-" + s + "-" + t;
     group_origins_[f.Name()] = group.origin;

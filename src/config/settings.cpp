@@ -243,18 +243,36 @@ std::vector<SettingSpec> BuildRegistry() {
          .extra_check = CheckNoTransforms});
   }
 
+  // ---- Heartbeats and loops -----------------------------------------------------------
+  add({.name = "emit.heartbeats.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
+       .help = "Whether the flow writes a heartbeat (MM2's record format: key source and target alias, value "
+               "version 0 and a timestamp) every `emit.heartbeats.interval.seconds` into the `heartbeats` topic "
+               "of its SOURCE cluster, from where the flow itself mirrors it to the target as "
+               "`<source>.heartbeats`: its arrival proves the whole path and measures its lag. The topic is "
+               "compacted, so it stays bounded."});
+  add({.name = "emit.heartbeats.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow,
+       .default_value = "1", .min = 1, .max = kOneYearSeconds, .help = "How often a flow writes a heartbeat."});
+  add({.name = "heartbeats.topic.replication.factor", .type = SettingType::kInt, .scopes = kFlow,
+       .default_value = "3", .min = -1, .max = 32767,
+       .help = "Replication factor of the `heartbeats` topic kmirror creates on a source cluster when it is "
+               "missing (-1: the broker default). MM2's default of 3 fails on smaller clusters; heartbeats are "
+               "then skipped with an error while mirroring goes on.",
+       .extra_check = CheckReplicationFactor});
+  add({.name = "max.hops", .type = SettingType::kInt, .scopes = kFlow, .default_value = "0", .min = 0,
+       .max = 255, .kmirror_extension = true,
+       .help = "How many clusters a record may have passed through (its provenance path, origin included) and "
+               "still be copied by this flow; 0 means no limit. Whatever the value, a record is never copied to "
+               "a cluster it has already been on. The default lets chains (A->B->C) and hubs forward records. "
+               "In a full mesh where every pair of clusters has a direct flow, set `max.hops = 1`: each record "
+               "then travels only its direct links and arrives exactly once everywhere (with identity naming a "
+               "second path would otherwise deliver a second copy)."});
+
   // ---- Planned ------------------------------------------------------------------------
   // Planned settings are still validated, so a wrong value is caught before the feature lands.
   auto planned = [&add](SettingSpec s) {
     s.status = SettingStatus::kPlanned;
     add(std::move(s));
   };
-  planned({.name = "emit.heartbeats.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
-           .kmirror_value = "false", .help = "heartbeat records on the target; kmirror does not emit them yet."});
-  planned({.name = "emit.heartbeats.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow, .default_value = "1",
-           .min = 1, .max = kOneYearSeconds, .help = "heartbeats are not emitted yet."});
-  planned({.name = "heartbeats.topic.replication.factor", .type = SettingType::kInt, .scopes = kFlow, .default_value = "3",
-           .min = -1, .max = 32767, .help = "kmirror does not create a heartbeats topic yet."});
   planned({.name = "emit.checkpoints.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
            .kmirror_value = "false",
            .help = "checkpoints (translated consumer group offsets) are not emitted yet."});

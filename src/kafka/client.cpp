@@ -40,6 +40,27 @@ HeadersPtr Message::DetachHeaders() {
   return HeadersPtr(hdrs);
 }
 
+std::optional<std::string_view> LastHeader(const rd_kafka_headers_t* headers, std::string_view name) {
+  if (headers == nullptr) return std::nullopt;
+  const void* value = nullptr;
+  size_t size = 0;
+  std::string n(name);
+  if (rd_kafka_header_get_last(headers, n.c_str(), &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
+  if (value == nullptr) return std::string_view();
+  return std::string_view(static_cast<const char*>(value), size);
+}
+
+void SetHeader(HeadersPtr& headers, std::string_view name, std::string_view value) {
+  std::string n(name);
+  if (!headers) {
+    headers.reset(rd_kafka_headers_new(1));
+  } else {
+    (void)rd_kafka_header_remove(headers.get(), n.c_str());  // _NOENT when absent: fine
+  }
+  (void)rd_kafka_header_add(headers.get(), n.data(), static_cast<ssize_t>(n.size()), value.data(),
+                            static_cast<ssize_t>(value.size()));
+}
+
 Result<ConfPtr> MakeConf(const ClientProps& props, const std::string& name) {
   ConfPtr conf(rd_kafka_conf_new());
   char err[512];

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include "kmirror/common/logging.h"
+#include "kmirror/replication/heartbeat.h"
 
 namespace kmirror::replication {
 namespace {
@@ -30,6 +31,14 @@ Status Flow::Start() {
     KM_RETURN_IF_ERROR(task->Start());
     tasks_.push_back(std::move(task));
   }
+  if (config_.emit_heartbeats) {
+    auto hb = kafka::Producer::Create(config_.source_admin, "kmirror-" + name_ + "-heartbeats", nullptr);
+    if (!hb.ok()) return hb.status().Annotate(name_ + ": heartbeats");
+    heartbeats_ = std::move(hb).value();
+    auto topic = heartbeats_->Topic(std::string(NamingPolicy::kHeartbeats));
+    if (!topic.ok()) return topic.status();
+    heartbeats_topic_ = *topic;
+  }
   controller_ = std::thread([this] { RunController(); });
   log->info("{}: flow started: {} task(s), naming {}, topics [{}] minus [{}], consumer group {}", name_,
             config_.tasks, config_.naming == config::NamingPolicy::kPrefix ? "prefix" : "identity",
@@ -44,6 +53,7 @@ void Flow::RunController() {
   last_progress_ = Clock::now();
   bool sync_now = true;
   Clock::time_point next_sync = Clock::now();
+  Clock::time_point next_heartbeat = Clock::now();
   while (true) {
     if (sync_now || Clock::now() >= next_sync) {
       Status s = sync_->SyncOnce();
@@ -56,11 +66,33 @@ void Flow::RunController() {
     }
     if (Clock::now() - last_progress_ >= kProgressInterval) LogProgress();
     auto wait = std::min<Clock::duration>(next_sync - Clock::now(), kProgressInterval);
+    if (heartbeats_) {
+      if (Clock::now() >= next_heartbeat) {
+        EmitHeartbeat();
+        next_heartbeat = Clock::now() + config_.heartbeats_interval;
+      }
+      heartbeats_->Poll(std::chrono::milliseconds(0));
+      wait = std::min<Clock::duration>(wait, next_heartbeat - Clock::now());
+    }
     if (wait < Clock::duration::zero()) wait = Clock::duration::zero();
     sync_now = board_.WaitForSync(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
     if (board_.stopped()) break;
   }
+  if (heartbeats_) {
+    Status f = heartbeats_->Flush(std::chrono::seconds(5));
+    (void)f;  // a lost heartbeat is harmless
+  }
   LogProgress();
+}
+
+void Flow::EmitHeartbeat() {
+  if (!sync_->heartbeats_ready()) return;
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  Status s = heartbeats_->ProduceCopy(heartbeats_topic_, Partition(0), EncodeHeartbeatKey(config_.source, config_.target),
+                                      EncodeHeartbeatValue(now_ms), nullptr);
+  if (!s.ok()) logging::Get("replication")->warn("{}: heartbeat: {}", name_, s.ToString());
 }
 
 void Flow::LogProgress() {
@@ -70,9 +102,10 @@ void Flow::LogProgress() {
   uint64_t dr = records - last_records_, db = bytes - last_bytes_;
   logging::Get("replication")
       ->info("{}: {} records ({:.1f} MB) mirrored in the last {:.0f}s ({:.0f} records/s); total {} records, {} "
-             "delivery failures, {} rewinds, {} records lost on the source",
+             "delivery failures, {} rewinds, {} records lost on the source, {} not sent back to a cluster they "
+             "came from, {} beyond max.hops",
              name_, dr, db / 1e6, secs, secs > 0 ? dr / secs : 0.0, records, stats_.failed.load(),
-             stats_.rewinds.load(), stats_.lost.load());
+             stats_.rewinds.load(), stats_.lost.load(), stats_.loops.load(), stats_.hops.load());
   last_records_ = records;
   last_bytes_ = bytes;
   last_progress_ = now;

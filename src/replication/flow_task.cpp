@@ -3,8 +3,10 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <climits>
 
 #include "kmirror/common/logging.h"
+#include "kmirror/replication/provenance.h"
 
 namespace kmirror::replication {
 namespace {
@@ -100,8 +102,8 @@ void FlowTask::RefreshSubscription() {
   routes_ = board_->Snapshot(&routes_generation_);
   route_cache_.clear();
   std::vector<std::string> topics;
-  topics.reserve(routes_->size());
-  for (const auto& [topic, route] : *routes_) topics.push_back(topic);
+  topics.reserve(routes_->topics.size());
+  for (const auto& [topic, route] : routes_->topics) topics.push_back(topic);
   if (topics == subscribed_) return;
   Status s = consumer_->Subscribe(topics);
   if (!s.ok()) {
@@ -116,8 +118,8 @@ void FlowTask::RefreshSubscription() {
 const FlowTask::CachedRoute* FlowTask::RouteFor(const kafka::Message& msg) {
   auto it = route_cache_.find(msg.topic_key());
   if (it != route_cache_.end()) return &it->second;
-  auto r = routes_->find(std::string(msg.topic()));
-  if (r == routes_->end()) return nullptr;
+  auto r = routes_->topics.find(std::string(msg.topic()));
+  if (r == routes_->topics.end()) return nullptr;
   auto topic = producer_->Topic(r->second.remote_topic);
   if (!topic.ok()) {
     Log()->error("{}: {}", name_, topic.status().ToString());
@@ -137,16 +139,43 @@ void FlowTask::Forward(kafka::Message msg) {
                    "topic not routed to the target");
     return;
   }
-  if (msg.partition().value() >= route->partitions) {
-    board_->RequestSync();
-    ScheduleRewind({std::string(msg.topic()), msg.partition()}, msg.offset(), kRewindDelay, route->topic,
-                   "target partition does not exist yet");
+  PartState& state = parts_[PartKey{msg.topic_key(), msg.partition().value()}];
+  kafka::HeadersPtr headers = msg.DetachHeaders();
+
+  // Provenance: never back to a cluster the record has been on, at most max.hops clusters.
+  ProvenancePath path;
+  if (auto prov = kafka::LastHeader(headers.get(), kProvenanceHeader)) {
+    if (auto parsed = ParseProvenance(*prov)) path = std::move(*parsed);
+  }
+  if (path.Contains(routes_->target_cluster)) {
+    stats_->loops.fetch_add(1, std::memory_order_relaxed);
+    Skip(std::move(msg), state);
     return;
   }
-  kafka::HeadersPtr headers = msg.DetachHeaders();
+  if (flow_.max_hops > 0 && static_cast<int>(path.clusters.size()) + 1 > flow_.max_hops) {
+    stats_->hops.fetch_add(1, std::memory_order_relaxed);
+    Skip(std::move(msg), state);
+    return;
+  }
+  if (msg.partition().value() >= route->partitions) {
+    if (route->partitions == 0) board_->RequestCreate(std::string(msg.topic()));
+    board_->RequestSync();
+    ScheduleRewind({std::string(msg.topic()), msg.partition()}, msg.offset(), kRewindDelay, route->topic,
+                   route->partitions == 0 ? "remote topic is being created" : "target partition does not exist yet");
+    return;
+  }
+  if (!EncodeProvenance(path, routes_->source_cluster, &provenance_buf_)) {
+    stats_->hops.fetch_add(1, std::memory_order_relaxed);  // 255 clusters: cannot be a real path
+    Skip(std::move(msg), state);
+    return;
+  }
+  kafka::SetHeader(headers, kProvenanceHeader, provenance_buf_);
   for (;;) {
     Status s = producer_->Forward(route->topic, msg.partition(), msg, headers);
-    if (s.ok()) return;
+    if (s.ok()) {
+      ++state.in_flight;
+      return;
+    }
     if (s.code() == StatusCode::kUnavailable && !stop_.load(std::memory_order_relaxed)) {
       producer_->Poll(milliseconds(10));  // local queue full: let deliveries drain
       continue;
@@ -157,21 +186,45 @@ void FlowTask::Forward(kafka::Message msg) {
   }
 }
 
+void FlowTask::Skip(kafka::Message msg, PartState& state) {
+  if (state.in_flight == 0) {
+    Status s = consumer_->StoreOffset(msg);
+    if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());
+  } else {
+    state.skipped = std::move(msg);
+  }
+}
+
 void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
   if (!d.source) return;
   const kafka::Message& src = d.source;
+  PartState* state = nullptr;
+  auto pit = parts_.find(PartKey{src.topic_key(), src.partition().value()});
+  if (pit != parts_.end()) {
+    state = &pit->second;
+    --state->in_flight;
+  }
   if (d.status.ok()) {
+    // Records after a failed one must not move the position past the failure.
+    int64_t blocked_from = INT64_MAX;
     if (!rewinds_.empty()) {
       auto it = rewinds_.find({std::string(src.topic()), src.partition()});
-      // Records after a failed one must not move the position past the failure.
-      if (it != rewinds_.end() && src.offset() >= it->second.offset) return;
+      if (it != rewinds_.end()) blocked_from = it->second.offset.value();
     }
-    Status s = consumer_->StoreOffset(src);
-    if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());  // partition revoked meanwhile
+    if (src.offset().value() < blocked_from) {
+      Status s = consumer_->StoreOffset(src);
+      if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());  // partition revoked meanwhile
+    }
+    if (state != nullptr && state->in_flight == 0 && state->skipped) {
+      int64_t skipped = state->skipped.offset().value();
+      if (skipped > src.offset().value() && skipped < blocked_from) (void)consumer_->StoreOffset(state->skipped);
+      state->skipped = kafka::Message();
+    }
     stats_->records.fetch_add(1, std::memory_order_relaxed);
     stats_->bytes.fetch_add(src.raw()->len + src.raw()->key_len, std::memory_order_relaxed);
     return;
   }
+  if (state != nullptr) state->skipped = kafka::Message();  // re-read from the failure anyway
   stats_->failed.fetch_add(1, std::memory_order_relaxed);
   if (closing_) return;  // re-read on restart: its offset was never stored
   ScheduleRewind({std::string(src.topic()), src.partition()}, src.offset(), kRewindDelay, nullptr,

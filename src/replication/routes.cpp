@@ -1,15 +1,17 @@
 #include "kmirror/replication/routes.h"
 
+#include <utility>
+
 namespace kmirror::replication {
 
-void RouteBoard::Publish(Routes routes) {
+void RouteBoard::Publish(RouteTable routes) {
   std::lock_guard lock(mu_);
   if (*routes_ == routes) return;
-  routes_ = std::make_shared<const Routes>(std::move(routes));
+  routes_ = std::make_shared<const RouteTable>(std::move(routes));
   generation_.fetch_add(1, std::memory_order_release);
 }
 
-std::shared_ptr<const Routes> RouteBoard::Snapshot(uint64_t* generation) const {
+std::shared_ptr<const RouteTable> RouteBoard::Snapshot(uint64_t* generation) const {
   std::lock_guard lock(mu_);
   if (generation != nullptr) *generation = generation_.load(std::memory_order_acquire);
   return routes_;
@@ -21,6 +23,20 @@ void RouteBoard::RequestSync() {
     sync_requested_ = true;
   }
   cv_.notify_all();
+}
+
+void RouteBoard::RequestCreate(const std::string& source_topic) {
+  {
+    std::lock_guard lock(mu_);
+    if (!create_requests_.insert(source_topic).second) return;
+    sync_requested_ = true;
+  }
+  cv_.notify_all();
+}
+
+std::set<std::string> RouteBoard::TakeCreateRequests() {
+  std::lock_guard lock(mu_);
+  return std::exchange(create_requests_, {});
 }
 
 bool RouteBoard::WaitForSync(std::chrono::milliseconds timeout) {

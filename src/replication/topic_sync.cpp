@@ -67,6 +67,30 @@ Result<std::map<std::string, std::string>> TopicSync::SourceConfigs(const std::s
   return out;
 }
 
+void TopicSync::EnsureHeartbeatsTopic(const kafka::ClusterInfo& source) {
+  if (heartbeats_ready_.load()) return;
+  const std::string topic(NamingPolicy::kHeartbeats);
+  for (const auto& t : source.topics) {
+    if (t.name == topic) {
+      heartbeats_ready_.store(true, std::memory_order_release);
+      return;
+    }
+  }
+  // Compacted on the key (source, target alias): one live record per flow, so the topic
+  // and its mirrors stay bounded however long the flows run.
+  kafka::NewTopic nt{topic, 1, flow_->heartbeats_replication_factor, {{"cleanup.policy", "compact"}}};
+  Status s = source_->CreateTopic(nt, kAdminTimeout);
+  auto log = logging::Get("replication");
+  if (s.ok() || s.code() == StatusCode::kAlreadyExists) {
+    if (s.ok()) log->info("{}: created topic {} on {} for heartbeats", flow_->Name(), topic, flow_->source);
+    heartbeats_ready_.store(true, std::memory_order_release);
+  } else if (warned_.insert("heartbeats").second) {
+    log->error("{}: cannot create the heartbeats topic on {}: {}; no heartbeats until it exists (set "
+               "heartbeats.topic.replication.factor?)",
+               flow_->Name(), flow_->source, s.ToString());
+  }
+}
+
 Status TopicSync::SyncOnce() {
   auto log = logging::Get("replication");
   const std::string flow = flow_->Name();
@@ -75,17 +99,32 @@ Status TopicSync::SyncOnce() {
   auto tgt = target_->Describe(kAdminTimeout);
   if (!tgt.ok()) return tgt.status().Annotate(flow + ": list target topics");
 
+  if (flow_->emit_heartbeats) EnsureHeartbeatsTopic(*src);
   std::map<std::string, int> target_partitions;
   for (const auto& t : tgt->topics) target_partitions[t.name] = t.partitions;
   std::map<std::string, int> source_partitions;
   for (const auto& t : src->topics) source_partitions[t.name] = t.partitions;
 
   Status first_error;
-  Routes routes;
+  RouteTable table;
+  table.source_cluster = ClusterKeyOf(src->cluster_id);
+  table.target_cluster = ClusterKeyOf(tgt->cluster_id);
+  if (table.source_cluster == table.target_cluster) {
+    return Status(StatusCode::kFailedPrecondition,
+                  flow + ": " + flow_->source + " and " + flow_->target + " are the same Kafka cluster (id " +
+                      src->cluster_id + "); refusing to mirror a cluster onto itself");
+  }
+  Routes& routes = table.topics;
+  for (auto& t : board_->TakeCreateRequests()) wanted_.insert(std::move(t));
   for (const std::string& topic : Select(src->topics)) {
     const int partitions = source_partitions[topic];
     const std::string remote = naming_->RemoteTopic(flow_->source, topic);
     auto it = target_partitions.find(remote);
+    if (it == target_partitions.end() && naming_->TopicSource(topic) && wanted_.count(topic) == 0) {
+      // Already a remote topic on the source: created on demand (see Route).
+      routes[topic] = {remote, 0};
+      continue;
+    }
     if (it == target_partitions.end()) {
       std::map<std::string, std::string> configs;
       if (flow_->sync_topic_configs) {
@@ -136,7 +175,7 @@ Status TopicSync::SyncOnce() {
     }
     routes[topic] = {remote, have};
   }
-  board_->Publish(std::move(routes));
+  board_->Publish(std::move(table));
   return first_error;
 }
 

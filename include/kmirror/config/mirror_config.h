@@ -71,6 +71,13 @@ struct FlowConfig {
   // Topic config names (regexes) never copied to the target (config.properties.exclude).
   std::vector<std::string> config_properties_exclude;
 
+  // Heartbeats written to the source's `heartbeats` topic and mirrored with the data.
+  bool emit_heartbeats = false;
+  std::chrono::milliseconds heartbeats_interval{std::chrono::seconds(1)};
+  int heartbeats_replication_factor = 3;
+  // Longest provenance path (clusters a record has been on) the flow still copies; 0: any.
+  int max_hops = 0;
+
   std::string group_id;          // the flow's consumer group on the source cluster
   StartPosition start_position = StartPosition::kEarliest;
 

@@ -23,6 +23,13 @@ struct HeadersDeleter {
 };
 using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, HeadersDeleter>;
 
+// The value of the last header called `name`; nullopt when absent (or `headers` is null).
+// The view points into `headers` and lives as long as it does.
+std::optional<std::string_view> LastHeader(const rd_kafka_headers_t* headers, std::string_view name);
+// Replaces every header called `name` by one with `value` (copied), creating the list if
+// `headers` is null. Other headers keep their order.
+void SetHeader(HeadersPtr& headers, std::string_view name, std::string_view value);
+
 class Message {
  public:
   Message() = default;

@@ -16,6 +16,7 @@
 
 #include "kmirror/common/status.h"
 #include "kmirror/config/mirror_config.h"
+#include "kmirror/kafka/producer.h"
 #include "kmirror/replication/flow_task.h"
 #include "kmirror/replication/naming_policy.h"
 #include "kmirror/replication/routes.h"
@@ -38,6 +39,7 @@ class Flow {
 
  private:
   void RunController();
+  void EmitHeartbeat();
   void LogProgress();
 
   const config::FlowConfig config_;
@@ -47,6 +49,8 @@ class Flow {
   std::unique_ptr<TopicSync> sync_;
   std::vector<std::unique_ptr<FlowTask>> tasks_;
   std::thread controller_;
+  std::unique_ptr<kafka::Producer> heartbeats_;  // to the source's `heartbeats` topic
+  kafka::Producer::TopicRef heartbeats_topic_ = nullptr;
   bool stopped_ = false;
 
   // Controller-thread state for progress lines.

@@ -37,6 +37,8 @@ struct FlowStats {
   std::atomic<uint64_t> failed{0};       // delivery failures (each leads to a rewind)
   std::atomic<uint64_t> rewinds{0};
   std::atomic<uint64_t> lost{0};         // records deleted on the source before mirroring
+  std::atomic<uint64_t> loops{0};        // records not copied: the target is in their provenance
+  std::atomic<uint64_t> hops{0};         // records not copied: provenance longer than max.hops
 };
 
 class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceListener {
@@ -56,6 +58,24 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
     kafka::Producer::TopicRef topic = nullptr;
     int partitions = 0;
   };
+  // Per source partition, keyed by the consumer's topic handle (see kafka::Message).
+  struct PartKey {
+    const void* topic;
+    int32_t partition;
+    bool operator==(const PartKey&) const = default;
+  };
+  struct PartKeyHash {
+    size_t operator()(const PartKey& k) const noexcept {
+      return std::hash<const void*>()(k.topic) ^ (static_cast<size_t>(k.partition) * 0x9e3779b97f4a7c15ULL);
+    }
+  };
+  struct PartState {
+    int64_t in_flight = 0;
+    // The last record not copied (provenance) while earlier ones were still in flight: its
+    // offset is stored once they are all acknowledged, so the position never passes an
+    // unacknowledged record.
+    kafka::Message skipped;
+  };
   struct Rewind {
     SourceOffset offset;
     std::chrono::steady_clock::time_point not_before;
@@ -64,6 +84,7 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
 
   void Run();
   void Forward(kafka::Message msg);
+  void Skip(kafka::Message msg, PartState& state);
   const CachedRoute* RouteFor(const kafka::Message& msg);
   void RefreshSubscription();
   void ScheduleRewind(TopicPartition tp, SourceOffset offset, std::chrono::milliseconds delay,
@@ -89,10 +110,12 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
 
   // Task-thread state.
   uint64_t routes_generation_ = ~0ULL;
-  std::shared_ptr<const Routes> routes_;
+  std::shared_ptr<const RouteTable> routes_;
   std::vector<std::string> subscribed_;
   std::unordered_map<const void*, CachedRoute> route_cache_;
   std::map<TopicPartition, Rewind> rewinds_;
+  std::unordered_map<PartKey, PartState, PartKeyHash> parts_;
+  std::string provenance_buf_;  // reused for every record's provenance header
   std::chrono::steady_clock::time_point last_error_log_{};
   bool closing_ = false;
 };

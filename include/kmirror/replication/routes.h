@@ -11,12 +11,18 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+
+#include "kmirror/replication/provenance.h"
 
 namespace kmirror::replication {
 
 struct Route {
   std::string remote_topic;
+  // 0 while the remote topic does not exist yet: topics whose names say they were
+  // mirrored from elsewhere are only created once a record that may go there shows up
+  // (RequestCreate), so topics whose records all fail the provenance check never appear.
   int target_partitions = 0;
   bool operator==(const Route&) const = default;
 };
@@ -24,17 +30,29 @@ struct Route {
 // Source topic name -> route.
 using Routes = std::map<std::string, Route>;
 
+// What the tasks need from the controller: the routes, and which clusters the flow
+// connects (by Kafka cluster id) for the provenance check.
+struct RouteTable {
+  Routes topics;
+  ClusterKey source_cluster{};
+  ClusterKey target_cluster{};
+  bool operator==(const RouteTable&) const = default;
+};
+
 class RouteBoard {
  public:
-  RouteBoard() : routes_(std::make_shared<const Routes>()) {}
+  RouteBoard() : routes_(std::make_shared<const RouteTable>()) {}
 
   // Controller: replaces the routes (no-op when unchanged).
-  void Publish(Routes routes);
+  void Publish(RouteTable routes);
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
-  std::shared_ptr<const Routes> Snapshot(uint64_t* generation) const;
+  std::shared_ptr<const RouteTable> Snapshot(uint64_t* generation) const;
 
   // Tasks: ask the controller to sync now rather than at its next interval.
   void RequestSync();
+  // Tasks: the remote topic for `source_topic` is needed now (see Route).
+  void RequestCreate(const std::string& source_topic);
+  std::set<std::string> TakeCreateRequests();
   // Controller: sleeps until `timeout`, a sync request or Stop(); true if it should sync.
   bool WaitForSync(std::chrono::milliseconds timeout);
   void Stop();
@@ -43,9 +61,10 @@ class RouteBoard {
  private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::shared_ptr<const Routes> routes_;
+  std::shared_ptr<const RouteTable> routes_;
   std::atomic<uint64_t> generation_{0};
   bool sync_requested_ = false;
+  std::set<std::string> create_requests_;
   bool stopped_ = false;
 };
 

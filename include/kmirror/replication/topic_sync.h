@@ -10,6 +10,7 @@
 // Lifecycle: owned by a Flow; SyncOnce() is called from the flow's controller thread only.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <set>
@@ -39,12 +40,16 @@ class TopicSync {
   // One round; publishes routes for every topic that is ready, even when some failed.
   Status SyncOnce();
 
+  // True once the source has the `heartbeats` topic the flow's heartbeats go to.
+  bool heartbeats_ready() const { return heartbeats_ready_.load(std::memory_order_acquire); }
+
   // The source topics a flow selects from `topics` (exposed for tests and dry runs).
   std::vector<std::string> Select(const std::vector<kafka::TopicInfo>& topics) const;
 
  private:
   TopicSync() = default;
   Result<std::map<std::string, std::string>> SourceConfigs(const std::string& topic);
+  void EnsureHeartbeatsTopic(const kafka::ClusterInfo& source);
 
   const config::FlowConfig* flow_ = nullptr;
   std::shared_ptr<const NamingPolicy> naming_;
@@ -54,7 +59,8 @@ class TopicSync {
   std::unique_ptr<kafka::Admin> source_;
   std::unique_ptr<kafka::Admin> target_;
   std::set<std::string> warned_;  // problems already logged once (per topic)
-  std::chrono::steady_clock::time_point last_config_sync_{};
+  std::set<std::string> wanted_;
+  std::atomic<bool> heartbeats_ready_{false};  // remote-looking source topics a task asked to create
 };
 
 }  // namespace kmirror::replication

@@ -72,7 +72,7 @@ TEST(ExamplesTest, Mm2SeedFile) {
     EXPECT_EQ(log.Lines(std::string(": ") + key + ": accepted; not needed by kmirror").size(), 1u) << key;
   }
   for (const char* key : {"clusterA->clusterB.groups", "checkpoints.topic.replication.factor",
-                          "heartbeats.topic.replication.factor", "offset-syncs.topic.replication.factor",
+                          "offset-syncs.topic.replication.factor",
                           "clusterA->clusterB.sync.topic.acls.enabled", "clusterA->clusterB.emit.checkpoints.enabled",
                           "clusterA->clusterB.emit.offset-syncs.enabled", "clusterA->clusterB.sync.group.offsets.enabled",
                           "clusterA->clusterB.refresh.groups.interval.seconds",

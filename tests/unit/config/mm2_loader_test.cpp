@@ -244,7 +244,7 @@ TEST_F(Mm2LoaderTest, NotNeededPlannedAndUnknownKeysAreLoggedOnceEach) {
        "name = my-mm2\n"                          // line 4
        "offset.storage.replication.factor = 3\n"  // line 5
        "emit.checkpoints.enabled = true\n"        // line 6
-       "emit.heartbeats.enabled = false\n"        // line 7
+       "sync.group.offsets.enabled = false\n"     // line 7
        "topic = typo\n"                           // line 8
        "A->B.replication.factr = 3\n"             // line 9
        "A.group.id = connect-group\n");           // line 10
@@ -252,7 +252,8 @@ TEST_F(Mm2LoaderTest, NotNeededPlannedAndUnknownKeysAreLoggedOnceEach) {
   EXPECT_EQ(log.Lines("info", "mm2.properties:5: offset.storage.replication.factor: accepted; not needed").size(), 1u);
   EXPECT_EQ(log.Lines("warning", "mm2.properties:6: emit.checkpoints.enabled: accepted but not implemented yet").size(),
             1u);
-  EXPECT_EQ(log.Lines("info", "mm2.properties:7: emit.heartbeats.enabled: kmirror does not do this yet").size(), 1u);
+  EXPECT_EQ(log.Lines("info", "mm2.properties:7: sync.group.offsets.enabled: kmirror does not do this yet").size(), 1u)
+      << log.text();
   auto typo = log.Lines("warning", "mm2.properties:8: topic: unknown setting");
   ASSERT_EQ(typo.size(), 1u) << log.text();
   EXPECT_NE(typo[0].find("did you mean topics"), std::string::npos);

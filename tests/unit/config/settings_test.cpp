@@ -53,9 +53,12 @@ TEST(SettingsTest, StatusesOfRepresentativeKeys) {
   for (const char* name : {"name", "group.id", "source.cluster.alias", "target.cluster.alias", "connector.class"}) {
     EXPECT_EQ(GetSetting(name).status, SettingStatus::kNotNeeded) << name;
   }
-  for (const char* name : {"emit.heartbeats.enabled", "emit.checkpoints.enabled", "groups", "groups.exclude",
+  for (const char* name : {"emit.heartbeats.enabled", "heartbeats.topic.replication.factor", "max.hops"}) {
+    EXPECT_EQ(GetSetting(name).status, SettingStatus::kSupported) << name;
+  }
+  for (const char* name : {"emit.checkpoints.enabled", "groups", "groups.exclude",
                            "sync.group.offsets.enabled", "checkpoints.topic.replication.factor",
-                           "heartbeats.topic.replication.factor", "offset-syncs.topic.replication.factor",
+                           "offset-syncs.topic.replication.factor",
                            "offset.lag.max", "sync.topic.acls.enabled", "sync.topic.acls.interval.seconds"}) {
     EXPECT_EQ(GetSetting(name).status, SettingStatus::kPlanned) << name;
   }

@@ -1,0 +1,48 @@
+// Provenance: where a mirrored record has been. Every record kmirror writes carries one
+// header, kProvenanceHeader, listing the clusters the record was on before the one it is
+// on now, oldest (its origin) first. A flow X->Y never writes a record whose path already
+// contains Y, so no record returns to a cluster it came from — whatever the topic names
+// (identity naming) and whatever aliases different deployments give the same cluster,
+// because clusters are identified by their Kafka cluster id, not by alias.
+//
+// Wire format (version 1), the header's value:
+//   byte 0      version, 0x01
+//   byte 1      N, the number of clusters in the path (1..255)
+//   N x 16 B    cluster keys, origin first: the 16 bytes of the Kafka cluster id (a
+//               base64url-encoded UUID); an id that is not one is hashed to 16 bytes
+// docs/provenance.md describes it for other tools. Pure functions; thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kmirror::replication {
+
+inline constexpr std::string_view kProvenanceHeader = "kmirror.prov";
+inline constexpr uint8_t kProvenanceVersion = 1;
+
+using ClusterKey = std::array<uint8_t, 16>;
+
+// The 16-byte key of a Kafka cluster id ("MkU3OEVBNTcwNTJENDM2Qk" style base64url UUID).
+ClusterKey ClusterKeyOf(std::string_view cluster_id);
+std::string ClusterKeyToString(const ClusterKey& key);  // back to base64url, for logs
+
+// A parsed path; empty for a record produced directly on its cluster.
+struct ProvenancePath {
+  std::vector<ClusterKey> clusters;  // origin first
+  bool Contains(const ClusterKey& key) const;
+};
+
+// nullopt when `value` is not a valid version-1 header (the record is then treated as
+// having no provenance, and the header is replaced).
+std::optional<ProvenancePath> ParseProvenance(std::string_view value);
+
+// Appends `via` (the cluster the record is being copied from) to `path` and encodes it.
+// `out` is reused to avoid allocating per record. False if the path would exceed 255.
+bool EncodeProvenance(const ProvenancePath& path, const ClusterKey& via, std::string* out);
+
+}  // namespace kmirror::replication

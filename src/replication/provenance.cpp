@@ -1,0 +1,102 @@
+#include "kmirror/replication/provenance.h"
+
+#include <algorithm>
+
+namespace kmirror::replication {
+namespace {
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int DecodeChar(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '-' || c == '+') return 62;
+  if (c == '_' || c == '/') return 63;
+  return -1;
+}
+
+// FNV-1a over the id with two different offset bases: only for ids that are not UUIDs
+// (Kafka-compatible brokers), where any stable 16 bytes will do.
+ClusterKey HashKey(std::string_view id) {
+  ClusterKey key{};
+  uint64_t bases[2] = {14695981039346656037ULL, 0x84222325cbf29ce4ULL};
+  for (int half = 0; half < 2; ++half) {
+    uint64_t h = bases[half];
+    for (unsigned char c : id) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+    for (int i = 0; i < 8; ++i) key[half * 8 + i] = static_cast<uint8_t>(h >> (56 - 8 * i));
+  }
+  return key;
+}
+
+}  // namespace
+
+ClusterKey ClusterKeyOf(std::string_view id) {
+  std::string_view s = id;
+  while (!s.empty() && s.back() == '=') s.remove_suffix(1);
+  if (s.size() != 22) return HashKey(id);
+  ClusterKey key{};
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t n = 0;
+  for (char c : s) {
+    int v = DecodeChar(c);
+    if (v < 0) return HashKey(id);
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (n < key.size()) key[n++] = static_cast<uint8_t>(acc >> bits);
+    }
+  }
+  return n == key.size() ? key : HashKey(id);
+}
+
+std::string ClusterKeyToString(const ClusterKey& key) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (uint8_t b : key) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kAlphabet[(acc >> bits) & 63]);
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
+  return out;
+}
+
+bool ProvenancePath::Contains(const ClusterKey& key) const {
+  return std::find(clusters.begin(), clusters.end(), key) != clusters.end();
+}
+
+std::optional<ProvenancePath> ParseProvenance(std::string_view value) {
+  if (value.size() < 2 || static_cast<uint8_t>(value[0]) != kProvenanceVersion) return std::nullopt;
+  size_t n = static_cast<uint8_t>(value[1]);
+  if (n == 0 || value.size() != 2 + n * 16) return std::nullopt;
+  ProvenancePath path;
+  path.clusters.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    std::copy_n(reinterpret_cast<const uint8_t*>(value.data()) + 2 + i * 16, 16, path.clusters[i].begin());
+  }
+  return path;
+}
+
+bool EncodeProvenance(const ProvenancePath& path, const ClusterKey& via, std::string* out) {
+  size_t n = path.clusters.size() + 1;
+  if (n > 255) return false;
+  out->clear();
+  out->reserve(2 + n * 16);
+  out->push_back(static_cast<char>(kProvenanceVersion));
+  out->push_back(static_cast<char>(n));
+  for (const auto& c : path.clusters) out->append(reinterpret_cast<const char*>(c.data()), c.size());
+  out->append(reinterpret_cast<const char*>(via.data()), via.size());
+  return true;
+}
+
+}  // namespace kmirror::replication
