@@ -11,6 +11,9 @@ Result<std::unique_ptr<Producer>> Producer::Create(const ClientProps& props, con
   // record on all in-sync replicas, and retries never reorder or duplicate.
   p["enable.idempotence"] = "true";
   p["acks"] = "all";
+  // Metadata requests must never create a topic: a topic auto-created by the broker gets
+  // num.partitions partitions, which breaks the partition mapping (MirrorMaker 1's pitfall).
+  p["allow.auto.create.topics"] = "false";
   p.try_emplace("linger.ms", "20");
   p.try_emplace("batch.size", "1000000");
   p.try_emplace("queue.buffering.max.kbytes", "262144");

@@ -120,12 +120,16 @@ const FlowTask::CachedRoute* FlowTask::RouteFor(const kafka::Message& msg) {
   if (it != route_cache_.end()) return &it->second;
   auto r = routes_->topics.find(std::string(msg.topic()));
   if (r == routes_->topics.end()) return nullptr;
-  auto topic = producer_->Topic(r->second.remote_topic);
-  if (!topic.ok()) {
-    Log()->error("{}: {}", name_, topic.status().ToString());
-    return nullptr;
+  kafka::Producer::TopicRef handle = nullptr;
+  if (r->second.target_partitions > 0) {  // no handle (and no metadata) before the topic exists
+    auto topic = producer_->Topic(r->second.remote_topic);
+    if (!topic.ok()) {
+      Log()->error("{}: {}", name_, topic.status().ToString());
+      return nullptr;
+    }
+    handle = *topic;
   }
-  return &route_cache_.emplace(msg.topic_key(), CachedRoute{*topic, r->second.target_partitions}).first->second;
+  return &route_cache_.emplace(msg.topic_key(), CachedRoute{handle, r->second.target_partitions}).first->second;
 }
 
 void FlowTask::Forward(kafka::Message msg) {

@@ -149,6 +149,7 @@ Status TopicSync::SyncOnce() {
         // Another node of this flow, or a person, created it in between: route next round
         // once metadata shows its partition count.
         log->info("{}: topic {} appeared on {} meanwhile", flow, remote, flow_->target);
+        routes[topic] = {remote, 0};  // keep it subscribed; its partitions show next round
       } else {
         if (warned_.insert("create:" + remote).second) {
           log->error("{}: cannot create topic {} on {}: {}; its records wait until this is fixed", flow, remote,

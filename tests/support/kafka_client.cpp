@@ -9,7 +9,6 @@
 #include <functional>
 #include <iomanip>
 #include <mutex>
-#include <set>
 #include <sstream>
 #include <thread>
 
@@ -879,7 +878,9 @@ Outcome<std::vector<ConsumedRecord>> ConsumePartitions(const ClientConfig& clien
         }
         return Failure{"ConsumeAll " + topic + " timed out after " + std::to_string(timeout.count()) + " ms:" + state};
       }
-      const ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 100, batch.data(), kBatch);
+      // Returns when the batch is full or the timeout passes, whichever is first: a short
+      // timeout, or every small read would take the whole of it.
+      const ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 10, batch.data(), kBatch);
       if (n < 0) return Failure{"consume_batch_queue: " + ErrText(rd_kafka_last_error())};
       std::string error;
       for (ssize_t i = 0; i < n; ++i) {

@@ -185,10 +185,13 @@ const fs::path* g_root = nullptr;  // set once by ScratchRoot(); read by AtExitC
 
 void AtExitCleanup() {
   KillAllChildGroups();
-  // Reap them so their files are closed before the directory goes.
+  // Wait until they are dead, so their files are closed before the directory goes, but do
+  // not reap them (WNOWAIT): a ChildProcess destroyed later in the exit sequence still owns
+  // its pid, and reaping here would let it signal a recycled pid.
   for (auto& slot : g_children) {
-    const pid_t pgid = slot.exchange(0);
-    if (pgid > 0) ::waitpid(pgid, nullptr, 0);
+    const pid_t pgid = slot.load();
+    siginfo_t info{};
+    if (pgid > 0) ::waitid(P_PID, static_cast<id_t>(pgid), &info, WEXITED | WNOWAIT);
   }
   if (g_root != nullptr && !KeepTestDirs()) {
     std::error_code ignored;
