@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "kmirror/replication/provenance.h"
 #include "support/kafka_cluster.h"
 #include "support/kmirror_runner.h"
 
@@ -38,10 +39,19 @@ KafkaCluster* MirrorTest::b_ = nullptr;
 // Checks that `target` is `source` with, at most, runs of records sent again after a
 // rewind (a record equal to an earlier source record restarts the walk there). Returns the
 // number of duplicates, or -1 with `why` set when a record is missing or out of order.
+// The record's headers without kmirror's provenance header (which mirroring appends).
+std::vector<Header> UserHeaders(const ConsumedRecord& r) {
+  std::vector<Header> out;
+  for (const auto& h : r.headers) {
+    if (h.first != replication::kProvenanceHeader) out.push_back(h);
+  }
+  return out;
+}
+
 int64_t CompareWithDuplicates(const std::vector<ConsumedRecord>& source, const std::vector<ConsumedRecord>& target,
                               std::string* why) {
   auto same = [](const ConsumedRecord& s, const ConsumedRecord& t) {
-    return s.key == t.key && s.value == t.value && s.headers == t.headers && s.timestamp_ms == t.timestamp_ms;
+    return s.key == t.key && s.value == t.value && s.headers == UserHeaders(t) && s.timestamp_ms == t.timestamp_ms;
   };
   size_t j = 0;
   int64_t dups = 0;
@@ -128,7 +138,13 @@ TEST_F(MirrorTest, MirrorsEveryRecordByteForByteIntoTheSamePartition) {
       const auto& d = (*dst)[i];
       ASSERT_EQ(s.key, d.key) << "partition " << p << " record " << i;
       ASSERT_EQ(s.value, d.value) << "partition " << p << " record " << i;
-      ASSERT_EQ(s.headers, d.headers) << "partition " << p << " record " << i;
+      // User headers untouched and in order, then the provenance header naming A.
+      ASSERT_EQ(s.headers, UserHeaders(d)) << "partition " << p << " record " << i;
+      ASSERT_FALSE(d.headers.empty());
+      ASSERT_EQ(d.headers.back().first, replication::kProvenanceHeader);
+      auto path = replication::ParseProvenance(d.headers.back().second.value_or(""));
+      ASSERT_TRUE(path.has_value());
+      ASSERT_EQ(path->clusters, std::vector<replication::ClusterKey>{replication::ClusterKeyOf(a_->cluster_id())});
       ASSERT_EQ(s.timestamp_ms, d.timestamp_ms) << "partition " << p << " record " << i;
       ASSERT_EQ(d.timestamp_type, TimestampType::kCreateTime);
     }
