@@ -88,6 +88,31 @@ TEST_F(TopologyTest, IdentityMeshDeliversEveryRecordExactlyOnceEverywhere) {
   EXPECT_EQ(Keys(c_->client(), topic), reference);
 }
 
+TEST_F(TopologyTest, HubAndSpokesWithIdentityNaming) {
+  // A is the hub; B and C are edges feeding it and fed by it. With the default max.hops an
+  // edge's record reaches the other edge through the hub, once, and never its own edge again.
+  const std::string topic = "hub";
+  for (auto* c : {a_, b_, c_}) ASSERT_TRUE(CreateTopic(c->client(), topic, 2));
+  std::string config = Clusters() +
+                       "replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy\n"
+                       "topics = hub\n";
+  for (const char* f : {"A->B", "A->C", "B->A", "C->A"}) {
+    config += std::string(f) + ".enabled = true\n" + f + ".flow.group.id = hub-" + f + "\n";
+  }
+  auto kmirror = StartKmirror(config, "kmirror-hub");
+  ASSERT_TRUE(Produce(a_->client(), topic, Tagged("hub", 1000)));
+  ASSERT_TRUE(Produce(b_->client(), topic, Tagged("edge-b", 1000)));
+  ASSERT_TRUE(Produce(c_->client(), topic, Tagged("edge-c", 1000)));
+  for (auto* c : {a_, b_, c_}) ASSERT_TRUE(WaitForRecords(c->client(), topic, 3000, seconds(120), kmirror.get()));
+  std::this_thread::sleep_for(seconds(5));
+  EXPECT_EQ(kmirror->Terminate(seconds(60)), 0);
+  auto reference = Keys(a_->client(), topic);
+  EXPECT_EQ(reference.size(), 3000u);
+  EXPECT_EQ(std::set<std::string>(reference.begin(), reference.end()).size(), reference.size());
+  EXPECT_EQ(Keys(b_->client(), topic), reference);
+  EXPECT_EQ(Keys(c_->client(), topic), reference);
+}
+
 TEST_F(TopologyTest, ChainForwardsTheOriginsRecordsByDefault) {
   // A->B->C and no A->C flow: with the default max.hops (no limit) A's records reach C
   // through B, once; prefix naming shows the path in the name (B.A.chain).
