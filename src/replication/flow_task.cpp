@@ -6,6 +6,7 @@
 #include <climits>
 
 #include "kmirror/common/logging.h"
+#include "kmirror/offsets/offset_sync_event.h"
 #include "kmirror/replication/provenance.h"
 
 namespace kmirror::replication {
@@ -18,6 +19,8 @@ constexpr size_t kBatch = 2000;
 constexpr milliseconds kPollTimeout{100};
 constexpr milliseconds kRewindDelay{1000};
 constexpr milliseconds kDrainTimeout{60000};
+// How often open offset-sync runs are written: bounds how far the log trails the mirror.
+constexpr milliseconds kOffsetSyncFlush{500};
 
 std::shared_ptr<spdlog::logger> Log() {
   static auto log = logging::Get("replication");
@@ -27,7 +30,11 @@ std::shared_ptr<spdlog::logger> Log() {
 }  // namespace
 
 FlowTask::FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board, FlowStats* stats)
-    : flow_(flow), name_(flow.Name() + "#" + std::to_string(index)), board_(board), stats_(stats) {}
+    : flow_(flow),
+      name_(flow.Name() + "#" + std::to_string(index)),
+      board_(board),
+      stats_(stats),
+      recorder_([this](const offsets::OffsetSyncRun& run) { EmitOffsetSync(run); }) {}
 
 FlowTask::~FlowTask() {
   RequestStop();
@@ -84,6 +91,7 @@ void FlowTask::Run() {
     }
     batch.clear();
     producer_->Poll(milliseconds(0));
+    if (Clock::now() >= next_sync_flush_) FlushOffsetSyncs();
     if (!rewinds_.empty()) ProcessRewinds(false);
     Status fatal = producer_->FatalError();
     if (!fatal.ok()) {
@@ -174,10 +182,15 @@ void FlowTask::Forward(kafka::Message msg) {
     return;
   }
   kafka::SetHeader(headers, kProvenanceHeader, provenance_buf_);
+  const std::string_view msg_topic = msg.topic();  // the topic name outlives the message
+  const Partition msg_partition = msg.partition();
   for (;;) {
     Status s = producer_->Forward(route->topic, msg.partition(), msg, headers);
     if (s.ok()) {
       ++state.in_flight;
+      if (state.sync_slot == nullptr) {
+        state.sync_slot = recorder_.Track({std::string(msg_topic), msg_partition});
+      }
       return;
     }
     if (s.code() == StatusCode::kUnavailable && !stop_.load(std::memory_order_relaxed)) {
@@ -219,6 +232,7 @@ void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
       Status s = consumer_->StoreOffset(src);
       if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());  // partition revoked meanwhile
     }
+    if (state != nullptr && state->sync_slot != nullptr) recorder_.Record(state->sync_slot, src.offset(), d.offset);
     if (state != nullptr && state->in_flight == 0 && state->skipped) {
       int64_t skipped = state->skipped.offset().value();
       if (skipped > src.offset().value() && skipped < blocked_from) (void)consumer_->StoreOffset(state->skipped);
@@ -331,6 +345,7 @@ void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost
     // before another member takes over; fewer duplicates.
     Status f = producer_->Flush(kDrainTimeout);
     if (!f.ok()) Log()->warn("{}: {}", name_, f.ToString());
+    FlushOffsetSyncs();
   }
   for (const auto& tp : partitions) rewinds_.erase(tp);
 }
@@ -339,10 +354,36 @@ void FlowTask::OnAssign(const std::vector<TopicPartition>& partitions) noexcept 
   Log()->info("{}: rebalance: assigned {} partition(s)", name_, partitions.size());
 }
 
+void FlowTask::EmitOffsetSync(const offsets::OffsetSyncRun& run) {
+  if (!routes_ || !routes_->offset_syncs_ready) return;  // logged by TopicSync
+  if (offset_sync_topic_ == nullptr) {
+    auto t = producer_->Topic(offsets::OffsetSyncTopic(flow_.source));
+    if (!t.ok()) return;
+    offset_sync_topic_ = *t;
+  }
+  auto route = routes_->topics.find(run.partition->topic);
+  const std::string target_topic = route != routes_->topics.end() ? route->second.remote_topic : std::string();
+  offsets::OffsetSyncWriterInfo info{flow_.source, flow_.target, routes_->source_cluster_id,
+                                     routes_->target_cluster_id, name_};
+  auto now_ms = std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string value = offsets::SerializeOffsetSyncEvent(offsets::MakeOffsetSyncEvent(info, target_topic, run, now_ms));
+  Status s = producer_->ProduceCopy(offset_sync_topic_, Partition(0), offsets::OffsetSyncRecordKey(*run.partition),
+                                    value, nullptr);
+  if (!s.ok()) Log()->warn("{}: offset-sync event: {}", name_, s.ToString());
+}
+
+void FlowTask::FlushOffsetSyncs() {
+  recorder_.Flush();
+  next_sync_flush_ = Clock::now() + kOffsetSyncFlush;
+}
+
 void FlowTask::Drain() {
   Status f = producer_->Flush(kDrainTimeout);
   if (!f.ok()) Log()->warn("{}: shutdown: {} records not acknowledged, will be re-read on restart: {}", name_,
                            producer_->OutstandingCount(), f.ToString());
+  FlushOffsetSyncs();
+  Status f2 = producer_->Flush(kDrainTimeout);
+  (void)f2;
   Status c = consumer_->CommitSync();
   if (!c.ok()) Log()->warn("{}: shutdown commit: {}", name_, c.ToString());
   Status cl = consumer_->Close();

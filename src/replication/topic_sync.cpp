@@ -5,6 +5,7 @@
 #include <re2/re2.h>
 
 #include "kmirror/common/logging.h"
+#include "kmirror/offsets/offset_sync_event.h"
 
 namespace kmirror::replication {
 namespace {
@@ -91,6 +92,28 @@ void TopicSync::EnsureHeartbeatsTopic(const kafka::ClusterInfo& source) {
   }
 }
 
+bool TopicSync::EnsureOffsetSyncTopic(const kafka::ClusterInfo& target) {
+  if (offset_syncs_ready_) return true;
+  const std::string topic = offsets::OffsetSyncTopic(flow_->source);
+  for (const auto& t : target.topics) {
+    if (t.name == topic) return offset_syncs_ready_ = true;
+  }
+  // The log is the source of truth for translation (the index is rebuilt from it): keep it.
+  kafka::NewTopic nt{topic, 1, flow_->replication_factor, {{"retention.ms", "-1"}, {"cleanup.policy", "delete"}}};
+  Status s = target_->CreateTopic(nt, kAdminTimeout);
+  auto log = logging::Get("replication");
+  if (s.ok() || s.code() == StatusCode::kAlreadyExists) {
+    if (s.ok()) log->info("{}: created offset-sync log {} on {}", flow_->Name(), topic, flow_->target);
+    return offset_syncs_ready_ = true;
+  }
+  if (warned_.insert("offset-syncs").second) {
+    log->error("{}: cannot create the offset-sync log {} on {}: {}; offsets of this flow cannot be translated "
+               "until it exists",
+               flow_->Name(), topic, flow_->target, s.ToString());
+  }
+  return false;
+}
+
 Status TopicSync::SyncOnce() {
   auto log = logging::Get("replication");
   const std::string flow = flow_->Name();
@@ -114,6 +137,9 @@ Status TopicSync::SyncOnce() {
                   flow + ": " + flow_->source + " and " + flow_->target + " are the same Kafka cluster (id " +
                       src->cluster_id + "); refusing to mirror a cluster onto itself");
   }
+  table.source_cluster_id = src->cluster_id;
+  table.target_cluster_id = tgt->cluster_id;
+  table.offset_syncs_ready = EnsureOffsetSyncTopic(*tgt);
   Routes& routes = table.topics;
   for (auto& t : board_->TakeCreateRequests()) wanted_.insert(std::move(t));
   for (const std::string& topic : Select(src->topics)) {

@@ -27,6 +27,7 @@
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/kafka/consumer.h"
 #include "kmirror/kafka/producer.h"
+#include "kmirror/offsets/offset_sync_recorder.h"
 #include "kmirror/replication/routes.h"
 
 namespace kmirror::replication {
@@ -75,6 +76,7 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
     // offset is stored once they are all acknowledged, so the position never passes an
     // unacknowledged record.
     kafka::Message skipped;
+    offsets::OffsetSyncRecorder::Slot* sync_slot = nullptr;  // never forgotten, so stays valid
   };
   struct Rewind {
     SourceOffset offset;
@@ -116,6 +118,12 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   std::map<TopicPartition, Rewind> rewinds_;
   std::unordered_map<PartKey, PartState, PartKeyHash> parts_;
   std::string provenance_buf_;  // reused for every record's provenance header
+  // Offset-sync runs from delivery reports, written to the flow's log on the target.
+  void EmitOffsetSync(const offsets::OffsetSyncRun& run);
+  void FlushOffsetSyncs();
+  offsets::OffsetSyncRecorder recorder_;
+  kafka::Producer::TopicRef offset_sync_topic_ = nullptr;
+  std::chrono::steady_clock::time_point next_sync_flush_{};
   std::chrono::steady_clock::time_point last_error_log_{};
   bool closing_ = false;
 };

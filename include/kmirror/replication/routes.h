@@ -36,6 +36,9 @@ struct RouteTable {
   Routes topics;
   ClusterKey source_cluster{};
   ClusterKey target_cluster{};
+  std::string source_cluster_id, target_cluster_id;
+  // The flow's offset-sync log topic exists on the target (see offsets/).
+  bool offset_syncs_ready = false;
   bool operator==(const RouteTable&) const = default;
 };
 

@@ -50,6 +50,7 @@ class TopicSync {
   TopicSync() = default;
   Result<std::map<std::string, std::string>> SourceConfigs(const std::string& topic);
   void EnsureHeartbeatsTopic(const kafka::ClusterInfo& source);
+  bool EnsureOffsetSyncTopic(const kafka::ClusterInfo& target);
 
   const config::FlowConfig* flow_ = nullptr;
   std::shared_ptr<const NamingPolicy> naming_;
@@ -60,7 +61,8 @@ class TopicSync {
   std::unique_ptr<kafka::Admin> target_;
   std::set<std::string> warned_;  // problems already logged once (per topic)
   std::set<std::string> wanted_;
-  std::atomic<bool> heartbeats_ready_{false};  // remote-looking source topics a task asked to create
+  std::atomic<bool> heartbeats_ready_{false};
+  bool offset_syncs_ready_ = false;  // remote-looking source topics a task asked to create
 };
 
 }  // namespace kmirror::replication
