@@ -159,3 +159,31 @@ Result<std::map<std::string, std::string>> Admin::DescribeTopicOverrides(const s
 }
 
 }  // namespace kmirror::kafka
+
+namespace kmirror::kafka {
+
+Status Admin::ReplaceTopicOverrides(const std::string& topic, const std::map<std::string, std::string>& configs,
+                                    std::chrono::milliseconds timeout) {
+  std::unique_ptr<rd_kafka_ConfigResource_t, ConfigResourceDeleter> res(
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
+  for (const auto& [k, v] : configs) {
+    KM_RETURN_IF_ERROR(FromRdKafka(rd_kafka_ConfigResource_set_config(res.get(), k.c_str(), v.c_str()),
+                                   "alter configs of " + topic + ": " + k));
+  }
+  auto opts = MakeOptions(rk_.get(), RD_KAFKA_ADMIN_OP_ALTERCONFIGS, timeout);
+  rd_kafka_ConfigResource_t* arr[] = {res.get()};
+  auto ev = Call([&](rd_kafka_queue_t* q) { rd_kafka_AlterConfigs(rk_.get(), arr, 1, opts.get(), q); },
+                 RD_KAFKA_EVENT_ALTERCONFIGS_RESULT, timeout);
+  if (!ev.ok()) return ev.status().Annotate("alter configs of " + topic);
+  const rd_kafka_AlterConfigs_result_t* result = rd_kafka_event_AlterConfigs_result(ev->get());
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** resources = rd_kafka_AlterConfigs_result_resources(result, &n);
+  for (size_t i = 0; i < n; ++i) {
+    rd_kafka_resp_err_t e = rd_kafka_ConfigResource_error(resources[i]);
+    const char* es = rd_kafka_ConfigResource_error_string(resources[i]);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(e, "alter configs of " + topic, es ? es : "");
+  }
+  return Status::Ok();
+}
+
+}  // namespace kmirror::kafka

@@ -114,6 +114,27 @@ bool TopicSync::EnsureOffsetSyncTopic(const kafka::ClusterInfo& target) {
   return false;
 }
 
+Status TopicSync::SyncConfigs(const std::string& topic, const std::string& remote) {
+  auto wanted = SourceConfigs(topic);
+  if (!wanted.ok()) return wanted.status();
+  auto have = target_->DescribeTopicOverrides(remote, kAdminTimeout);
+  if (!have.ok()) return have.status();
+  std::map<std::string, std::string> merged = *have;  // keep the target's own overrides
+  bool changed = false;
+  for (const auto& [k, v] : *wanted) {
+    auto it = merged.find(k);
+    if (it == merged.end() || it->second != v) {
+      merged[k] = v;
+      changed = true;
+    }
+  }
+  if (!changed) return Status::Ok();
+  KM_RETURN_IF_ERROR(target_->ReplaceTopicOverrides(remote, merged, kAdminTimeout));
+  logging::Get("replication")->info("{}: copied changed configs of {} to {} on {}", flow_->Name(), topic, remote,
+                                    flow_->target);
+  return Status::Ok();
+}
+
 Status TopicSync::SyncOnce() {
   auto log = logging::Get("replication");
   const std::string flow = flow_->Name();
@@ -142,6 +163,8 @@ Status TopicSync::SyncOnce() {
   table.offset_syncs_ready = EnsureOffsetSyncTopic(*tgt);
   Routes& routes = table.topics;
   for (auto& t : board_->TakeCreateRequests()) wanted_.insert(std::move(t));
+  const bool sync_configs = flow_->sync_topic_configs && std::chrono::steady_clock::now() >= next_config_sync_;
+  if (sync_configs) next_config_sync_ = std::chrono::steady_clock::now() + flow_->sync_topic_configs_interval;
   for (const std::string& topic : Select(src->topics)) {
     const int partitions = source_partitions[topic];
     const std::string remote = naming_->RemoteTopic(flow_->source, topic);
@@ -186,6 +209,10 @@ Status TopicSync::SyncOnce() {
       continue;
     }
     warned_.erase("create:" + remote);
+    if (sync_configs) {
+      Status c = SyncConfigs(topic, remote);
+      if (!c.ok()) log->warn("{}: syncing configs of {}: {}", flow, remote, c.ToString());
+    }
     int have = it->second;
     if (have < partitions) {
       Status s = target_->CreatePartitions(remote, partitions, kAdminTimeout);

@@ -189,6 +189,25 @@ TEST_F(MirrorTest, PicksUpNewTopicsAndNewPartitionsWhileRunning) {
   EXPECT_EQ(kmirror->Terminate(seconds(60)), 0);
 }
 
+TEST_F(MirrorTest, CopiesChangedTopicConfigsPeriodically) {
+  ASSERT_TRUE(CreateTopic(a_->client(), "cfg", 1, 1, {{"retention.ms", "1000000"}}));
+  auto kmirror =
+      StartKmirror(Config("cfg", "group-cfg", {"sync.topic.configs.interval.seconds = 2"}), "kmirror-cfg");
+  ASSERT_TRUE(WaitUntil([&] { return PartitionCount(b_->client(), "A.cfg").ok(); }, seconds(60)));
+  ASSERT_TRUE(AlterTopicConfigs(b_->client(), "A.cfg", {{"segment.ms", "3600000"}}));  // the target's own
+  ASSERT_TRUE(AlterTopicConfigs(a_->client(), "cfg", {{"retention.ms", "2000000"}}));
+  bool synced = WaitUntil(
+      [&] {
+        auto c = DescribeTopicConfigs(b_->client(), "A.cfg");
+        return c.ok() && c->count("retention.ms") && c->at("retention.ms") == "2000000";
+      },
+      seconds(60), std::chrono::milliseconds(500));
+  EXPECT_TRUE(synced) << kmirror->OutputTail(20);
+  auto c = DescribeTopicConfigs(b_->client(), "A.cfg").value();
+  EXPECT_EQ(c.count("segment.ms") ? c.at("segment.ms") : "", "3600000") << "the target's own override is kept";
+  EXPECT_EQ(kmirror->Terminate(seconds(60)), 0);
+}
+
 TEST_F(MirrorTest, KillNineAndRestartLosesNothing) {
   const std::string topic = "crash";
   const int kTotal = 200000, kChunk = 5000;

@@ -45,6 +45,10 @@ class Admin {
   // The topic's explicitly set (non-default) configs; sensitive values are left out.
   Result<std::map<std::string, std::string>> DescribeTopicOverrides(const std::string& topic,
                                                                     std::chrono::milliseconds timeout);
+  // Replaces the topic's explicitly set configs with `configs` (librdkafka 2.0 has no
+  // incremental variant: pass every override the topic should keep).
+  Status ReplaceTopicOverrides(const std::string& topic, const std::map<std::string, std::string>& configs,
+                               std::chrono::milliseconds timeout);
 
  private:
   Admin() = default;

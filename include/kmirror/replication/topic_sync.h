@@ -51,6 +51,8 @@ class TopicSync {
   Result<std::map<std::string, std::string>> SourceConfigs(const std::string& topic);
   void EnsureHeartbeatsTopic(const kafka::ClusterInfo& source);
   bool EnsureOffsetSyncTopic(const kafka::ClusterInfo& target);
+  // Copies changed source topic configs onto an existing remote topic.
+  Status SyncConfigs(const std::string& topic, const std::string& remote);
 
   const config::FlowConfig* flow_ = nullptr;
   std::shared_ptr<const NamingPolicy> naming_;
@@ -62,7 +64,8 @@ class TopicSync {
   std::set<std::string> warned_;  // problems already logged once (per topic)
   std::set<std::string> wanted_;
   std::atomic<bool> heartbeats_ready_{false};
-  bool offset_syncs_ready_ = false;  // remote-looking source topics a task asked to create
+  bool offset_syncs_ready_ = false;
+  std::chrono::steady_clock::time_point next_config_sync_{};  // remote-looking source topics a task asked to create
 };
 
 }  // namespace kmirror::replication
