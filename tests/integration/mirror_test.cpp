@@ -7,6 +7,7 @@
 
 #include "kmirror/replication/provenance.h"
 #include "support/kafka_cluster.h"
+#include "support/kafka_env.h"
 #include "support/kmirror_runner.h"
 
 namespace kmirror::test {
@@ -14,31 +15,19 @@ namespace {
 
 using std::chrono::seconds;
 
+[[maybe_unused]] const auto* const kKafka = KafkaEnv::Register({{.name = "A"}, {.name = "B"}});
+
 class MirrorTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    auto clusters = KafkaCluster::StartAll({{.name = "A"}, {.name = "B"}});
-    a_ = clusters[0].release();
-    b_ = clusters[1].release();
-  }
-  static void TearDownTestSuite() {
-    delete a_;
-    delete b_;
-  }
-  static std::string Config(const std::string& topics, const std::string& group,
-                            const std::vector<std::string>& extra = {}) {
+  std::string Config(const std::string& topics, const std::string& group,
+                     const std::vector<std::string>& extra = {}) const {
     return FlowConfig("A", a_->bootstrap(), "B", b_->bootstrap(), topics, group, extra);
   }
 
-  static KafkaCluster* a_;
-  static KafkaCluster* b_;
+  KafkaCluster* a_ = &KafkaEnv::Cluster("A");
+  KafkaCluster* b_ = &KafkaEnv::Cluster("B");
 };
-KafkaCluster* MirrorTest::a_ = nullptr;
-KafkaCluster* MirrorTest::b_ = nullptr;
 
-// Checks that `target` is `source` with, at most, runs of records sent again after a
-// rewind (a record equal to an earlier source record restarts the walk there). Returns the
-// number of duplicates, or -1 with `why` set when a record is missing or out of order.
 // The record's headers without kmirror's provenance header (which mirroring appends).
 std::vector<Header> UserHeaders(const ConsumedRecord& r) {
   std::vector<Header> out;
@@ -48,6 +37,9 @@ std::vector<Header> UserHeaders(const ConsumedRecord& r) {
   return out;
 }
 
+// Checks that `target` is `source` with, at most, runs of records sent again after a
+// rewind (a record equal to an earlier source record restarts the walk there). Returns the
+// number of duplicates, or -1 with `why` set when a record is missing or out of order.
 int64_t CompareWithDuplicates(const std::vector<ConsumedRecord>& source, const std::vector<ConsumedRecord>& target,
                               std::string* why) {
   auto same = [](const ConsumedRecord& s, const ConsumedRecord& t) {

@@ -8,6 +8,7 @@
 
 #include "kmirror/replication/provenance.h"
 #include "support/kafka_cluster.h"
+#include "support/kafka_env.h"
 #include "support/kmirror_runner.h"
 
 namespace kmirror::test {
@@ -15,31 +16,19 @@ namespace {
 
 using std::chrono::seconds;
 
+[[maybe_unused]] const auto* const kKafka = KafkaEnv::Register({{.name = "A"}, {.name = "B"}, {.name = "C"}});
+
 class TopologyTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    auto clusters = KafkaCluster::StartAll({{.name = "A"}, {.name = "B"}, {.name = "C"}});
-    a_ = clusters[0].release();
-    b_ = clusters[1].release();
-    c_ = clusters[2].release();
-  }
-  static void TearDownTestSuite() {
-    delete a_;
-    delete b_;
-    delete c_;
-  }
-  static std::string Clusters() {
+  std::string Clusters() const {
     return "clusters = A, B, C\nA.bootstrap.servers = " + a_->bootstrap() + "\nB.bootstrap.servers = " +
            b_->bootstrap() + "\nC.bootstrap.servers = " + c_->bootstrap() +
            "\nreplication.factor = 1\nheartbeats.topic.replication.factor = 1\nrefresh.topics.interval.seconds = 2\n";
   }
-  static KafkaCluster* a_;
-  static KafkaCluster* b_;
-  static KafkaCluster* c_;
+  KafkaCluster* a_ = &KafkaEnv::Cluster("A");
+  KafkaCluster* b_ = &KafkaEnv::Cluster("B");
+  KafkaCluster* c_ = &KafkaEnv::Cluster("C");
 };
-KafkaCluster* TopologyTest::a_ = nullptr;
-KafkaCluster* TopologyTest::b_ = nullptr;
-KafkaCluster* TopologyTest::c_ = nullptr;
 
 std::vector<Record> Tagged(const std::string& tag, int count) {
   std::vector<Record> rs;

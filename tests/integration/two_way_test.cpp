@@ -9,6 +9,7 @@
 #include "kmirror/replication/heartbeat.h"
 #include "kmirror/replication/provenance.h"
 #include "support/kafka_cluster.h"
+#include "support/kafka_env.h"
 #include "support/kmirror_runner.h"
 
 namespace kmirror::test {
@@ -16,22 +17,13 @@ namespace {
 
 using std::chrono::seconds;
 
+[[maybe_unused]] const auto* const kKafka = KafkaEnv::Register({{.name = "A"}, {.name = "B"}});
+
 class TwoWayTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    auto clusters = KafkaCluster::StartAll({{.name = "A"}, {.name = "B"}});
-    a_ = clusters[0].release();
-    b_ = clusters[1].release();
-  }
-  static void TearDownTestSuite() {
-    delete a_;
-    delete b_;
-  }
-  static KafkaCluster* a_;
-  static KafkaCluster* b_;
+  KafkaCluster* a_ = &KafkaEnv::Cluster("A");
+  KafkaCluster* b_ = &KafkaEnv::Cluster("B");
 };
-KafkaCluster* TwoWayTest::a_ = nullptr;
-KafkaCluster* TwoWayTest::b_ = nullptr;
 
 std::string Clusters(const KafkaCluster& a, const KafkaCluster& b) {
   return "clusters = A, B\nA.bootstrap.servers = " + a.bootstrap() + "\nB.bootstrap.servers = " + b.bootstrap() +
