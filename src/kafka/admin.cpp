@@ -31,6 +31,16 @@ AdminOptionsPtr MakeOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op, std::chrono:
   return o;
 }
 
+// CreateTopics and CreatePartitions both answer with per-topic results.
+Status TopicResults(const rd_kafka_topic_result_t** results, size_t n, const std::string& context) {
+  for (size_t i = 0; i < n; ++i) {
+    rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
+    const char* es = rd_kafka_topic_result_error_string(results[i]);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(e, context, es ? es : "");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Admin>> Admin::Create(const ClientProps& props, const std::string& name) {
@@ -96,12 +106,7 @@ Status Admin::CreateTopic(const NewTopic& topic, std::chrono::milliseconds timeo
   const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev->get());
   size_t n = 0;
   const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(res, &n);
-  for (size_t i = 0; i < n; ++i) {
-    rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
-    const char* es = rd_kafka_topic_result_error_string(results[i]);
-    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(e, "create topic " + topic.name, es ? es : "");
-  }
-  return Status::Ok();
+  return TopicResults(results, n, "create topic " + topic.name);
 }
 
 Status Admin::CreatePartitions(const std::string& topic, int total, std::chrono::milliseconds timeout) {
@@ -117,12 +122,7 @@ Status Admin::CreatePartitions(const std::string& topic, int total, std::chrono:
   const rd_kafka_CreatePartitions_result_t* res = rd_kafka_event_CreatePartitions_result(ev->get());
   size_t n = 0;
   const rd_kafka_topic_result_t** results = rd_kafka_CreatePartitions_result_topics(res, &n);
-  for (size_t i = 0; i < n; ++i) {
-    rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
-    const char* es = rd_kafka_topic_result_error_string(results[i]);
-    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(e, "create partitions " + topic, es ? es : "");
-  }
-  return Status::Ok();
+  return TopicResults(results, n, "create partitions " + topic);
 }
 
 Result<std::map<std::string, std::string>> Admin::DescribeTopicOverrides(const std::string& topic,
