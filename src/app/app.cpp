@@ -1,8 +1,35 @@
 #include "kmirror/app/app.h"
 
+#include <filesystem>
+
+#include "kmirror/api/flow_backend.h"
+#if __has_include("kmirror/api/translation_server.h")
+#include "kmirror/api/translation_server.h"
+#define KM_HAVE_SERVER 1
+#else
+namespace kmirror::api {
+class TranslationServer {};
+}
+#endif
 #include "kmirror/common/logging.h"
+#include "kmirror/kafka/groups.h"
+#include "kmirror/offsets/checkpoint_emitter.h"
+#include "kmirror/offsets/checkpoint_store.h"
+#include "kmirror/offsets/flow_state_reader.h"
+#include "kmirror/offsets/mm2_records.h"
+#include "kmirror/offsets/offset_index.h"
+#include "kmirror/offsets/offset_sync_event.h"
+#include "kmirror/replication/naming_policy.h"
+#include "kmirror/replication/topic_filter.h"
 
 namespace kmirror::app {
+namespace {
+
+constexpr std::chrono::milliseconds kGroupLookupTimeout{5000};
+
+offsets::FlowKey KeyOf(const config::FlowConfig& fc) { return {fc.source, fc.target}; }
+
+}  // namespace
 
 App::App(config::MirrorConfig config) : config_(std::move(config)) {}
 
@@ -17,15 +44,129 @@ Status App::Start() {
     if (!s.ok()) return s;
     flows_.push_back(std::move(flow));
   }
+  return StartTranslation();
+}
+
+Status App::StartTranslation() {
+  auto log = logging::Get("app");
+  bool checkpoints = false;
+  for (const auto& fc : config_.flows) checkpoints = checkpoints || fc.emit_checkpoints;
+  if (config_.offsets_index_dir.empty() || (!checkpoints && config_.api_listen.empty())) return Status::Ok();
+
+  std::error_code ec;
+  std::filesystem::create_directories(config_.offsets_index_dir, ec);
+  if (ec) return FailedPrecondition("offset index directory " + config_.offsets_index_dir + ": " + ec.message());
+  auto index = offsets::OffsetIndex::Open(config_.offsets_index_dir);
+  if (!index.ok()) return index.status().Annotate("offset index at " + config_.offsets_index_dir);
+  index_ = std::move(index).value();
+  checkpoints_ = std::make_unique<offsets::CheckpointStore>();
+
+  // kmirror's own flow groups live on the source too; checkpointing them would only be noise.
+  std::vector<std::string> own_groups;
+  for (const auto& fc : config_.flows) own_groups.push_back(fc.group_id);
+
+  std::vector<api::FlowBackend> backends;
+  for (size_t i = 0; i < config_.flows.size(); ++i) {
+    const config::FlowConfig& fc = config_.flows[i];
+    std::shared_ptr<const replication::NamingPolicy> naming = replication::MakeNamingPolicy(fc.naming, fc.separator);
+    offsets::FlowStateReaderOptions ro;
+    ro.flow = KeyOf(fc);
+    ro.target = fc.target_admin;
+    ro.source = fc.source_admin;
+    ro.offset_sync_topic = offsets::OffsetSyncTopic(fc.source);
+    ro.checkpoints_topic = offsets::mm2::CheckpointsTopic(fc.source);
+    ro.heartbeats_topic = naming->RemoteTopic(fc.source, replication::NamingPolicy::kHeartbeats);
+    ro.source_topic_of = [naming](std::string_view t) { return naming->UpstreamTopic(t).value_or(std::string(t)); };
+    auto reader = std::make_unique<offsets::FlowStateReader>(std::move(ro), *index_, *checkpoints_);
+    reader->Start();
+
+    if (fc.emit_checkpoints) {
+      auto filter = replication::TopicFilter::Create(fc.groups, fc.groups_exclude);
+      if (!filter.ok()) return filter.status().Annotate(fc.Name() + ": groups");
+      offsets::CheckpointEmitterOptions eo;
+      eo.flow = KeyOf(fc);
+      eo.source_admin = fc.source_admin;
+      eo.target_producer = fc.target_producer;
+      eo.target_admin = fc.target_admin;
+      eo.checkpoints_topic = offsets::mm2::CheckpointsTopic(fc.source);
+      eo.checkpoints_replication_factor = fc.checkpoints_replication_factor;
+      eo.interval = fc.checkpoints_interval;
+      eo.group_selected = [f = *filter, own_groups](const std::string& g) {
+        for (const auto& own : own_groups) {
+          if (g == own) return false;
+        }
+        return f->Matches(g);
+      };
+      eo.sync_group_offsets = fc.sync_group_offsets;
+      eo.sync_interval = fc.sync_group_offsets_interval;
+      auto emitter = std::make_unique<offsets::CheckpointEmitter>(std::move(eo), *index_, *checkpoints_);
+      emitter->Start();
+      emitters_.push_back(std::move(emitter));
+    }
+
+    auto groups = std::make_unique<SourceGroups>();
+    SourceGroups* sg = groups.get();
+    offsets::FlowStateReader* rd = reader.get();
+    api::FlowBackend b;
+    b.flow = KeyOf(fc);
+    b.index = index_.get();
+    b.checkpoints = checkpoints_.get();
+    b.read_source_group = [sg, props = fc.source_admin,
+                           name = "kmirror-api-" + fc.Name()](const std::string& group)
+        -> Result<std::vector<kafka::GroupOffset>> {
+      std::lock_guard lock(sg->mu);
+      if (!sg->admin) {
+        auto a = kafka::GroupAdmin::Create(props, name);
+        if (!a.ok()) return a.status();
+        sg->admin = std::move(a).value();
+      }
+      return sg->admin->ListOffsets(group, kGroupLookupTimeout);
+    };
+    b.runtime = [rd] {
+      offsets::FlowObservations o = rd->Observations();
+      api::FlowRuntime r;
+      r.log_end = std::move(o.log_end);
+      r.source_end = std::move(o.source_end);
+      r.source_end_seen_at_ms = o.source_end_seen_at_ms;
+      r.last_heartbeat_ms = o.last_heartbeat_ms;
+      r.last_heartbeat_seen_at_ms = o.last_heartbeat_seen_at_ms;
+      return r;
+    };
+    backends.push_back(std::move(b));
+    source_groups_.push_back(std::move(groups));
+    readers_.push_back(std::move(reader));
+  }
+
+#ifdef KM_HAVE_SERVER
+  if (!config_.api_listen.empty()) {
+    auto server = api::TranslationServer::Start(config_.api_listen, std::move(backends));
+    if (!server.ok()) return server.status().Annotate("api.listen");
+    server_ = std::move(server).value();
+    log->info("API listening on {} (port {})", config_.api_listen, server_->port());
+  }
+#endif
   return Status::Ok();
 }
 
 void App::Stop() {
-  if (flows_.empty()) return;
-  logging::Get("app")->info("kmirror stopping: draining {} flow(s)", flows_.size());
-  for (auto& f : flows_) f->Stop();
-  flows_.clear();
-  logging::Get("app")->info("kmirror stopped");
+  auto log = logging::Get("app");
+  const bool running = !flows_.empty() || index_ != nullptr;
+#ifdef KM_HAVE_SERVER
+  if (server_) server_->Stop();
+  server_.reset();
+#endif
+  emitters_.clear();  // each joins its thread
+  if (!flows_.empty()) {
+    log->info("kmirror stopping: draining {} flow(s)", flows_.size());
+    for (auto& f : flows_) f->Stop();
+    flows_.clear();
+  }
+  if (checkpoints_) checkpoints_->Close();
+  readers_.clear();
+  source_groups_.clear();
+  index_.reset();
+  checkpoints_.reset();
+  if (running) log->info("kmirror stopped");
 }
 
 Status App::failure() const {

@@ -83,6 +83,8 @@ class Mm2Loader {
                     "no replication flow is enabled: flows are off by default (as in MM2); add e.g. '" + aliases_[0] +
                         "->" + (aliases_.size() > 1 ? aliases_[1] : "B") + ".enabled = true'");
     }
+    config.api_listen = TopLevel("api.listen");
+    config.offsets_index_dir = TopLevel("offsets.index.dir");
     BuildClusters(config);
     CheckGroupCollisions(config);
     CheckIdentityLoops(config);
@@ -268,6 +270,12 @@ class Mm2Loader {
     return std::nullopt;
   }
 
+  // A top-level-only setting's value, or its default.
+  std::string TopLevel(const std::string& name) const {
+    const PropertyEntry* e = props_.Find(name);
+    return e != nullptr ? e->value : GetSetting(name).default_value;
+  }
+
   Resolved Resolve(const std::string& s, const std::string& t, const std::string& name) const {
     if (auto r = ResolveSet(s, t, name)) return *r;
     return Resolved{GetSetting(name).default_value, Origin{props_.file(), 0, s + "->" + t + "." + name}, false};
@@ -319,6 +327,14 @@ class Mm2Loader {
     f.heartbeats_interval = std::chrono::seconds(ResolveInt(s, t, "emit.heartbeats.interval.seconds"));
     f.heartbeats_replication_factor = static_cast<int>(ResolveInt(s, t, "heartbeats.topic.replication.factor"));
     f.max_hops = static_cast<int>(ResolveInt(s, t, "max.hops"));
+
+    f.emit_checkpoints = ResolveBool(s, t, "emit.checkpoints.enabled");
+    f.checkpoints_interval = std::chrono::seconds(ResolveInt(s, t, "emit.checkpoints.interval.seconds"));
+    f.checkpoints_replication_factor = static_cast<int>(ResolveInt(s, t, "checkpoints.topic.replication.factor"));
+    f.groups = SplitList(Resolve(s, t, "groups").value);
+    f.groups_exclude = SplitList(ResolveWithAlias(s, t, "groups.exclude", "groups.blacklist").value);
+    f.sync_group_offsets = ResolveBool(s, t, "sync.group.offsets.enabled");
+    f.sync_group_offsets_interval = std::chrono::seconds(ResolveInt(s, t, "sync.group.offsets.interval.seconds"));
 
     Resolved group = Resolve(s, t, "flow.group.id");
     f.group_id = group.is_set ? group.value : "kmirror-" + s + "-" + t;

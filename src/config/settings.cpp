@@ -27,6 +27,15 @@ std::string CheckReplicationFactor(const std::string& v) {
   return "";
 }
 
+std::string CheckListenAddress(const std::string& v) {
+  if (v.empty()) return "";
+  const size_t colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) return "must be host:port (e.g. 127.0.0.1:9190), or empty to disable the API";
+  auto port = ParseInteger(std::string_view(v).substr(colon + 1));
+  if (!port || *port < 0 || *port > 65535) return "port must be a number from 0 to 65535 (0: any free port)";
+  return "";
+}
+
 std::string CheckSeparator(const std::string& v) {
   if (v.empty()) return "must not be empty: it separates the source alias from the topic name";
   for (char c : v) {
@@ -267,19 +276,73 @@ std::vector<SettingSpec> BuildRegistry() {
                "then travels only its direct links and arrives exactly once everywhere (with identity naming a "
                "second path would otherwise deliver a second copy)."});
 
+  // ---- Offset translation: checkpoints, group offsets, the API --------------------------
+  add({.name = "emit.checkpoints.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
+       .help = "Whether the flow writes checkpoints: for every consumer group on the source selected by `groups` / "
+               "`groups.exclude`, its committed offsets translated exactly through the offset index, written in "
+               "MM2's record format to `<source>.checkpoints.internal` on the target (compacted, one partition), "
+               "where MM2's `RemoteClusterUtils.translateOffsets` and kmirror's API read them. A checkpoint never "
+               "goes backwards unless the source group rewinds; a group ahead of the mirrored data waits until "
+               "its records are mirrored."});
+  add({.name = "emit.checkpoints.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow,
+       .default_value = "60", .min = 1, .max = kOneYearSeconds,
+       .help = "How often the flow reads the source groups' committed offsets and writes checkpoints."});
+  add({.name = "checkpoints.topic.replication.factor", .type = SettingType::kInt, .scopes = kFlow,
+       .default_value = "3", .min = -1, .max = 32767,
+       .help = "Replication factor of `<source>.checkpoints.internal` when kmirror creates it on the target (-1: the "
+               "broker default).",
+       .extra_check = CheckReplicationFactor});
+  add({.name = "groups", .type = SettingType::kRegexList, .scopes = kFlow, .default_value = ".*",
+       .help = "Consumer groups (Java regexes, whole-name match) whose offsets are checkpointed and synced."});
+  add({.name = "groups.exclude", .type = SettingType::kRegexList, .scopes = kFlow,
+       .default_value = "console-consumer-.*, connect-.*, __.*",
+       .help = "Consumer groups never checkpointed, even when `groups` matches. kmirror's own flow groups are always "
+               "left out."});
+  add({.name = "groups.blacklist", .type = SettingType::kRegexList, .scopes = kFlow, .alias_of = "groups.exclude",
+       .help = "Deprecated name of `groups.exclude`."});
+  add({.name = "group.filter.class", .type = SettingType::kClass, .scopes = kFlow,
+       .default_value = "org.apache.kafka.connect.mirror.DefaultGroupFilter",
+       .allowed = {"org.apache.kafka.connect.mirror.DefaultGroupFilter"},
+       .help = "Only MM2's default filter (`groups` / `groups.exclude`) is available; custom Java classes cannot be "
+               "loaded."});
+  add({.name = "refresh.groups.enabled", .type = SettingType::kBool, .scopes = kFlow,
+       .status = SettingStatus::kNotNeeded, .default_value = "true",
+       .help = "kmirror lists the source's groups on every checkpoint round, so new groups are always picked up."});
+  add({.name = "refresh.groups.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow,
+       .status = SettingStatus::kNotNeeded, .default_value = "600", .min = 1, .max = kOneYearSeconds,
+       .help = "kmirror lists the source's groups on every checkpoint round (`emit.checkpoints.interval.seconds`)."});
+  add({.name = "sync.group.offsets.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "false",
+       .help = "Whether the translated offsets of checkpointed groups are also committed to the same group on the "
+               "target, so consumers that move there resume in place. Only while the group has no active members "
+               "on the target, and only forward: an offset the group already passed on the target is never "
+               "rewound."});
+  add({.name = "sync.group.offsets.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow,
+       .default_value = "60", .min = 1, .max = kOneYearSeconds,
+       .help = "How often group offsets are synced to the target (at most once per checkpoint round)."});
+  add({.name = "offset.lag.max", .type = SettingType::kInt, .scopes = kFlow, .status = SettingStatus::kNotNeeded,
+       .default_value = "100", .min = 0, .max = INT64_MAX,
+       .help = "MM2 samples one offset sync per `offset.lag.max` records; kmirror's offset-sync log records every "
+               "mirrored offset exactly, so there is nothing to tune."});
+  add({.name = "api.listen", .type = SettingType::kString, .scopes = kTopLevel, .default_value = "127.0.0.1:9190",
+       .kmirror_extension = true,
+       .help = "Address of the gRPC API (kmirror.v1.TranslationService, gRPC health and reflection; see "
+               "docs/api.md): `host:port`, port 0 picks a free port (logged at start-up). Empty disables the API. "
+               "It serves the flows whose target is near this process: offset translation, checkpoints and "
+               "replication status. Start-up fails when the address cannot be bound.",
+       .extra_check = CheckListenAddress});
+  add({.name = "offsets.index.dir", .type = SettingType::kString, .scopes = kTopLevel,
+       .default_value = "kmirror-data/offset-index", .kmirror_extension = true,
+       .help = "Directory of this process's offset index (RocksDB), relative to the working directory unless "
+               "absolute. The index is a materialised view of the flows' offset-sync logs: deleting the directory "
+               "is safe, it is rebuilt from the logs (look-ups answer \"not ready\" meanwhile). One process per "
+               "directory."});
+
   // ---- Planned ------------------------------------------------------------------------
   // Planned settings are still validated, so a wrong value is caught before the feature lands.
   auto planned = [&add](SettingSpec s) {
     s.status = SettingStatus::kPlanned;
     add(std::move(s));
   };
-  planned({.name = "emit.checkpoints.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
-           .kmirror_value = "false",
-           .help = "checkpoints (translated consumer group offsets) are not emitted yet."});
-  planned({.name = "emit.checkpoints.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow, .default_value = "60",
-           .min = 1, .max = kOneYearSeconds, .help = "checkpoints are not emitted yet."});
-  planned({.name = "checkpoints.topic.replication.factor", .type = SettingType::kInt, .scopes = kFlow, .default_value = "3",
-           .min = -1, .max = 32767, .help = "kmirror does not create a checkpoints topic yet."});
   planned({.name = "emit.offset-syncs.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
            .kmirror_value = "false",
            .help = "offset-sync records (MM2 3.9+) are not emitted yet."});
@@ -287,28 +350,6 @@ std::vector<SettingSpec> BuildRegistry() {
            .min = -1, .max = 32767, .help = "kmirror does not create an offset-syncs topic yet."});
   planned({.name = "offset-syncs.topic.location", .type = SettingType::kEnum, .scopes = kFlow, .default_value = "source",
            .allowed = {"source", "target"}, .help = "kmirror does not create an offset-syncs topic yet."});
-  planned({.name = "offset.lag.max", .type = SettingType::kInt, .scopes = kFlow, .default_value = "100", .min = 0,
-           .max = INT64_MAX, .help = "offset syncs are not emitted yet."});
-  planned({.name = "groups", .type = SettingType::kRegexList, .scopes = kFlow, .default_value = ".*",
-           .help = "consumer group offsets are not replicated yet."});
-  planned({.name = "groups.exclude", .type = SettingType::kRegexList, .scopes = kFlow,
-           .default_value = "console-consumer-.*, connect-.*, __.*",
-           .help = "consumer group offsets are not replicated yet."});
-  planned({.name = "groups.blacklist", .type = SettingType::kRegexList, .scopes = kFlow, .alias_of = "groups.exclude",
-           .help = "consumer group offsets are not replicated yet."});
-  planned({.name = "group.filter.class", .type = SettingType::kClass, .scopes = kFlow,
-           .default_value = "org.apache.kafka.connect.mirror.DefaultGroupFilter",
-           .allowed = {"org.apache.kafka.connect.mirror.DefaultGroupFilter"},
-           .help = "consumer group offsets are not replicated yet."});
-  planned({.name = "refresh.groups.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
-           .help = "consumer group offsets are not replicated yet."});
-  planned({.name = "refresh.groups.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow, .default_value = "600",
-           .min = 1, .max = kOneYearSeconds, .help = "consumer group offsets are not replicated yet."});
-  planned({.name = "sync.group.offsets.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "false",
-           .kmirror_value = "false", .help = "consumer group offsets are not written to the target yet."});
-  planned({.name = "sync.group.offsets.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow,
-           .default_value = "60", .min = 1, .max = kOneYearSeconds,
-           .help = "consumer group offsets are not written to the target yet."});
   planned({.name = "sync.topic.acls.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
            .kmirror_value = "false", .help = "topic ACLs are not copied yet."});
   planned({.name = "sync.topic.acls.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow, .default_value = "600",

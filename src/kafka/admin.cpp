@@ -1,26 +1,13 @@
 #include "kmirror/kafka/admin.h"
 
 #include "kmirror/kafka/errors.h"
+#include "admin_request.h"
 
 namespace kmirror::kafka {
-namespace {
 
-struct AdminOptionsDeleter {
-  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
-};
-struct NewTopicDeleter {
-  void operator()(rd_kafka_NewTopic_t* t) const { rd_kafka_NewTopic_destroy(t); }
-};
-struct NewPartitionsDeleter {
-  void operator()(rd_kafka_NewPartitions_t* p) const { rd_kafka_NewPartitions_destroy(p); }
-};
-struct ConfigResourceDeleter {
-  void operator()(rd_kafka_ConfigResource_t* r) const { rd_kafka_ConfigResource_destroy(r); }
-};
+namespace internal {
 
-using AdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter>;
-
-AdminOptionsPtr MakeOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op, std::chrono::milliseconds timeout) {
+AdminOptionsPtr MakeAdminOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op, std::chrono::milliseconds timeout) {
   AdminOptionsPtr o(rd_kafka_AdminOptions_new(rk, op));
   char err[256];
   int ms = static_cast<int>(timeout.count());
@@ -30,6 +17,35 @@ AdminOptionsPtr MakeOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op, std::chrono:
   }
   return o;
 }
+
+Result<EventPtr> RunAdminRequest(rd_kafka_t* rk, const std::string& name,
+                                 const std::function<void(rd_kafka_queue_t*)>& issue, rd_kafka_event_type_t expected,
+                                 std::chrono::milliseconds timeout) {
+  QueuePtr q(rd_kafka_queue_new(rk));
+  issue(q.get());
+  // The request itself times out at `timeout`; allow a little more for the reply event.
+  EventPtr ev(rd_kafka_queue_poll(q.get(), static_cast<int>(timeout.count()) + 5000));
+  if (!ev) return Status(StatusCode::kTimedOut, name + ": admin request timed out", Status::Retry::kYes);
+  if (rd_kafka_event_error(ev.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return FromRdKafka(rd_kafka_event_error(ev.get()), name, rd_kafka_event_error_string(ev.get()));
+  }
+  if (rd_kafka_event_type(ev.get()) != expected) return Internal(name + ": unexpected admin event");
+  return ev;
+}
+
+}  // namespace internal
+
+namespace {
+
+struct NewTopicDeleter {
+  void operator()(rd_kafka_NewTopic_t* t) const { rd_kafka_NewTopic_destroy(t); }
+};
+struct NewPartitionsDeleter {
+  void operator()(rd_kafka_NewPartitions_t* p) const { rd_kafka_NewPartitions_destroy(p); }
+};
+struct ConfigResourceDeleter {
+  void operator()(rd_kafka_ConfigResource_t* r) const { rd_kafka_ConfigResource_destroy(r); }
+};
 
 // CreateTopics and CreatePartitions both answer with per-topic results.
 Status TopicResults(const rd_kafka_topic_result_t** results, size_t n, const std::string& context) {
@@ -56,16 +72,7 @@ Result<std::unique_ptr<Admin>> Admin::Create(const ClientProps& props, const std
 
 template <typename Issue>
 Result<EventPtr> Admin::Call(Issue&& issue, rd_kafka_event_type_t expected, std::chrono::milliseconds timeout) {
-  QueuePtr q(rd_kafka_queue_new(rk_.get()));
-  issue(q.get());
-  // The request itself times out at `timeout`; allow a little more for the reply event.
-  EventPtr ev(rd_kafka_queue_poll(q.get(), static_cast<int>(timeout.count()) + 5000));
-  if (!ev) return Status(StatusCode::kTimedOut, name_ + ": admin request timed out", Status::Retry::kYes);
-  if (rd_kafka_event_error(ev.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return FromRdKafka(rd_kafka_event_error(ev.get()), name_, rd_kafka_event_error_string(ev.get()));
-  }
-  if (rd_kafka_event_type(ev.get()) != expected) return Internal(name_ + ": unexpected admin event");
-  return ev;
+  return internal::RunAdminRequest(rk_.get(), name_, issue, expected, timeout);
 }
 
 Result<ClusterInfo> Admin::Describe(std::chrono::milliseconds timeout) {
@@ -98,7 +105,7 @@ Status Admin::CreateTopic(const NewTopic& topic, std::chrono::milliseconds timeo
     rd_kafka_resp_err_t e = rd_kafka_NewTopic_set_config(nt.get(), k.c_str(), v.c_str());
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(e, "create topic " + topic.name + ": config " + k);
   }
-  auto opts = MakeOptions(rk_.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout);
+  auto opts = internal::MakeAdminOptions(rk_.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout);
   rd_kafka_NewTopic_t* arr[] = {nt.get()};
   auto ev = Call([&](rd_kafka_queue_t* q) { rd_kafka_CreateTopics(rk_.get(), arr, 1, opts.get(), q); },
                  RD_KAFKA_EVENT_CREATETOPICS_RESULT, timeout);
@@ -114,7 +121,7 @@ Status Admin::CreatePartitions(const std::string& topic, int total, std::chrono:
   std::unique_ptr<rd_kafka_NewPartitions_t, NewPartitionsDeleter> np(
       rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(total), err, sizeof err));
   if (!np) return InvalidArgument("create partitions " + topic + ": " + err);
-  auto opts = MakeOptions(rk_.get(), RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout);
+  auto opts = internal::MakeAdminOptions(rk_.get(), RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout);
   rd_kafka_NewPartitions_t* arr[] = {np.get()};
   auto ev = Call([&](rd_kafka_queue_t* q) { rd_kafka_CreatePartitions(rk_.get(), arr, 1, opts.get(), q); },
                  RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT, timeout);
@@ -129,7 +136,7 @@ Result<std::map<std::string, std::string>> Admin::DescribeTopicOverrides(const s
                                                                          std::chrono::milliseconds timeout) {
   std::unique_ptr<rd_kafka_ConfigResource_t, ConfigResourceDeleter> res(
       rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
-  auto opts = MakeOptions(rk_.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout);
+  auto opts = internal::MakeAdminOptions(rk_.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout);
   rd_kafka_ConfigResource_t* arr[] = {res.get()};
   auto ev = Call([&](rd_kafka_queue_t* q) { rd_kafka_DescribeConfigs(rk_.get(), arr, 1, opts.get(), q); },
                  RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, timeout);
@@ -170,7 +177,7 @@ Status Admin::ReplaceTopicOverrides(const std::string& topic, const std::map<std
     KM_RETURN_IF_ERROR(FromRdKafka(rd_kafka_ConfigResource_set_config(res.get(), k.c_str(), v.c_str()),
                                    "alter configs of " + topic + ": " + k));
   }
-  auto opts = MakeOptions(rk_.get(), RD_KAFKA_ADMIN_OP_ALTERCONFIGS, timeout);
+  auto opts = internal::MakeAdminOptions(rk_.get(), RD_KAFKA_ADMIN_OP_ALTERCONFIGS, timeout);
   rd_kafka_ConfigResource_t* arr[] = {res.get()};
   auto ev = Call([&](rd_kafka_queue_t* q) { rd_kafka_AlterConfigs(rk_.get(), arr, 1, opts.get(), q); },
                  RD_KAFKA_EVENT_ALTERCONFIGS_RESULT, timeout);

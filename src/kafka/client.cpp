@@ -86,4 +86,10 @@ Result<HandlePtr> MakeHandle(rd_kafka_type_t type, ConfPtr conf) {
   return HandlePtr(rk);
 }
 
+PartitionListPtr MakePartitionList(const std::vector<TopicPartition>& tps) {
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(tps.size())));
+  for (const auto& tp : tps) rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition.value());
+  return list;
+}
+
 }  // namespace kmirror::kafka

@@ -15,11 +15,6 @@ std::vector<TopicPartition> ToVector(const rd_kafka_topic_partition_list_t* part
   return v;
 }
 
-PartitionListPtr ToList(const std::vector<TopicPartition>& tps) {
-  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(tps.size())));
-  for (const auto& tp : tps) rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition.value());
-  return list;
-}
 
 }  // namespace
 
@@ -92,7 +87,7 @@ Status Consumer::StoreOffset(const Message& msg) {
 }
 
 Status Consumer::Seek(const TopicPartition& tp, SourceOffset offset) {
-  PartitionListPtr list = ToList({tp});
+  PartitionListPtr list = MakePartitionList({tp});
   list->elems[0].offset = offset.value();
   rd_kafka_error_t* err = rd_kafka_seek_partitions(rk_.get(), list.get(), 10000);
   if (err != nullptr) return FromRdKafkaError(err, "seek " + tp.ToString());
@@ -100,7 +95,7 @@ Status Consumer::Seek(const TopicPartition& tp, SourceOffset offset) {
 }
 
 Status Consumer::Restart(const TopicPartition& tp, SourceOffset offset) {
-  PartitionListPtr list = ToList({tp});
+  PartitionListPtr list = MakePartitionList({tp});
   list->elems[0].offset = offset.value();
   if (std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0) {
     KM_RETURN_IF_ERROR(FromRdKafkaError(rd_kafka_incremental_unassign(rk_.get(), list.get()), "restart " + tp.ToString()));
@@ -121,12 +116,12 @@ Status Consumer::Restart(const TopicPartition& tp, SourceOffset offset) {
 }
 
 Status Consumer::Pause(const TopicPartition& tp) {
-  PartitionListPtr list = ToList({tp});
+  PartitionListPtr list = MakePartitionList({tp});
   return FromRdKafka(rd_kafka_pause_partitions(rk_.get(), list.get()), "pause " + tp.ToString());
 }
 
 Status Consumer::Resume(const TopicPartition& tp) {
-  PartitionListPtr list = ToList({tp});
+  PartitionListPtr list = MakePartitionList({tp});
   return FromRdKafka(rd_kafka_resume_partitions(rk_.get(), list.get()), "resume " + tp.ToString());
 }
 
@@ -147,7 +142,7 @@ Result<Watermarks> Consumer::QueryWatermarks(const TopicPartition& tp, std::chro
 
 Result<std::vector<std::optional<SourceOffset>>> Consumer::Committed(const std::vector<TopicPartition>& tps,
                                                                      std::chrono::milliseconds timeout) {
-  PartitionListPtr list = ToList(tps);
+  PartitionListPtr list = MakePartitionList(tps);
   rd_kafka_resp_err_t err = rd_kafka_committed(rk_.get(), list.get(), static_cast<int>(timeout.count()));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(err, "committed offsets");
   std::vector<std::optional<SourceOffset>> out;

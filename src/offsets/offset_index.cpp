@@ -187,11 +187,6 @@ class RunIterator {
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
-#define KM_ASSIGN_OR_RETURN(lhs, expr)           \
-  auto lhs##_result = (expr);                    \
-  if (!lhs##_result.ok()) return lhs##_result.status(); \
-  auto lhs = std::move(lhs##_result).value()
-
 // Adds to `batch` what applying the run [s0, s0+count) -> t0 changes, keeping the
 // partition's runs disjoint. Later events win: overlapped parts of older runs are removed;
 // their parts outside the new run stay (a split leaves a head and/or a tail), except with
@@ -500,6 +495,7 @@ Result<Translation> OffsetIndex::Translate(const FlowKey& flow, const std::strin
   } else {
     t.kind = TranslationKind::kBeyondLastRun;
     t.target = TargetOffset(prev->first_target + prev->count);
+    t.mirrored_source_end = SourceOffset(prev->end());
   }
   return t;
 }

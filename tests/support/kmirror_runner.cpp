@@ -25,11 +25,29 @@ std::string FlowConfig(const std::string& source, const std::string& source_boot
 
 std::unique_ptr<ChildProcess> StartKmirror(const std::string& config_text, const std::string& name) {
   static std::atomic<int> counter{0};
-  auto path = ScratchRoot() / (name + "-" + std::to_string(counter++) + ".properties");
-  WriteFile(path, config_text);
+  const std::string stem = name + "-" + std::to_string(counter++);
+  auto path = ScratchRoot() / (stem + ".properties");
+  std::string text = config_text;
+  // Processes of one test run side by side: each gets its own index and a free API port,
+  // unless the test chose them.
+  if (text.find("api.listen") == std::string::npos) text += "\napi.listen = 127.0.0.1:0\n";
+  if (text.find("offsets.index.dir") == std::string::npos) {
+    text += "\noffsets.index.dir = " + (ScratchRoot() / (stem + "-index")).string() + "\n";
+  }
+  WriteFile(path, text);
   ProcessOptions opts;
   opts.name = name;
   return ChildProcess::Start({KmirrorBinary(), "run", "--config", path.string()}, opts);
+}
+
+std::optional<int> ApiPort(ChildProcess& process, std::chrono::milliseconds timeout) {
+  if (!WaitForLog(process, "API listening on", timeout)) return std::nullopt;
+  const std::string out = process.Output();
+  const std::string needle = "(port ";
+  size_t at = out.find("API listening on");
+  at = out.find(needle, at);
+  if (at == std::string::npos) return std::nullopt;
+  return std::stoi(out.substr(at + needle.size()));
 }
 
 int64_t RecordCount(const ClientConfig& client, const std::string& topic) {

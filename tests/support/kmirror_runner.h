@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,13 @@ std::string FlowConfig(const std::string& source, const std::string& source_boot
                        const std::vector<std::string>& extra = {});
 
 // Writes `config_text` to a file under ScratchRoot() and starts `kmirror run --config` on it.
+// Unless the text sets them, adds `api.listen = 127.0.0.1:0` and an `offsets.index.dir` of
+// its own under ScratchRoot().
 std::unique_ptr<ChildProcess> StartKmirror(const std::string& config_text, const std::string& name);
+
+// The API port a kmirror process bound (it logs "API listening on ... (port N)"); nullopt
+// when it did not log it within `timeout`.
+std::optional<int> ApiPort(ChildProcess& process, std::chrono::milliseconds timeout);
 
 // Sum over the topic's partitions of (high - low) on `client`; 0 when it does not exist.
 int64_t RecordCount(const ClientConfig& client, const std::string& topic);

@@ -1,17 +1,38 @@
-// App: the running process — one Flow per enabled flow of the configuration.
+// App: the running process — one Flow per enabled flow of the configuration, plus the
+// offset-translation side shared by all of them: the offset index (RocksDB, one directory
+// per process), each flow's state reader feeding it from the target, the checkpoint
+// emitters, and the gRPC API.
 //
 // Lifecycle: main() loads the configuration (which may throw ConfigError before anything
 // touches a cluster), constructs the App, Start()s it, waits for a signal or a failure,
-// then Stop()s it; Stop drains every flow so that no acknowledged record is re-sent and
-// no unacknowledged one is skipped. All methods are called from main's thread.
+// then Stop()s it; Stop stops the API first (no answers from a half-stopped process), then
+// the emitters, drains every flow so that no acknowledged record is re-sent and no
+// unacknowledged one is skipped, and closes the index last. All methods are called from
+// main's thread.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "kmirror/common/status.h"
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/replication/flow.h"
+
+namespace kmirror::offsets {
+class OffsetIndex;
+class CheckpointStore;
+class FlowStateReader;
+class CheckpointEmitter;
+}  // namespace kmirror::offsets
+
+namespace kmirror::kafka {
+class GroupAdmin;
+}
+
+namespace kmirror::api {
+class TranslationServer;
+}
 
 namespace kmirror::app {
 
@@ -26,8 +47,24 @@ class App {
   Status failure() const;
 
  private:
+  // Opens the index and starts readers, emitters and the API (when configured).
+  Status StartTranslation();
+
+  // A source cluster's group admin for API look-ups; GroupAdmin is single-threaded, so
+  // gRPC handler threads take turns.
+  struct SourceGroups {
+    std::mutex mu;
+    std::unique_ptr<kafka::GroupAdmin> admin;
+  };
+
   config::MirrorConfig config_;
   std::vector<std::unique_ptr<replication::Flow>> flows_;
+  std::unique_ptr<offsets::OffsetIndex> index_;
+  std::unique_ptr<offsets::CheckpointStore> checkpoints_;
+  std::vector<std::unique_ptr<offsets::FlowStateReader>> readers_;
+  std::vector<std::unique_ptr<offsets::CheckpointEmitter>> emitters_;
+  std::vector<std::unique_ptr<SourceGroups>> source_groups_;
+  std::unique_ptr<api::TranslationServer> server_;
 };
 
 }  // namespace kmirror::app

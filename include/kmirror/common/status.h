@@ -97,3 +97,10 @@ class [[nodiscard]] Result {
     ::kmirror::Status km_status_ = (expr);  \
     if (!km_status_.ok()) return km_status_; \
   } while (0)
+
+// Declares `lhs` from the value of the Result `expr`, or returns its Status from the
+// enclosing function. `lhs` must be a plain name (it also names a hidden temporary).
+#define KM_ASSIGN_OR_RETURN(lhs, expr)                     \
+  auto lhs##_km_result = (expr);                           \
+  if (!lhs##_km_result.ok()) return lhs##_km_result.status(); \
+  auto lhs = std::move(lhs##_km_result).value()

@@ -78,6 +78,15 @@ struct FlowConfig {
   // Longest provenance path (clusters a record has been on) the flow still copies; 0: any.
   int max_hops = 0;
 
+  // Checkpoints of source consumer groups (offsets/checkpoint_emitter.h).
+  bool emit_checkpoints = false;
+  std::chrono::milliseconds checkpoints_interval{std::chrono::seconds(60)};
+  int checkpoints_replication_factor = 3;
+  std::vector<std::string> groups{".*"};  // RE2, whole-name match, as `topics`
+  std::vector<std::string> groups_exclude;
+  bool sync_group_offsets = false;
+  std::chrono::milliseconds sync_group_offsets_interval{std::chrono::seconds(60)};
+
   std::string group_id;          // the flow's consumer group on the source cluster
   StartPosition start_position = StartPosition::kEarliest;
 
@@ -101,6 +110,10 @@ struct MirrorConfig {
   std::string origin;  // file or command line it came from, for log lines
   std::vector<ClusterConfig> clusters;
   std::vector<FlowConfig> flows;  // enabled flows only
+  // The gRPC API's address ("host:port"); empty: no API.
+  std::string api_listen;
+  // The offset index's directory; empty: no index (and then no checkpoints or API).
+  std::string offsets_index_dir;
 };
 
 // Reads MM2's connect-mirror-maker.properties. Throws ConfigError listing every problem.

@@ -6,10 +6,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <librdkafka/rdkafka.h>
 
 #include "kmirror/common/status.h"
+#include "kmirror/common/types.h"
 
 namespace kmirror::kafka {
 
@@ -44,6 +46,9 @@ struct EventDeleter {
   void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
 };
 using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
+
+// A partition list naming `tps` (offsets unset).
+PartitionListPtr MakePartitionList(const std::vector<TopicPartition>& tps);
 
 // A librdkafka configuration with `props` applied and logging routed to spdlog. `name`
 // becomes client.id unless the props set one, and tags every log line of the client.

@@ -78,6 +78,9 @@ struct Translation {
   // other kinds it says why the offset was not mirrored.
   bool deleted_on_source = false;
   SourceOffset source_log_start{-1};  // -1 when unknown
+  // kBeyondLastRun only: one past the last mirrored source offset. A source offset equal to
+  // it sits exactly at the end of the mirrored data, so `target` is exact for it.
+  SourceOffset mirrored_source_end{-1};
 };
 
 // What the index knows about one source partition of a flow.

@@ -54,6 +54,14 @@ TEST_F(Mm2LoaderTest, MinimalFlowGetsMm2Defaults) {
   EXPECT_EQ(f.config_properties_exclude[0], R"(follower\.replication\.throttled\.replicas)");
   EXPECT_EQ(f.group_id, "kmirror-A-B");
   EXPECT_EQ(f.start_position, StartPosition::kEarliest);
+  EXPECT_TRUE(f.emit_checkpoints);
+  EXPECT_EQ(f.checkpoints_interval, std::chrono::seconds(60));
+  EXPECT_EQ(f.checkpoints_replication_factor, 3);
+  EXPECT_EQ(f.groups, (std::vector<std::string>{".*"}));
+  EXPECT_EQ(f.groups_exclude, (std::vector<std::string>{"console-consumer-.*", "connect-.*", "__.*"}));
+  EXPECT_FALSE(f.sync_group_offsets);
+  EXPECT_EQ(c.api_listen, "127.0.0.1:9190");
+  EXPECT_EQ(c.offsets_index_dir, "kmirror-data/offset-index");
   EXPECT_EQ(f.source_consumer.at("bootstrap.servers"), "a1:9092,a2:9092");
   EXPECT_EQ(f.source_admin.at("bootstrap.servers"), "a1:9092,a2:9092");
   EXPECT_EQ(f.target_producer.at("bootstrap.servers"), "b1:9092");
@@ -121,6 +129,38 @@ TEST_F(Mm2LoaderTest, IntervalsAndSwitches) {
   EXPECT_FALSE(f.sync_topic_configs);
   EXPECT_EQ(f.sync_topic_configs_interval, std::chrono::seconds(45));
   EXPECT_EQ(f.config_properties_exclude, (std::vector<std::string>{R"(retention\..*)"}));
+}
+
+TEST_F(Mm2LoaderTest, CheckpointGroupAndApiSettings) {
+  MirrorConfig c = Load(std::string(kTwoClusters) +
+                        "A->B.enabled = true\nB->A.enabled = true\n"
+                        "emit.checkpoints.interval.seconds = 5\nB->A.emit.checkpoints.enabled = false\n"
+                        "groups = app-.*\nA->B.groups.blacklist = app-test\n"
+                        "A->B.sync.group.offsets.enabled = true\nsync.group.offsets.interval.seconds = 7\n"
+                        "checkpoints.topic.replication.factor = 1\n"
+                        "api.listen = 0.0.0.0:7000\noffsets.index.dir = /var/lib/kmirror/index\n");
+  const FlowConfig& ab = Flow(c, "A->B");
+  const FlowConfig& ba = Flow(c, "B->A");
+  EXPECT_TRUE(ab.emit_checkpoints);
+  EXPECT_FALSE(ba.emit_checkpoints);
+  EXPECT_EQ(ab.checkpoints_interval, std::chrono::seconds(5));
+  EXPECT_EQ(ab.groups, (std::vector<std::string>{"app-.*"}));
+  EXPECT_EQ(ab.groups_exclude, (std::vector<std::string>{"app-test"}));
+  EXPECT_TRUE(ab.sync_group_offsets);
+  EXPECT_FALSE(ba.sync_group_offsets);
+  EXPECT_EQ(ab.sync_group_offsets_interval, std::chrono::seconds(7));
+  EXPECT_EQ(ba.checkpoints_replication_factor, 1);
+  EXPECT_EQ(c.api_listen, "0.0.0.0:7000");
+  EXPECT_EQ(c.offsets_index_dir, "/var/lib/kmirror/index");
+}
+
+TEST_F(Mm2LoaderTest, BadApiAddressIsLocated) {
+  auto problems = Fail(std::string(kTwoClusters) + "A->B.enabled = true\napi.listen = localhost\n");
+  const ConfigProblem* p = FindProblem(problems, "mm2.properties:5: api.listen: ");
+  ASSERT_NE(p, nullptr) << testing::AllText(problems);
+  EXPECT_NE(p->message.find("host:port"), std::string::npos) << p->ToString();
+  problems = Fail(std::string(kTwoClusters) + "A->B.enabled = true\napi.listen = 127.0.0.1:70000\n");
+  ASSERT_NE(FindProblem(problems, "mm2.properties:5: api.listen: "), nullptr) << testing::AllText(problems);
 }
 
 TEST_F(Mm2LoaderTest, DeprecatedBlacklistIsUsedOnlyWithoutExclude) {
@@ -243,16 +283,16 @@ TEST_F(Mm2LoaderTest, NotNeededPlannedAndUnknownKeysAreLoggedOnceEach) {
   Load("clusters = A, B, C\nbootstrap.servers = x:1\nenabled = true\n"
        "name = my-mm2\n"                          // line 4
        "offset.storage.replication.factor = 3\n"  // line 5
-       "emit.checkpoints.enabled = true\n"        // line 6
-       "sync.group.offsets.enabled = false\n"     // line 7
+       "emit.offset-syncs.enabled = true\n"       // line 6
+       "sync.topic.acls.enabled = false\n"        // line 7
        "topic = typo\n"                           // line 8
        "A->B.replication.factr = 3\n"             // line 9
        "A.group.id = connect-group\n");           // line 10
   EXPECT_EQ(log.Lines("info", "mm2.properties:4: name: accepted; not needed by kmirror").size(), 1u) << log.text();
   EXPECT_EQ(log.Lines("info", "mm2.properties:5: offset.storage.replication.factor: accepted; not needed").size(), 1u);
-  EXPECT_EQ(log.Lines("warning", "mm2.properties:6: emit.checkpoints.enabled: accepted but not implemented yet").size(),
-            1u);
-  EXPECT_EQ(log.Lines("info", "mm2.properties:7: sync.group.offsets.enabled: kmirror does not do this yet").size(), 1u)
+  EXPECT_EQ(log.Lines("warning", "mm2.properties:6: emit.offset-syncs.enabled: accepted but not implemented yet").size(),
+            1u) << log.text();
+  EXPECT_EQ(log.Lines("info", "mm2.properties:7: sync.topic.acls.enabled: kmirror does not do this yet").size(), 1u)
       << log.text();
   auto typo = log.Lines("warning", "mm2.properties:8: topic: unknown setting");
   ASSERT_EQ(typo.size(), 1u) << log.text();

@@ -1,0 +1,48 @@
+// What the gRPC API needs from the rest of the process for one flow it serves: the shared
+// offset index, the flow's checkpoints, a way to read a group's committed offsets on the
+// source cluster, and a snapshot of the flow's runtime state. The app builds one per flow;
+// the API holds no Kafka clients of its own.
+//
+// Threads: every member is safe to call from any gRPC handler thread; the callbacks block
+// their caller (read_source_group up to its own timeout, a few seconds at most).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kmirror/common/status.h"
+#include "kmirror/common/types.h"
+#include "kmirror/kafka/groups.h"
+#include "kmirror/offsets/checkpoint_store.h"
+#include "kmirror/offsets/offset_index.h"
+
+namespace kmirror::api {
+
+// A snapshot of what a flow's state reader last observed. -1 / 0 where unknown.
+struct FlowRuntime {
+  // End offset per partition of the flow's offset-sync log, as last seen on the target.
+  std::map<int32_t, int64_t> log_end;
+  // End offset (high watermark) per mirrored source partition, as last seen on the source,
+  // and when that was (local clock, ms since the epoch).
+  std::map<TopicPartition, int64_t> source_end;
+  int64_t source_end_seen_at_ms = 0;
+  // The newest heartbeat of this flow that arrived on the target: its timestamp (written on
+  // the source) and when the reader saw it (local clock).
+  int64_t last_heartbeat_ms = 0;
+  int64_t last_heartbeat_seen_at_ms = 0;
+};
+
+struct FlowBackend {
+  offsets::FlowKey flow;
+  const offsets::OffsetIndex* index = nullptr;          // shared; outlives the server
+  const offsets::CheckpointStore* checkpoints = nullptr;  // shared; outlives the server
+  // The group's committed offsets on the source cluster: NotFound for an unknown group,
+  // Unavailable (retriable) when the source cannot be reached.
+  std::function<Result<std::vector<kafka::GroupOffset>>(const std::string& group)> read_source_group;
+  std::function<FlowRuntime()> runtime;
+};
+
+}  // namespace kmirror::api

@@ -1,0 +1,95 @@
+// CheckpointEmitter: MM2-compatible checkpoints and group offset sync for one flow.
+//
+// Every `interval` it lists the consumer groups on the source (those `group_selected`
+// accepts), reads their committed offsets, translates each through the flow's offset index
+// and writes a checkpoint record in MM2's exact format (offsets/mm2_records.h) to
+// "<source>.checkpoints.internal" on the target, where MM2's RemoteClusterUtils and
+// kmirror's API find it. Nothing is written while the index is not ready or before the
+// existing checkpoints were loaded (CheckpointStore::IsLoaded): a checkpoint must never
+// come from a stale view. A checkpoint never goes backwards: a lower translation for the
+// same or a later committed offset is held back; only a source group that rewinds (a lower
+// committed offset) moves it down. Offsets beyond what the index knows as mirrored are held
+// back too, except a group sitting exactly at the end of the mirrored data.
+//
+// With sync_group_offsets, every `sync_interval` the latest checkpoints are committed to the
+// same group on the target when that group has no active members there, and only where
+// they are ahead of what the group already committed on the target (never rewound).
+//
+// Lifecycle: Start() spawns "km-ckpt-<source>", Stop() (idempotent, destructor too) joins it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <tuple>
+
+#include "kmirror/kafka/client.h"
+#include "kmirror/offsets/checkpoint_store.h"
+#include "kmirror/offsets/offset_index.h"
+
+namespace kmirror::kafka {
+class GroupAdmin;
+class Producer;
+}
+
+namespace kmirror::offsets {
+
+struct CheckpointEmitterOptions {
+  FlowKey flow;
+  kafka::ClientProps source_admin;
+  kafka::ClientProps target_producer;
+  kafka::ClientProps target_admin;
+  std::string checkpoints_topic;
+  int checkpoints_replication_factor = -1;
+  std::chrono::milliseconds interval{std::chrono::seconds(60)};
+  std::function<bool(const std::string& group)> group_selected;
+  bool sync_group_offsets = false;
+  std::chrono::milliseconds sync_interval{std::chrono::seconds(60)};
+};
+
+// Decides whether a new checkpoint replaces the previous one for the same key: the rule
+// that keeps checkpoints from going backwards. Exposed for unit tests.
+bool CheckpointAdvances(const CheckpointRecord* previous, SourceOffset upstream, TargetOffset downstream);
+
+class CheckpointEmitter {
+ public:
+  CheckpointEmitter(CheckpointEmitterOptions options, const OffsetIndex& index, const CheckpointStore& store);
+  ~CheckpointEmitter();
+
+  void Start();
+  void Stop();
+
+ private:
+  void Run();
+  bool EnsureTopic();
+  void EmitRound();
+  void SyncGroupOffsets();
+
+  const CheckpointEmitterOptions options_;
+  const OffsetIndex& index_;
+  const CheckpointStore& store_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+
+  // Emitter-thread state.
+  class Deliveries;
+  std::unique_ptr<Deliveries> deliveries_;  // outlives producer_ (declared before it)
+  std::unique_ptr<kafka::GroupAdmin> source_groups_;
+  std::unique_ptr<kafka::GroupAdmin> target_groups_;
+  std::unique_ptr<kafka::Producer> producer_;
+  bool topic_ready_ = false;
+  bool seeded_ = false;
+  using Key = std::tuple<std::string, std::string, int32_t>;  // group, source topic, partition
+  std::map<Key, CheckpointRecord> last_;
+  std::chrono::steady_clock::time_point next_sync_{};
+};
+
+}  // namespace kmirror::offsets
