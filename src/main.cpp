@@ -1,7 +1,10 @@
 // kmirror's command line: parse arguments, load the configuration, build the app, run it
 // until SIGINT/SIGTERM, stop it cleanly. Exit codes: 0 clean stop, 1 runtime failure,
 // 2 bad command line or configuration (nothing was touched).
+#include <atomic>
+#include <chrono>
 #include <csignal>
+#include <thread>
 #include <cstdio>
 #include <iostream>
 
@@ -19,6 +22,7 @@ constexpr int kExitConfig = 2;
 
 // Waits for SIGINT/SIGTERM (blocked in every thread, so they arrive only here) or a failure.
 int RunUntilSignal(kmirror::config::MirrorConfig config) {
+  const std::chrono::seconds app_timeout = config.shutdown_timeout;
   kmirror::app::App app(std::move(config));
   kmirror::Status s = app.Start();
   auto log = kmirror::logging::Get("app");
@@ -46,7 +50,32 @@ int RunUntilSignal(kmirror::config::MirrorConfig config) {
       break;
     }
   }
+  // A drain can hang on an unreachable cluster (librdkafka waits for session timeouts):
+  // bound it, and let a second signal cut it short. Exiting early only costs duplicates on
+  // restart (offsets committed last are older than what the target holds), never records.
+  std::atomic<bool> stopped{false};
+  const auto timeout = app_timeout;
+  std::thread watchdog([&stopped, &set, timeout, log] {
+    pthread_setname_np(pthread_self(), "km-shutdown");
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const timespec poll{0, 100 * 1000 * 1000};
+    while (!stopped) {
+      int sig = sigtimedwait(&set, nullptr, &poll);
+      const bool late = std::chrono::steady_clock::now() >= deadline;
+      if (sig == SIGINT || sig == SIGTERM || late) {
+        log->critical("{}: exiting before the drain finished; records the target acknowledged since the last "
+                      "commit will be mirrored again on restart (duplicates, nothing lost)",
+                      late ? "shutdown took longer than shutdown.timeout.seconds (" + std::to_string(timeout.count()) +
+                                 " s; a cluster unreachable?)"
+                           : std::string("second signal"));
+        spdlog::shutdown();
+        std::_Exit(kExitRuntime);
+      }
+    }
+  });
   app.Stop();
+  stopped = true;
+  watchdog.join();
   return code;
 }
 

@@ -3,14 +3,7 @@
 #include <filesystem>
 
 #include "kmirror/api/flow_backend.h"
-#if __has_include("kmirror/api/translation_server.h")
 #include "kmirror/api/translation_server.h"
-#define KM_HAVE_SERVER 1
-#else
-namespace kmirror::api {
-class TranslationServer {};
-}
-#endif
 #include "kmirror/common/logging.h"
 #include "kmirror/kafka/groups.h"
 #include "kmirror/offsets/checkpoint_emitter.h"
@@ -137,24 +130,20 @@ Status App::StartTranslation() {
     readers_.push_back(std::move(reader));
   }
 
-#ifdef KM_HAVE_SERVER
   if (!config_.api_listen.empty()) {
     auto server = api::TranslationServer::Start(config_.api_listen, std::move(backends));
     if (!server.ok()) return server.status().Annotate("api.listen");
     server_ = std::move(server).value();
     log->info("API listening on {} (port {})", config_.api_listen, server_->port());
   }
-#endif
   return Status::Ok();
 }
 
 void App::Stop() {
   auto log = logging::Get("app");
   const bool running = !flows_.empty() || index_ != nullptr;
-#ifdef KM_HAVE_SERVER
   if (server_) server_->Stop();
   server_.reset();
-#endif
   emitters_.clear();  // each joins its thread
   if (!flows_.empty()) {
     log->info("kmirror stopping: draining {} flow(s)", flows_.size());

@@ -116,8 +116,12 @@ bool CheckpointEmitter::EnsureTopic() {
     topic_ready_ = true;
     return true;
   }
-  logging::Get("offsets")->error("{}: cannot create checkpoints topic {}: {}", options_.flow.ToString(),
-                                 options_.checkpoints_topic, s.ToString());
+  // Retried every round; said once per distinct problem.
+  if (s.message() != last_topic_error_) {
+    logging::Get("offsets")->error("{}: cannot create checkpoints topic {}: {}; no checkpoints until it exists",
+                                   options_.flow.ToString(), options_.checkpoints_topic, s.ToString());
+    last_topic_error_ = s.message();
+  }
   return false;
 }
 
@@ -205,7 +209,7 @@ void CheckpointEmitter::EmitRound() {
     Key k{r.group, r.source_topic, r.partition.value()};
     last_[k] = std::move(r);
   }
-  log->debug("{}: wrote {} checkpoint(s)", flow, written.size());
+  log->info("{}: wrote {} checkpoint(s)", flow, written.size());
 }
 
 void CheckpointEmitter::SyncGroupOffsets() {

@@ -17,6 +17,7 @@ std::string FlowConfig(const std::string& source, const std::string& source_boot
   s += source + "->" + target + ".flow.group.id = " + group + "\n";
   s += "replication.factor = 1\n";
   s += "heartbeats.topic.replication.factor = 1\n";
+  s += "checkpoints.topic.replication.factor = 1\n";
   s += "refresh.topics.interval.seconds = 2\n";
   s += "tasks.max = 2\n";
   for (const auto& line : extra) s += line + "\n";

@@ -86,6 +86,7 @@ class CheckpointEmitter {
   std::unique_ptr<kafka::GroupAdmin> target_groups_;
   std::unique_ptr<kafka::Producer> producer_;
   bool topic_ready_ = false;
+  std::string last_topic_error_;
   bool seeded_ = false;
   using Key = std::tuple<std::string, std::string, int32_t>;  // group, source topic, partition
   std::map<Key, CheckpointRecord> last_;
