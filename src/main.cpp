@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "kmirror/app/app.h"
+#include "kmirror/app/commands.h"
 #include "kmirror/common/logging.h"
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/config/settings.h"
@@ -115,6 +116,30 @@ int main(int argc, char** argv) {
 
   auto* docs = cli.add_subcommand("config-docs", "Print the configuration reference (docs/configuration.md)");
 
+  kmirror::app::TranslateArgs tr;
+  int32_t tr_partition = -1;
+  int64_t tr_offset = -1;
+  auto* translate = cli.add_subcommand("translate", "Ask a running kmirror where a group or an offset resumes on the target");
+  translate->add_option("--api", tr.api, "kmirror's gRPC API address")->capture_default_str();
+  translate->add_option("--from", tr.from, "source cluster alias")->required();
+  translate->add_option("--to", tr.to, "target cluster alias")->required();
+  translate->add_option("--group", tr.group, "consumer group (translates all its committed offsets)");
+  auto* tr_topic = translate->add_option("--topic", tr.topic, "source topic (with --partition and --offset)");
+  auto* tr_p = translate->add_option("--partition", tr_partition, "partition")->needs(tr_topic);
+  auto* tr_o = translate->add_option("--offset", tr_offset, "source offset")->needs(tr_topic);
+
+  kmirror::app::FailoverArgs fo;
+  auto* failover = cli.add_subcommand(
+      "failover", "Commit a group's translated offsets on the target (refused while the group is active there)");
+  failover->add_option("-c,--config", fo.config, "connect-mirror-maker.properties file (how to reach the clusters)")
+      ->required();
+  failover->add_option("--api", fo.api, "kmirror's gRPC API address")->capture_default_str();
+  failover->add_option("--group", fo.group, "consumer group")->required();
+  failover->add_option("--from", fo.from, "source cluster alias (the one the group leaves)")->required();
+  failover->add_option("--to", fo.to, "target cluster alias (where the group continues)")->required();
+  failover->add_flag("--dry-run", fo.dry_run, "print the plan, commit nothing");
+  failover->add_flag("--allow-partial", fo.allow_partial, "commit even if some partitions could not be translated");
+
   CLI11_PARSE(cli, argc, argv);
   if (!kmirror::logging::SetLevel(log_level)) {
     std::cerr << "kmirror: --log-level: unknown level '" << log_level << "'\n";
@@ -124,6 +149,12 @@ int main(int argc, char** argv) {
     std::cout << kmirror::config::RenderConfigurationDocs();
     return 0;
   }
+  if (translate->parsed()) {
+    if (tr_p->count() > 0) tr.partition = tr_partition;
+    if (tr_o->count() > 0) tr.offset = tr_offset;
+    return kmirror::app::RunTranslate(tr, std::cout, std::cerr);
+  }
+  if (failover->parsed()) return kmirror::app::RunFailover(fo, std::cout, std::cerr);
   kmirror::config::MirrorConfig config;
   try {
     if (lg->parsed()) {

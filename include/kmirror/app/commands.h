@@ -1,0 +1,37 @@
+// The command-line clients of the gRPC API: `kmirror translate` and `kmirror failover`.
+// main() parses the flags into these structs; the functions print to stdout (results) and
+// stderr (errors) and return the process exit code: 0 done, 1 refused or failed at run time,
+// 2 bad input (nothing was touched). Called from main's thread only.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+namespace kmirror::app {
+
+struct TranslateArgs {
+  std::string api = "127.0.0.1:9190";
+  std::string from, to;
+  std::string group;                 // either a group ...
+  std::string topic;                 // ... or one (topic, partition, offset)
+  std::optional<int32_t> partition;
+  std::optional<int64_t> offset;
+};
+
+int RunTranslate(const TranslateArgs& args, std::ostream& out, std::ostream& err);
+
+struct FailoverArgs {
+  std::string config;  // the MM2 properties file: where cluster `to` is and how to reach it
+  std::string api = "127.0.0.1:9190";
+  std::string group, from, to;
+  bool dry_run = false;
+  // Commit even when some of the group's partitions could not be translated (they keep
+  // whatever the group has on the target).
+  bool allow_partial = false;
+};
+
+int RunFailover(const FailoverArgs& args, std::ostream& out, std::ostream& err);
+
+}  // namespace kmirror::app

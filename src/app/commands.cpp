@@ -1,0 +1,179 @@
+#include "kmirror/app/commands.h"
+
+#include <iomanip>
+#include <ostream>
+
+#include "kmirror/api/translation_client.h"
+#include "kmirror/config/mirror_config.h"
+#include "kmirror/kafka/groups.h"
+
+namespace kmirror::app {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+constexpr std::chrono::milliseconds kKafkaTimeout{15000};
+
+std::string KindName(v1::TranslationKind k) {
+  switch (k) {
+    case v1::TRANSLATION_KIND_EXACT: return "exact";
+    case v1::TRANSLATION_KIND_GAP: return "gap";
+    case v1::TRANSLATION_KIND_BEFORE_FIRST_RUN: return "before-first-mirrored";
+    case v1::TRANSLATION_KIND_BEYOND_LAST_RUN: return "end-of-mirrored";
+    default: return "?";
+  }
+}
+
+void PrintTranslations(const v1::TranslateGroupResponse& r, std::ostream& out) {
+  out << std::left << std::setw(28) << "source topic" << std::setw(6) << "part" << std::setw(14) << "source offset"
+      << std::setw(28) << "target topic" << std::setw(14) << "target offset" << "kind\n";
+  for (const auto& t : r.translations()) {
+    out << std::setw(28) << t.source_topic() << std::setw(6) << t.partition() << std::setw(14) << t.source_offset()
+        << std::setw(28) << t.target_topic() << std::setw(14) << t.target_offset() << KindName(t.kind())
+        << (t.deleted_on_source() ? " (deleted on source)" : "") << "\n";
+  }
+  for (const auto& e : r.errors()) {
+    out << std::setw(28) << e.source_topic() << std::setw(6) << e.partition() << std::setw(14) << e.source_offset()
+        << "not translated: " << e.message() << "\n";
+  }
+}
+
+v1::TranslateGroupRequest GroupRequest(const std::string& from, const std::string& to, const std::string& group) {
+  v1::TranslateGroupRequest req;
+  req.mutable_flow()->set_source_alias(from);
+  req.mutable_flow()->set_target_alias(to);
+  req.set_group(group);
+  // During a failover the source is often gone: the checkpoints are then the answer.
+  req.set_fallback_to_checkpoints(true);
+  return req;
+}
+
+}  // namespace
+
+int RunTranslate(const TranslateArgs& a, std::ostream& out, std::ostream& err) {
+  const bool one = !a.topic.empty() || a.partition || a.offset;
+  if (a.from.empty() || a.to.empty() || (a.group.empty() == !one) ||
+      (one && (a.topic.empty() || !a.partition || !a.offset))) {
+    err << "kmirror translate: give --from and --to, and either --group G or --topic T --partition P --offset O\n";
+    return kExitUsage;
+  }
+  api::TranslationClient client(a.api);
+  if (one) {
+    v1::TranslateOffsetRequest req;
+    req.mutable_flow()->set_source_alias(a.from);
+    req.mutable_flow()->set_target_alias(a.to);
+    req.set_topic(a.topic);
+    req.set_partition(*a.partition);
+    req.set_offset(*a.offset);
+    auto r = client.TranslateOffset(req);
+    if (!r.ok()) {
+      err << "kmirror translate: " << r.status().ToString() << "\n";
+      return kExitRuntime;
+    }
+    const auto& t = r->translation();
+    out << a.from << ":" << t.source_topic() << "-" << t.partition() << "@" << t.source_offset() << " -> " << a.to
+        << ":" << t.target_topic() << "-" << t.partition() << "@" << t.target_offset() << " (" << KindName(t.kind())
+        << (t.deleted_on_source() ? ", deleted on source" : "") << ")\n";
+    return kExitOk;
+  }
+  auto r = client.TranslateGroup(GroupRequest(a.from, a.to, a.group));
+  if (!r.ok()) {
+    err << "kmirror translate: " << r.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  out << "group " << a.group << ", flow " << a.from << "->" << a.to << ": "
+      << (r->from_checkpoints() ? "from the latest checkpoints (" + a.from + " unreachable)"
+                                : "from the group's committed offsets on " + a.from)
+      << "\n";
+  PrintTranslations(*r, out);
+  return r->errors_size() == 0 ? kExitOk : kExitRuntime;
+}
+
+int RunFailover(const FailoverArgs& a, std::ostream& out, std::ostream& err) {
+  // Everything that can be wrong with the input is checked before any cluster is touched.
+  config::MirrorConfig cfg;
+  try {
+    cfg = config::LoadMm2Properties(a.config);
+  } catch (const config::ConfigError& e) {
+    for (const auto& p : e.problems()) err << "kmirror failover: config error: " << p.ToString() << "\n";
+    return kExitUsage;
+  }
+  const config::ClusterConfig* target = nullptr;
+  for (const auto& c : cfg.clusters) {
+    if (c.alias == a.to) target = &c;
+  }
+  if (target == nullptr) {
+    err << "kmirror failover: --to " << a.to << ": no cluster with that alias in " << a.config << "\n";
+    return kExitUsage;
+  }
+
+  api::TranslationClient client(a.api);
+  auto r = client.TranslateGroup(GroupRequest(a.from, a.to, a.group));
+  if (!r.ok()) {
+    err << "kmirror failover: " << r.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  out << "group " << a.group << ": offsets on " << a.to << " translated "
+      << (r->from_checkpoints() ? "from the latest checkpoints (" + a.from + " unreachable)"
+                                : "from its committed offsets on " + a.from)
+      << "\n";
+  PrintTranslations(*r, out);
+  if (r->errors_size() > 0 && !a.allow_partial) {
+    err << "kmirror failover: " << r->errors_size()
+        << " partition(s) could not be translated (listed above); nothing committed "
+           "(--allow-partial commits the others)\n";
+    return kExitRuntime;
+  }
+  if (r->translations_size() == 0) {
+    err << "kmirror failover: nothing to commit for group " << a.group << "\n";
+    return kExitRuntime;
+  }
+
+  auto admin = kafka::GroupAdmin::Create(target->client, "kmirror-failover-" + a.to);
+  if (!admin.ok()) {
+    err << "kmirror failover: " << admin.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  auto desc = (*admin)->DescribeGroup(a.group, kKafkaTimeout);
+  if (!desc.ok()) {
+    err << "kmirror failover: " << desc.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  if (desc->members > 0) {
+    err << "kmirror failover: refusing: group " << a.group << " has " << desc->members << " active member(s) on "
+        << a.to << " (state " << desc->state << "); stop those consumers first\n";
+    return kExitRuntime;
+  }
+  std::vector<TopicPartition> parts;
+  std::vector<kafka::GroupOffset> offsets;
+  for (const auto& t : r->translations()) {
+    parts.push_back({t.target_topic(), Partition(t.partition())});
+    offsets.push_back({parts.back(), t.target_offset(), {}});
+  }
+  auto current = (*admin)->Committed(a.group, parts, kKafkaTimeout);
+  if (!current.ok()) {
+    err << "kmirror failover: " << current.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  out << "plan for group " << a.group << " on " << a.to << ":\n";
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const auto& now = (*current)[i];
+    out << "  " << parts[i].ToString() << ": " << (now ? std::to_string(*now) : std::string("(none)")) << " -> "
+        << offsets[i].offset << "\n";
+  }
+  if (a.dry_run) {
+    out << "dry run: nothing committed\n";
+    return kExitOk;
+  }
+  Status s = (*admin)->Commit(a.group, offsets, kKafkaTimeout);
+  if (!s.ok()) {
+    err << "kmirror failover: " << s.ToString() << "\n";
+    return kExitRuntime;
+  }
+  out << "committed " << offsets.size() << " offset(s) for group " << a.group << " on " << a.to
+      << "; start its consumers against " << a.to << "\n";
+  return kExitOk;
+}
+
+}  // namespace kmirror::app
