@@ -43,6 +43,8 @@ kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092
 kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9093 --create --topic payments --partitions 2 --replication-factor 1
 
 say "Starting kmirror: build/src/kmirror run --config config/mm2-local.properties (log: $KMIRROR_RUN_DIR/kmirror.log)"
+# A fresh offset index each time: the demo's clusters are new on every run.
+rm -rf kmirror-data/offset-index
 build/src/kmirror run --config config/mm2-local.properties >"$KMIRROR_RUN_DIR/kmirror.log" 2>&1 &
 kmirror_pid=$!
 
@@ -67,6 +69,27 @@ kafka_tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server 127.0.0.1:90
 say "Topics on each cluster (no A.B.* or B.A.* loops)"
 echo "A: $(kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --list | tr '\n' ' ')"
 echo "B: $(kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9093 --list | tr '\n' ' ')"
+
+say "Consumer failover: 20 more orders; group 'demo-app' reads 10 of the 25 on A, then moves to B"
+for i in $(seq 6 25); do echo "k$i:order $i"; done |
+  kafka_tool kafka.tools.ConsoleProducer --bootstrap-server 127.0.0.1:9092 --topic orders \
+    --property parse.key=true --property key.separator=:
+# One record per poll, so the committed position is exactly the records shown.
+kafka_tool org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server 127.0.0.1:9092 --topic orders \
+  --group demo-app --from-beginning --max-messages 10 --timeout-ms 60000 --property print.key=true \
+  --consumer-property max.poll.records=1
+# kmirror checkpoints the group every 5 s (emit.checkpoints.interval.seconds in the config).
+for _ in $(seq 1 60); do
+  build/src/kmirror translate --from A --to B --group demo-app >/dev/null 2>&1 && break
+  sleep 1
+done
+say "Where 'demo-app' resumes on B: build/src/kmirror translate --from A --to B --group demo-app"
+build/src/kmirror translate --from A --to B --group demo-app
+say "build/src/kmirror failover --config config/mm2-local.properties --group demo-app --from A --to B"
+build/src/kmirror failover --config config/mm2-local.properties --group demo-app --from A --to B
+say "The group continues on B with the 15 orders it had not read (nothing skipped, nothing twice)"
+kafka_tool org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server 127.0.0.1:9093 --topic A.orders \
+  --group demo-app --max-messages 15 --timeout-ms 30000 --property print.key=true
 
 say "kmirror's log"
 tail -n 25 "$KMIRROR_RUN_DIR/kmirror.log"

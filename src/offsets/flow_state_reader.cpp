@@ -97,6 +97,32 @@ bool FlowStateReader::AttachLogs(kafka::LogReader& reader) {
     auto n = reader.PartitionCount(options_.offset_sync_topic, kMetadataTimeout);
     if (n.ok()) {
       std::map<int32_t, int64_t> positions = index_.LogPositions(options_.flow);
+      // A log shorter than what the index already applied is not the log the index was
+      // built from (the topic or the whole target cluster was recreated): its answers
+      // would be wrong, so it starts over.
+      for (const auto& [p, next] : positions) {
+        int64_t high = 0;
+        if (p < *n) {
+          auto wm = reader.QueryWatermarks({options_.offset_sync_topic, Partition(p)}, kMetadataTimeout);
+          if (!wm.ok()) {
+            log->warn("{}: {}", flow, wm.status().ToString());
+            return false;
+          }
+          high = wm->high.value();
+        }
+        if (next > high) {
+          log->error("{}: the offset-sync log {} ends before the position the index applied (partition {}: {} > {}); "
+                     "the log was recreated: rebuilding this flow's index from it",
+                     flow, options_.offset_sync_topic, p, next, high);
+          Status r = index_.ResetFlow(options_.flow);
+          if (!r.ok()) {
+            log->error("{}: {}", flow, r.ToString());
+            return false;
+          }
+          positions.clear();
+          break;
+        }
+      }
       for (int32_t p = 0; p < *n; ++p) {
         auto it = positions.find(p);
         int64_t from = it == positions.end() ? kafka::LogReader::kBeginning : it->second;

@@ -376,6 +376,26 @@ Status OffsetIndex::AdvanceLogPosition(const FlowKey& flow, int32_t log_partitio
   return Commit(flow, log_partition, next_offset, batch);
 }
 
+Status OffsetIndex::ResetFlow(const FlowKey& flow) {
+  std::lock_guard write_lock(write_mu_);
+  rocksdb::WriteBatch batch;
+  for (char tag : {kRunTag, kPartitionTag, kPositionTag}) {
+    KM_ASSIGN_OR_RETURN(begin, FlowPrefix(tag, flow));
+    // The first key after every key starting with `begin`.
+    std::string end = begin;
+    while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xFF) end.pop_back();
+    if (end.empty()) return Internal("offset index: cannot bound a flow prefix");
+    end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+    KM_RETURN_IF_ERROR(FromRocksDb(batch.DeleteRange(begin, end), "reset flow in offset index"));
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_writes;
+  KM_RETURN_IF_ERROR(FromRocksDb(db_->Write(wo, &batch), "reset flow in offset index"));
+  std::unique_lock lock(mu_);
+  flows_[flow] = FlowState{};
+  return Status::Ok();
+}
+
 Status OffsetIndex::Commit(const FlowKey& flow, int32_t log_partition, int64_t next_offset, rocksdb::WriteBatch& batch) {
   KM_ASSIGN_OR_RETURN(key, FlowPrefix(kPositionTag, flow));
   bytes::PutU32(key, static_cast<uint32_t>(log_partition));

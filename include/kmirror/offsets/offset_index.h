@@ -122,6 +122,11 @@ class OffsetIndex {
   // deleted records the index never read. Never moves a position backwards (OK, no-op).
   Status AdvanceLogPosition(const FlowKey& flow, int32_t log_partition, int64_t next_offset);
 
+  // Forgets everything about `flow` (runs, partition facts, log positions) and marks it not
+  // ready: its log must be read again from the beginning. For a log that no longer matches
+  // what the index applied (the topic or the target cluster was recreated).
+  Status ResetFlow(const FlowKey& flow);
+
   // Next offset to read per log partition of `flow` (partitions never read are absent: read
   // them from the beginning).
   std::map<int32_t, int64_t> LogPositions(const FlowKey& flow) const;

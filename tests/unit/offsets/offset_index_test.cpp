@@ -138,6 +138,29 @@ TEST_F(OffsetIndexTest, TranslatesExactlyAndAcrossGaps) {
   EXPECT_EQ(t.source_log_start.value(), -1);
 }
 
+TEST_F(OffsetIndexTest, ResetFlowForgetsOneFlowAndSurvivesARestart) {
+  Log(Event("orders", 0, 0, 100, 10));
+  v1::OffsetSyncEvent other = Event("orders", 0, 0, 500, 10);
+  other.mutable_flow()->set_source_alias("C");
+  ASSERT_TRUE(index_->Apply(other, LogPosition{0, 0}).ok());
+  CatchUp();
+  index_->MarkCaughtUp(FlowKey{"C", "B"}, {{0, 1}});
+  ASSERT_TRUE(index_->IsReady(kFlow));
+  EXPECT_TRANSLATES(5, TranslationKind::kExact, 105);
+
+  ASSERT_TRUE(index_->ResetFlow(kFlow).ok());
+  EXPECT_FALSE(index_->IsReady(kFlow)) << "a reset flow must be read again before it answers";
+  EXPECT_TRUE(index_->LogPositions(kFlow).empty());
+  index_->MarkCaughtUp(kFlow, {{0, 0}});
+  EXPECT_EQ(index_->Translate(kFlow, "orders", Partition(0), SourceOffset(5)).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(index_->Translate(FlowKey{"C", "B"}, "orders", Partition(0), SourceOffset(5))->target.value(), 505)
+      << "other flows are untouched";
+
+  Reopen();
+  EXPECT_TRUE(index_->LogPositions(kFlow).empty()) << "the reset is durable";
+  EXPECT_EQ(index_->LogPositions(FlowKey{"C", "B"}).at(0), 1);
+}
+
 TEST_F(OffsetIndexTest, PartitionsTopicsAndFlowsAreSeparate) {
   Log(Event("orders", 0, 0, 100, 10));
   Log(Event("orders", 1, 0, 200, 10));
