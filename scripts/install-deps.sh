@@ -4,7 +4,8 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
       librdkafka-dev librocksdb-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
       libspdlog-dev libgtest-dev libgmock-dev libre2-dev libcli11-dev nlohmann-json3-dev
-      default-jre-headless maven)
+      default-jre-headless maven
+      python3-grpcio python3-grpc-tools)  # the Python example client (docs/examples/python), tested too
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

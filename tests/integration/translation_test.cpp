@@ -251,6 +251,24 @@ TEST(Translation, CheckpointsMatchTheApiAndSyncGroupOffsetsForward) {
   };
 
   check_round({{0, 300}, {1, 450}});
+  // The Python example client (docs/examples/python) gets the same answers over the wire,
+  // and its watch stream starts with the current checkpoints.
+  {
+    RunResult py = RunToExit({"/usr/bin/python3", std::string(KMIRROR_SOURCE_DIR) + "/docs/examples/python/kmirror_client.py",
+                              "--api", "127.0.0.1:" + std::to_string(*port), "--source", "A", "--target", "B",
+                              "--group", group, "--watch", "2"},
+                             seconds(60));
+    ASSERT_EQ(py.exit_code, 0) << py.output;
+    for (const auto& [p, down] : std::map<int32_t, int64_t>{{0, 300 + kForeignRecords}, {1, 450 + kForeignRecords}}) {
+      const std::string translated = "\"topic\": \"" + remote + "\", \"partition\": " + std::to_string(p) +
+                                     ", \"offset\": " + std::to_string(down) + ",";
+      EXPECT_NE(py.output.find(translated), std::string::npos) << translated << "\n" << py.output;
+      const std::string watched = "\"initial\": true, \"topic\": \"" + remote + "\", \"partition\": " +
+                                  std::to_string(p) + ", \"upstream\": " + std::to_string(down - kForeignRecords) +
+                                  ", \"downstream\": " + std::to_string(down) + "}";
+      EXPECT_NE(py.output.find(watched), std::string::npos) << watched << "\n" << py.output;
+    }
+  }
   // Synced to B: the group has no members there.
   std::map<int32_t, int64_t> synced;
   ASSERT_TRUE(WaitUntil(
