@@ -259,7 +259,9 @@ launch() {
       write_config "$cfg" "$variant" "A$run_no" "B$run_no" "$src"
       tgt=A$run_no.$src
       if [[ $c == kmirror* ]]; then
-        start_bg "$log" "$kmirror" run --config "$cfg"
+        # Its own working directory per run: a fresh offset index (kmirror-data/) each time.
+        mkdir -p "$KMIRROR_RUN_DIR/k$run_no"
+        start_bg "$log" env -C "$KMIRROR_RUN_DIR/k$run_no" "$kmirror" run --config "$(realpath "$cfg")"
       else
         start_bg "$log" "${mm2[@]}" "$cfg"
       fi ;;

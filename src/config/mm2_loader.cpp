@@ -13,6 +13,7 @@
 // security.protocol, ssl.*, sasl.*). Source admin: the same with "admin"; target admin: the
 // same on B with "target.admin"; producer: A->B.producer.override.x > B.producer.x > B.x > x >
 // A->B.producer.x.
+#include <thread>
 #include <algorithm>
 #include <cctype>
 #include <set>
@@ -271,6 +272,9 @@ class Mm2Loader {
     return std::nullopt;
   }
 
+  // tasks.max when the file does not set it: one task per hardware thread.
+  static int DefaultTasks() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
   // A top-level-only setting's value, or its default.
   std::string TopLevel(const std::string& name) const {
     const PropertyEntry* e = props_.Find(name);
@@ -315,7 +319,8 @@ class Mm2Loader {
     f.naming = Resolve(s, t, "replication.policy.class").value == kIdentityPolicy ? NamingPolicy::kIdentity
                                                                                    : NamingPolicy::kPrefix;
     f.separator = Resolve(s, t, "replication.policy.separator").value;
-    f.tasks = static_cast<int>(ResolveInt(s, t, "tasks.max"));
+    Resolved tasks = Resolve(s, t, "tasks.max");
+    f.tasks = tasks.is_set ? static_cast<int>(ParseInteger(tasks.value).value_or(1)) : DefaultTasks();
     f.replication_factor = static_cast<int>(ResolveInt(s, t, "replication.factor"));
     f.refresh_topics = ResolveBool(s, t, "refresh.topics.enabled");
     f.refresh_topics_interval = std::chrono::seconds(ResolveInt(s, t, "refresh.topics.interval.seconds"));

@@ -114,10 +114,12 @@ std::vector<SettingSpec> BuildRegistry() {
                "-1 uses the target broker's `default.replication.factor`. MM2's default of 2 fails on a "
                "single-broker target: set 1 there.",
        .extra_check = CheckReplicationFactor});
-  add({.name = "tasks.max", .type = SettingType::kInt, .scopes = kFlow, .default_value = "1", .min = 1,
-       .max = 1024,
-       .help = "Consumer/producer pairs the flow runs; they share the flow's consumer group, so more than the "
-               "number of source partitions only idles. The upper bound guards against typos."});
+  add({.name = "tasks.max", .type = SettingType::kInt, .scopes = kFlow,
+       .default_doc = "the number of hardware threads (MM2: 1)", .min = 1, .max = 1024,
+       .help = "Consumer/producer pairs the flow runs, each on its own thread; they share the flow's consumer "
+               "group, so more than the number of source partitions only idles. Unset, kmirror uses one per "
+               "hardware thread of the machine (MM2's default is 1, which leaves a many-core node idle); a value "
+               "written in the file is always used as is. The upper bound guards against typos."});
   add({.name = "refresh.topics.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
        .help = "Whether to look for new topics and partitions on the source periodically. When false, the "
                "topic set is fixed at start-up."});

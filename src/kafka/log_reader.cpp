@@ -94,4 +94,12 @@ Result<Watermarks> LogReader::QueryWatermarks(const TopicPartition& tp, std::chr
   return Watermarks{SourceOffset(low), SourceOffset(high)};
 }
 
+Result<std::string> LogReader::ClusterId(std::chrono::milliseconds timeout) {
+  char* id = rd_kafka_clusterid(rk_.get(), static_cast<int>(timeout.count()));
+  if (id == nullptr) return Unavailable(name_ + ": cluster id not available");
+  std::string out(id);
+  rd_kafka_mem_free(rk_.get(), id);
+  return out;
+}
+
 }  // namespace kmirror::kafka

@@ -96,6 +96,31 @@ bool FlowStateReader::AttachLogs(kafka::LogReader& reader) {
   if (!syncs_attached_) {
     auto n = reader.PartitionCount(options_.offset_sync_topic, kMetadataTimeout);
     if (n.ok()) {
+      // Same aliases, another cluster (rebuilt, or the aliases now name different clusters):
+      // the stored positions and runs describe another log.
+      auto cluster = reader.ClusterId(kMetadataTimeout);
+      if (!cluster.ok()) {
+        log->warn("{}: {}", flow, cluster.status().ToString());
+        return false;
+      }
+      const std::string known = index_.LogCluster(options_.flow);
+      if (!known.empty() && known != *cluster) {
+        log->error("{}: the index was built from the offset-sync log of cluster {}, {} is now cluster {}: rebuilding "
+                   "this flow's index",
+                   flow, known, options_.flow.target_alias, *cluster);
+        Status r = index_.ResetFlow(options_.flow);
+        if (!r.ok()) {
+          log->error("{}: {}", flow, r.ToString());
+          return false;
+        }
+      }
+      if (known != *cluster) {
+        Status w = index_.SetLogCluster(options_.flow, *cluster);
+        if (!w.ok()) {
+          log->error("{}: {}", flow, w.ToString());
+          return false;
+        }
+      }
       std::map<int32_t, int64_t> positions = index_.LogPositions(options_.flow);
       // A log shorter than what the index already applied is not the log the index was
       // built from (the topic or the whole target cluster was recreated): its answers

@@ -24,6 +24,7 @@ namespace {
 constexpr char kRunTag = 'R';        // + flow + topic + partition + first source offset
 constexpr char kPartitionTag = 'M';  // + flow + topic + partition
 constexpr char kPositionTag = 'P';   // + flow + log partition
+constexpr char kLogClusterTag = 'C';  // + flow -> id of the cluster holding the flow's log
 constexpr char kFormatKey[] = "F";
 // On-disk format of this file's keys and values. Bump on any incompatible change: an index
 // in another format is refused at Open (and rebuilt from the log by deleting it).
@@ -328,7 +329,36 @@ Status OffsetIndex::LoadPositions() {
     FlowKey flow{std::string(*source), std::string(*target)};
     flows_[flow].positions[static_cast<int32_t>(*partition)] = static_cast<int64_t>(*next);
   }
-  return FromRocksDb(it->status(), "load offset index positions");
+  KM_RETURN_IF_ERROR(FromRocksDb(it->status(), "load offset index positions"));
+  const std::string ctag(1, kLogClusterTag);
+  std::unique_ptr<rocksdb::Iterator> c(db_->NewIterator(rocksdb::ReadOptions()));
+  for (c->Seek(ctag); c->Valid() && c->key().starts_with(ctag); c->Next()) {
+    bytes::Reader k(std::string_view(c->key().data() + 1, c->key().size() - 1));
+    auto source = k.Str16();
+    auto target = k.Str16();
+    if (!source || !target || k.remaining() != 0) {
+      return DataLoss("offset index: unreadable log cluster (delete the index directory to rebuild it)");
+    }
+    flows_[FlowKey{std::string(*source), std::string(*target)}].log_cluster = c->value().ToString();
+  }
+  return FromRocksDb(c->status(), "load offset index log clusters");
+}
+
+std::string OffsetIndex::LogCluster(const FlowKey& flow) const {
+  std::shared_lock lock(mu_);
+  auto f = flows_.find(flow);
+  return f == flows_.end() ? std::string() : f->second.log_cluster;
+}
+
+Status OffsetIndex::SetLogCluster(const FlowKey& flow, const std::string& cluster_id) {
+  std::lock_guard write_lock(write_mu_);
+  KM_ASSIGN_OR_RETURN(key, FlowPrefix(kLogClusterTag, flow));
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_writes;
+  KM_RETURN_IF_ERROR(FromRocksDb(db_->Put(wo, key, cluster_id), "write offset index"));
+  std::unique_lock lock(mu_);
+  flows_[flow].log_cluster = cluster_id;
+  return Status::Ok();
 }
 
 bool OffsetIndex::Applied(const FlowKey& flow, int32_t log_partition, int64_t offset) const {
@@ -379,7 +409,7 @@ Status OffsetIndex::AdvanceLogPosition(const FlowKey& flow, int32_t log_partitio
 Status OffsetIndex::ResetFlow(const FlowKey& flow) {
   std::lock_guard write_lock(write_mu_);
   rocksdb::WriteBatch batch;
-  for (char tag : {kRunTag, kPartitionTag, kPositionTag}) {
+  for (char tag : {kRunTag, kPartitionTag, kPositionTag, kLogClusterTag}) {
     KM_ASSIGN_OR_RETURN(begin, FlowPrefix(tag, flow));
     // The first key after every key starting with `begin`.
     std::string end = begin;

@@ -91,6 +91,7 @@ void FlowTask::Run() {
     }
     batch.clear();
     producer_->Poll(milliseconds(0));
+    FlushStores();
     if (Clock::now() >= next_sync_flush_) FlushOffsetSyncs();
     if (!rewinds_.empty()) ProcessRewinds(false);
     Status fatal = producer_->FatalError();
@@ -203,10 +204,24 @@ void FlowTask::Forward(kafka::Message msg) {
   }
 }
 
+void FlowTask::StoreLater(PartState& state, kafka::Message&& msg) {
+  if (state.pending_store && state.pending_store.offset() >= msg.offset()) return;
+  if (!state.pending_store) dirty_.push_back(&state);
+  state.pending_store = std::move(msg);
+}
+
+void FlowTask::FlushStores() {
+  for (PartState* state : dirty_) {
+    Status s = consumer_->StoreOffset(state->pending_store);
+    if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());  // partition revoked meanwhile
+    state->pending_store = kafka::Message();
+  }
+  dirty_.clear();
+}
+
 void FlowTask::Skip(kafka::Message msg, PartState& state) {
   if (state.in_flight == 0) {
-    Status s = consumer_->StoreOffset(msg);
-    if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());
+    StoreLater(state, std::move(msg));
   } else {
     state.skipped = std::move(msg);
   }
@@ -228,18 +243,20 @@ void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
       auto it = rewinds_.find({std::string(src.topic()), src.partition()});
       if (it != rewinds_.end()) blocked_from = it->second.offset.value();
     }
-    if (src.offset().value() < blocked_from) {
-      Status s = consumer_->StoreOffset(src);
-      if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());  // partition revoked meanwhile
-    }
-    if (state != nullptr && state->sync_slot != nullptr) recorder_.Record(state->sync_slot, src.offset(), d.offset);
-    if (state != nullptr && state->in_flight == 0 && state->skipped) {
-      int64_t skipped = state->skipped.offset().value();
-      if (skipped > src.offset().value() && skipped < blocked_from) (void)consumer_->StoreOffset(state->skipped);
-      state->skipped = kafka::Message();
-    }
+    const int64_t offset = src.offset().value();
     stats_->records.fetch_add(1, std::memory_order_relaxed);
     stats_->bytes.fetch_add(src.raw()->len + src.raw()->key_len, std::memory_order_relaxed);
+    if (state == nullptr) {  // not expected: every forwarded partition has a state
+      if (offset < blocked_from) (void)consumer_->StoreOffset(src);
+      return;
+    }
+    if (state->sync_slot != nullptr) recorder_.Record(state->sync_slot, src.offset(), d.offset);
+    if (offset < blocked_from) StoreLater(*state, std::move(d.source));
+    if (state->in_flight == 0 && state->skipped) {
+      int64_t skipped = state->skipped.offset().value();
+      if (skipped > offset && skipped < blocked_from) StoreLater(*state, std::move(state->skipped));
+      state->skipped = kafka::Message();
+    }
     return;
   }
   if (state != nullptr) state->skipped = kafka::Message();  // re-read from the failure anyway
@@ -278,6 +295,7 @@ void FlowTask::ProcessRewinds(bool force) {
     Log()->warn("{}: {}", name_, f.ToString());
     return;
   }
+  FlushStores();
   for (auto it = rewinds_.begin(); it != rewinds_.end();) {
     if (!force && it->second.not_before > now) {
       ++it;
@@ -347,6 +365,7 @@ void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost
     if (!f.ok()) Log()->warn("{}: {}", name_, f.ToString());
     FlushOffsetSyncs();
   }
+  FlushStores();  // the consumer commits right after this returns
   for (const auto& tp : partitions) rewinds_.erase(tp);
 }
 
@@ -384,6 +403,7 @@ void FlowTask::Drain() {
   FlushOffsetSyncs();
   Status f2 = producer_->Flush(kDrainTimeout);
   (void)f2;
+  FlushStores();
   Status c = consumer_->CommitSync();
   if (!c.ok()) Log()->warn("{}: shutdown commit: {}", name_, c.ToString());
   Status cl = consumer_->Close();

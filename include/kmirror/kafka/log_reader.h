@@ -42,6 +42,8 @@ class LogReader {
   // Errors reported by librdkafka for a partition go to `errors`.
   void Poll(std::vector<Message>& out, std::vector<Status>& errors, size_t max, std::chrono::milliseconds timeout);
   Result<Watermarks> QueryWatermarks(const TopicPartition& tp, std::chrono::milliseconds timeout);
+  // The id of the cluster this reader is connected to.
+  Result<std::string> ClusterId(std::chrono::milliseconds timeout);
 
  private:
   LogReader() = default;

@@ -127,6 +127,12 @@ class OffsetIndex {
   // what the index applied (the topic or the target cluster was recreated).
   Status ResetFlow(const FlowKey& flow);
 
+  // Which log the flow's state was built from: the id of the target cluster holding it.
+  // Empty when unknown. The reader compares it with the cluster it reads from and calls
+  // ResetFlow on a mismatch (same aliases, different cluster: the positions are meaningless).
+  std::string LogCluster(const FlowKey& flow) const;
+  Status SetLogCluster(const FlowKey& flow, const std::string& cluster_id);
+
   // Next offset to read per log partition of `flow` (partitions never read are absent: read
   // them from the beginning).
   std::map<int32_t, int64_t> LogPositions(const FlowKey& flow) const;
@@ -157,6 +163,7 @@ class OffsetIndex {
     std::map<int32_t, int64_t> positions;  // next offset per log partition
     std::optional<std::map<int32_t, int64_t>> catch_up_to;
     bool ready = false;
+    std::string log_cluster;
   };
 
   OffsetIndex(std::unique_ptr<rocksdb::DB> db, Options options);

@@ -76,6 +76,9 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
     // offset is stored once they are all acknowledged, so the position never passes an
     // unacknowledged record.
     kafka::Message skipped;
+    // The latest acknowledged (or skipped) record whose offset is still to be stored: stores
+    // are batched per poll loop instead of one librdkafka call per record.
+    kafka::Message pending_store;
     offsets::OffsetSyncRecorder::Slot* sync_slot = nullptr;  // never forgotten, so stays valid
   };
   struct Rewind {
@@ -94,6 +97,10 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   void ProcessRewinds(bool force);
   void HandleEvent(const kafka::ConsumerEvent& ev);
   void Drain();
+  // Makes `msg` the partition's next offset to store, unless a later one is already pending.
+  void StoreLater(PartState& state, kafka::Message&& msg);
+  // Stores every pending offset (before any commit: loop end, revoke, rewind, shutdown).
+  void FlushStores();
 
   void OnDelivery(kafka::Delivery& d) noexcept override;
   void OnRevoke(const std::vector<TopicPartition>& partitions, bool lost) noexcept override;
@@ -116,7 +123,8 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   std::vector<std::string> subscribed_;
   std::unordered_map<const void*, CachedRoute> route_cache_;
   std::map<TopicPartition, Rewind> rewinds_;
-  std::unordered_map<PartKey, PartState, PartKeyHash> parts_;
+  std::unordered_map<PartKey, PartState, PartKeyHash> parts_;  // entries are never erased
+  std::vector<PartState*> dirty_;  // partitions with a pending_store
   std::string provenance_buf_;  // reused for every record's provenance header
   // Offset-sync runs from delivery reports, written to the flow's log on the target.
   void EmitOffsetSync(const offsets::OffsetSyncRun& run);

@@ -1,3 +1,4 @@
+#include <thread>
 #include <gtest/gtest.h>
 
 #include "config_test_util.h"
@@ -44,7 +45,8 @@ TEST_F(Mm2LoaderTest, MinimalFlowGetsMm2Defaults) {
   EXPECT_EQ(f.topics_exclude, (std::vector<std::string>{R"(.*[\-\.]internal)", R"(.*\.replica)", "__.*"}));
   EXPECT_EQ(f.naming, NamingPolicy::kPrefix);
   EXPECT_EQ(f.separator, ".");
-  EXPECT_EQ(f.tasks, 1);
+  EXPECT_EQ(f.tasks, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())))
+      << "unset: one task per hardware thread";
   EXPECT_EQ(f.replication_factor, 2);
   EXPECT_TRUE(f.refresh_topics);
   EXPECT_EQ(f.refresh_topics_interval, std::chrono::seconds(600));

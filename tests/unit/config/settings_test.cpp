@@ -37,7 +37,9 @@ TEST(SettingsTest, Mm2DefaultsOf381) {
   EXPECT_EQ(GetSetting("topics").default_value, ".*");
   EXPECT_EQ(GetSetting("topics.exclude").default_value, R"(.*[\-\.]internal, .*\.replica, __.*)");
   EXPECT_EQ(GetSetting("replication.factor").default_value, "2");
-  EXPECT_EQ(GetSetting("tasks.max").default_value, "1");
+  // A deliberate difference: unset, kmirror runs one task per hardware thread (MM2: 1).
+  EXPECT_EQ(GetSetting("tasks.max").default_value, "");
+  EXPECT_NE(GetSetting("tasks.max").default_doc.find("MM2: 1"), std::string::npos);
   EXPECT_EQ(GetSetting("enabled").default_value, "false");
   EXPECT_EQ(GetSetting("refresh.topics.interval.seconds").default_value, "600");
   EXPECT_EQ(GetSetting("sync.topic.configs.interval.seconds").default_value, "600");

@@ -148,7 +148,10 @@ TEST_F(OffsetIndexTest, ResetFlowForgetsOneFlowAndSurvivesARestart) {
   ASSERT_TRUE(index_->IsReady(kFlow));
   EXPECT_TRANSLATES(5, TranslationKind::kExact, 105);
 
+  ASSERT_TRUE(index_->SetLogCluster(kFlow, "cluster-1").ok());
+  EXPECT_EQ(index_->LogCluster(kFlow), "cluster-1");
   ASSERT_TRUE(index_->ResetFlow(kFlow).ok());
+  EXPECT_EQ(index_->LogCluster(kFlow), "") << "reset forgets which log it was";
   EXPECT_FALSE(index_->IsReady(kFlow)) << "a reset flow must be read again before it answers";
   EXPECT_TRUE(index_->LogPositions(kFlow).empty());
   index_->MarkCaughtUp(kFlow, {{0, 0}});
@@ -156,8 +159,10 @@ TEST_F(OffsetIndexTest, ResetFlowForgetsOneFlowAndSurvivesARestart) {
   EXPECT_EQ(index_->Translate(FlowKey{"C", "B"}, "orders", Partition(0), SourceOffset(5))->target.value(), 505)
       << "other flows are untouched";
 
+  ASSERT_TRUE(index_->SetLogCluster(kFlow, "cluster-2").ok());
   Reopen();
   EXPECT_TRUE(index_->LogPositions(kFlow).empty()) << "the reset is durable";
+  EXPECT_EQ(index_->LogCluster(kFlow), "cluster-2") << "the log cluster is durable";
   EXPECT_EQ(index_->LogPositions(FlowKey{"C", "B"}).at(0), 1);
 }
 
