@@ -39,6 +39,8 @@
 #   BENCH_TIMEOUT [300 s per drain]  BENCH_MM2_HEAP [1G]  BENCH_BROKER_HEAP [512m]
 #   BENCH_PERF [0; 1: one more kmirror drain under `perf record`, flat profile in perf-kmirror.txt]
 #   BENCH_OUT [bench/results/<timestamp>]  BENCH_NO_CHART [0]
+#   BENCH_EXTRA_CONFIG [""; lines added to every MM2/kmirror properties file, "\n"-separated,
+#     for experiments, e.g. 'api.listen =\nemit.checkpoints.enabled = false']
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -209,6 +211,7 @@ write_config() {
     echo "clusters = $s, $t"
     echo "$s.bootstrap.servers = $bootstrap_a"
     echo "$t.bootstrap.servers = $bootstrap_b"
+    [ -n "${BENCH_EXTRA_CONFIG:-}" ] && printf "%b\n" "$BENCH_EXTRA_CONFIG"
     echo "$s->$t.enabled = true"
     echo "$s->$t.topics = $topic"
     echo "# single-broker clusters"

@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
   auto* tr_topic = translate->add_option("--topic", tr.topic, "source topic (with --partition and --offset)");
   auto* tr_p = translate->add_option("--partition", tr_partition, "partition")->needs(tr_topic);
   auto* tr_o = translate->add_option("--offset", tr_offset, "source offset")->needs(tr_topic);
+  translate->add_flag("--json", tr.json, "print the API's response as JSON instead of a table");
 
   kmirror::app::FailoverArgs fo;
   auto* failover = cli.add_subcommand(
@@ -145,7 +146,13 @@ int main(int argc, char** argv) {
   failover->add_flag("--dry-run", fo.dry_run, "print the plan, commit nothing");
   failover->add_flag("--allow-partial", fo.allow_partial, "commit even if some partitions could not be translated");
 
-  CLI11_PARSE(cli, argc, argv);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11's own exit codes (106 for a missing option, ...) are not kmirror's: 0 after
+    // --help, 2 for every command-line error (README, docs/api.md).
+    return cli.exit(e) == 0 ? 0 : kExitConfig;
+  }
   if (!kmirror::logging::SetLevel(log_level)) {
     std::cerr << "kmirror: --log-level: unknown level '" << log_level << "'\n";
     return kExitConfig;

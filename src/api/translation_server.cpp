@@ -131,6 +131,12 @@ class TranslationService final : public v1::TranslationService::Service {
     }
     // The source is down (the failover case): the latest checkpoints are the best knowledge.
     // Each was an exact translation of the group's committed offset when it was written.
+    // Until the store has read the checkpoints topic to its end it may hold older
+    // checkpoints or miss partitions, and a failover would commit that partial plan.
+    if (Status loaded = CheckpointsLoaded(f); !loaded.ok()) {
+      return ToGrpcStatus(loaded.Annotate("source " + f.flow.source_alias + " unreachable (" +
+                                          committed.status().message() + ")"));
+    }
     auto checkpoints = f.checkpoints->List(f.flow, req->group());
     if (checkpoints.empty()) {
       return ToGrpcStatus(NotFound("source " + f.flow.source_alias + " unreachable (" + committed.status().message() +
@@ -154,6 +160,7 @@ class TranslationService final : public v1::TranslationService::Service {
                                v1::ListCheckpointsResponse* resp) override {
     auto flow = Find(req->flow());
     if (!flow.ok()) return ToGrpcStatus(flow.status());
+    if (Status loaded = CheckpointsLoaded(**flow); !loaded.ok()) return ToGrpcStatus(loaded);
     for (const auto& c : (*flow)->checkpoints->List((*flow)->flow, req->group(), req->topic())) {
       Fill(resp->add_checkpoints(), c);
     }
@@ -165,6 +172,8 @@ class TranslationService final : public v1::TranslationService::Service {
     auto flow = Find(req->flow());
     if (!flow.ok()) return ToGrpcStatus(flow.status());
     const FlowBackend& f = **flow;
+    // The initial set must be complete: a client takes it as "the checkpoints now".
+    if (Status loaded = CheckpointsLoaded(f); !loaded.ok()) return ToGrpcStatus(loaded);
     uint64_t seen = f.checkpoints->LastSeq();
     for (const auto& c : f.checkpoints->List(f.flow, req->group())) {
       v1::CheckpointUpdate u;
@@ -174,15 +183,22 @@ class TranslationService final : public v1::TranslationService::Service {
       seen = std::max(seen, c.seq);
     }
     // Short waits so cancellation and shutdown are noticed promptly.
+    constexpr milliseconds kWait{250};
     while (!ctx->IsCancelled() && !stopping_) {
-      for (const auto& c : f.checkpoints->WaitForChanges(f.flow, req->group(), seen, milliseconds(250))) {
+      const auto waited_from = std::chrono::steady_clock::now();
+      auto changes = f.checkpoints->WaitForChanges(f.flow, req->group(), seen, kWait);
+      // WaitForChanges only returns early and empty once the store is closed (the process
+      // is shutting down); looping on it would spin.
+      if (changes.empty() && std::chrono::steady_clock::now() - waited_from < kWait / 2) break;
+      for (const auto& c : changes) {
         seen = std::max(seen, c.seq);
         v1::CheckpointUpdate u;
         Fill(u.mutable_checkpoint(), c);
         if (!writer->Write(u)) return grpc::Status::OK;
       }
     }
-    return stopping_ ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "kmirror is shutting down") : grpc::Status::OK;
+    if (ctx->IsCancelled()) return grpc::Status::CANCELLED;
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "kmirror is shutting down");
   }
 
   grpc::Status GetReplicationStatus(grpc::ServerContext*, const v1::GetReplicationStatusRequest* req,
@@ -245,6 +261,12 @@ class TranslationService final : public v1::TranslationService::Service {
 
  private:
   static std::string FlowName(const v1::FlowSelector& s) { return s.source_alias() + "->" + s.target_alias(); }
+
+  static Status CheckpointsLoaded(const FlowBackend& f) {
+    if (f.checkpoints->IsLoaded(f.flow)) return Status::Ok();
+    return FailedPrecondition("the checkpoints of flow " + f.flow.ToString() +
+                              " are still being read from the target cluster; retry");
+  }
 
   Result<const FlowBackend*> Find(const v1::FlowSelector& sel) const {
     for (const auto& f : flows_) {

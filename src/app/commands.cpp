@@ -1,5 +1,7 @@
 #include "kmirror/app/commands.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <iomanip>
 #include <ostream>
 
@@ -39,6 +41,17 @@ void PrintTranslations(const v1::TranslateGroupResponse& r, std::ostream& out) {
   }
 }
 
+// One JSON object per response, with the .proto's field names and zero values included,
+// so scripts read the same names as in translation.proto.
+std::string ToJson(const google::protobuf::Message& m) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(m, &out, options).ok()) return "{}";
+  return out;
+}
+
 v1::TranslateGroupRequest GroupRequest(const std::string& from, const std::string& to, const std::string& group) {
   v1::TranslateGroupRequest req;
   req.mutable_flow()->set_source_alias(from);
@@ -71,6 +84,10 @@ int RunTranslate(const TranslateArgs& a, std::ostream& out, std::ostream& err) {
       err << "kmirror translate: " << r.status().ToString() << "\n";
       return kExitRuntime;
     }
+    if (a.json) {
+      out << ToJson(*r) << "\n";
+      return kExitOk;
+    }
     const auto& t = r->translation();
     out << a.from << ":" << t.source_topic() << "-" << t.partition() << "@" << t.source_offset() << " -> " << a.to
         << ":" << t.target_topic() << "-" << t.partition() << "@" << t.target_offset() << " (" << KindName(t.kind())
@@ -81,6 +98,10 @@ int RunTranslate(const TranslateArgs& a, std::ostream& out, std::ostream& err) {
   if (!r.ok()) {
     err << "kmirror translate: " << r.status().ToString() << "\n";
     return kExitRuntime;
+  }
+  if (a.json) {
+    out << ToJson(*r) << "\n";
+    return r->errors_size() == 0 ? kExitOk : kExitRuntime;
   }
   out << "group " << a.group << ", flow " << a.from << "->" << a.to << ": "
       << (r->from_checkpoints() ? "from the latest checkpoints (" + a.from + " unreachable)"
@@ -100,8 +121,17 @@ int RunFailover(const FailoverArgs& a, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
   const config::ClusterConfig* target = nullptr;
+  bool source_known = false;
   for (const auto& c : cfg.clusters) {
     if (c.alias == a.to) target = &c;
+    source_known = source_known || c.alias == a.from;
+  }
+  // A mistyped alias would otherwise surface later as "no such flow" from the API, or not
+  // at all against a server that happens to serve it.
+  if (!source_known || a.from == a.to) {
+    err << "kmirror failover: --from " << a.from << ": "
+        << (a.from == a.to ? "same as --to" : "no cluster with that alias in " + a.config) << "\n";
+    return kExitUsage;
   }
   if (target == nullptr) {
     err << "kmirror failover: --to " << a.to << ": no cluster with that alias in " << a.config << "\n";

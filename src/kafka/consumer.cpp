@@ -36,9 +36,6 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(const ClientProps& props, con
   // copies), so a smaller prefetch costs little throughput and a lot less memory per task.
   p.try_emplace("queued.max.messages.kbytes", "16384");
   p.try_emplace("fetch.max.bytes", "16777216");
-  // librdkafka prefetches until 100,000 records per partition by default; with small
-  // records its per-record bookkeeping (several hundred bytes each) dwarfs the payload.
-  p.try_emplace("queued.min.messages", "10000");
   auto conf = MakeConf(p, options.name);
   if (!conf.ok()) return conf.status();
   std::unique_ptr<Consumer> c(new Consumer());

@@ -8,8 +8,10 @@ with --watch, streams checkpoint updates. See README.md next to this file.
     python3 kmirror_client.py --api 127.0.0.1:9190 --source A --target B --group billing --watch 10
 """
 import argparse
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,6 +20,7 @@ import tempfile
 def load_stubs(proto_root):
     """Generates the Python modules from proto_root into a temporary directory and imports them."""
     out = tempfile.mkdtemp(prefix="kmirror-py-")
+    atexit.register(shutil.rmtree, out, ignore_errors=True)
     protos = [os.path.join("kmirror", "v1", name) for name in ("offset_sync.proto", "translation.proto")]
     subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I", proto_root, "--python_out", out,
                     "--grpc_python_out", out] + protos, check=True)

@@ -18,6 +18,8 @@ struct TranslateArgs {
   std::string topic;                 // ... or one (topic, partition, offset)
   std::optional<int32_t> partition;
   std::optional<int64_t> offset;
+  // Print the API's response message as JSON (proto field names) instead of a table.
+  bool json = false;
 };
 
 int RunTranslate(const TranslateArgs& args, std::ostream& out, std::ostream& err);
