@@ -86,7 +86,7 @@ class Mm2Loader {
     }
     config.api_listen = TopLevel("api.listen");
     config.offsets_index_dir = TopLevel("offsets.index.dir");
-    config.shutdown_timeout = std::chrono::seconds(ParseInteger(TopLevel("shutdown.timeout.seconds")).value_or(30));
+    config.shutdown_timeout = std::chrono::seconds(ParseInteger(TopLevel("shutdown.timeout.seconds")).value_or(60));
     BuildClusters(config);
     CheckGroupCollisions(config);
     CheckIdentityLoops(config);

@@ -325,11 +325,11 @@ std::vector<SettingSpec> BuildRegistry() {
        .default_value = "100", .min = 0, .max = INT64_MAX,
        .help = "MM2 samples one offset sync per `offset.lag.max` records; kmirror's offset-sync log records every "
                "mirrored offset exactly, so there is nothing to tune."});
-  add({.name = "shutdown.timeout.seconds", .type = SettingType::kSeconds, .scopes = kTopLevel, .default_value = "30",
+  add({.name = "shutdown.timeout.seconds", .type = SettingType::kSeconds, .scopes = kTopLevel, .default_value = "60",
        .min = 1, .max = 3600, .kmirror_extension = true,
        .help = "How long a stop (SIGTERM/SIGINT) may take to drain in-flight records, commit and leave the groups. "
                "When a cluster is unreachable (the usual case during a disaster) librdkafka can wait for its "
-               "session timeouts; after this long kmirror exits with code 1 instead. Nothing is lost: records the "
+               "session timeouts (45 s by default); after this long kmirror exits with code 1 instead. Nothing is lost: records the "
                "target acknowledged after the last commit are mirrored again on restart (duplicates). A second "
                "signal exits at once, with the same guarantee."});
   add({.name = "api.listen", .type = SettingType::kString, .scopes = kTopLevel, .default_value = "127.0.0.1:9190",

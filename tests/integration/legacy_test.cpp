@@ -34,7 +34,7 @@ TEST(LegacyCommandLine, FirstSeedScenarioKeepsPartitionLayout) {
                                       ".*"},
                                      opts);
   ASSERT_TRUE(WaitForRecords(dst.client(), "test", kCount, seconds(120), kmirror.get()));
-  EXPECT_EQ(kmirror->Terminate(seconds(60)), 0) << kmirror->OutputTail(30);
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(30);
 
   auto partitions = PartitionCount(dst.client(), "test");
   ASSERT_TRUE(partitions.ok()) << partitions.error();

@@ -143,7 +143,7 @@ TEST_F(MirrorTest, MirrorsEveryRecordByteForByteIntoTheSamePartition) {
   }
 
   // SIGTERM drains and exits cleanly, with the source position at the end of every partition.
-  EXPECT_EQ(kmirror->Terminate(seconds(60)), 0) << kmirror->OutputTail(30);
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(30);
   auto committed = CommittedOffsets(a_->client(), "group-orders", topic);
   ASSERT_TRUE(committed.ok()) << committed.error();
   for (int p = 0; p < 4; ++p) {
@@ -178,7 +178,7 @@ TEST_F(MirrorTest, PicksUpNewTopicsAndNewPartitionsWhileRunning) {
     EXPECT_EQ(wm->high - wm->low, 50) << "partition " << p;
   }
   EXPECT_NE(kmirror->Output().find("grew topic A.dyn.one"), std::string::npos);
-  EXPECT_EQ(kmirror->Terminate(seconds(60)), 0);
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0);
 }
 
 TEST_F(MirrorTest, CopiesChangedTopicConfigsPeriodically) {
@@ -197,7 +197,7 @@ TEST_F(MirrorTest, CopiesChangedTopicConfigsPeriodically) {
   EXPECT_TRUE(synced) << kmirror->OutputTail(20);
   auto c = DescribeTopicConfigs(b_->client(), "A.cfg").value();
   EXPECT_EQ(c.count("segment.ms") ? c.at("segment.ms") : "", "3600000") << "the target's own override is kept";
-  EXPECT_EQ(kmirror->Terminate(seconds(60)), 0);
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0);
 }
 
 TEST_F(MirrorTest, KillNineAndRestartLosesNothing) {
@@ -233,7 +233,7 @@ TEST_F(MirrorTest, KillNineAndRestartLosesNothing) {
   EXPECT_LT(on_a_at_kill, kTotal) << "the kill must land before the stream ended";
   ASSERT_TRUE(WaitForRecords(b_->client(), "A.crash", kTotal, seconds(180), second.get()));
   EXPECT_NE(second->Output().find("resumes at committed offset"), std::string::npos) << second->OutputTail(30);
-  EXPECT_EQ(second->Terminate(seconds(60)), 0);
+  EXPECT_EQ(second->Terminate(seconds(90)), 0);
 
   int64_t duplicates = 0;
   for (int p = 0; p < 4; ++p) {
@@ -261,7 +261,7 @@ TEST_F(MirrorTest, AbortedTransactionsAreNotCopied) {
 
   auto kmirror = StartKmirror(Config("txn", "group-txn"), "kmirror-txn");
   ASSERT_TRUE(WaitForRecords(b_->client(), "A.txn", 25, seconds(60), kmirror.get()));
-  EXPECT_EQ(kmirror->Terminate(seconds(60)), 0);
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0);
   auto dst = ConsumeAll(b_->client(), "A.txn", 0, /*read_committed=*/false);
   ASSERT_TRUE(dst.ok()) << dst.error();
   ASSERT_EQ(dst->size(), 25u);
@@ -276,7 +276,7 @@ TEST_F(MirrorTest, RecordsDeletedBeforeMirroringAreReportedLoudly) {
   {
     auto kmirror = StartKmirror(config, "kmirror-loss-1");
     ASSERT_TRUE(WaitForRecords(b_->client(), "A.loss", 100, seconds(60), kmirror.get()));
-    ASSERT_EQ(kmirror->Terminate(seconds(60)), 0);
+    ASSERT_EQ(kmirror->Terminate(seconds(90)), 0);
   }
   ASSERT_TRUE(Produce(a_->client(), topic, MakeRecords(900, 1, "late")));  // offsets 100..999
   ASSERT_TRUE(DeleteRecords(a_->client(), topic, 0, 500));                // 100..499 gone unmirrored
@@ -284,7 +284,7 @@ TEST_F(MirrorTest, RecordsDeletedBeforeMirroringAreReportedLoudly) {
   ASSERT_TRUE(WaitForLog(*kmirror, "DATA LOSS", seconds(60)));
   EXPECT_NE(kmirror->Output().find("offsets 100..499 (400 records)"), std::string::npos) << kmirror->OutputTail(20);
   ASSERT_TRUE(WaitForRecords(b_->client(), "A.loss", 600, seconds(60), kmirror.get()));
-  EXPECT_EQ(kmirror->Terminate(seconds(60)), 0);
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0);
   auto dst = ConsumeAll(b_->client(), "A.loss", 0);
   ASSERT_TRUE(dst.ok());
   ASSERT_EQ(dst->size(), 600u);

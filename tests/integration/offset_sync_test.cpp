@@ -28,7 +28,7 @@ TEST(OffsetSyncLog, TranslatesEverySourceOffsetExactlyAcrossGaps) {
 
   auto kmirror = StartKmirror(FlowConfig("A", a.bootstrap(), "B", b.bootstrap(), topic, "gappy-group"), "kmirror-gappy");
   ASSERT_TRUE(WaitForRecords(b.client(), "A.gappy", 25, seconds(60), kmirror.get()));
-  ASSERT_EQ(kmirror->Terminate(seconds(60)), 0) << kmirror->OutputTail(20);
+  ASSERT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(20);
 
   // Ground truth: where each mirrored source record landed, by its unique key.
   auto src = ConsumeAll(a.client(), topic, 0).value();

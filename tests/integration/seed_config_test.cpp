@@ -41,7 +41,7 @@ TEST(SeedConfig, Mm2SeedFileWithSaslMirrorsGlobalTopics) {
   EXPECT_EQ(PartitionCount(b.client(), "clusterA.prod.orders.global").value_or(-1), 3);
   auto out = kmirror->Output();
   EXPECT_EQ(out.find("your_password"), std::string::npos) << "the password must never be logged";
-  EXPECT_EQ(kmirror->Terminate(seconds(60)), 0) << kmirror->OutputTail(30);
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(30);
 
   auto topics = ListTopics(b.client());
   ASSERT_TRUE(topics.ok());

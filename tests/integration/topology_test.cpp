@@ -68,7 +68,7 @@ TEST_F(TopologyTest, IdentityMeshDeliversEveryRecordExactlyOnceEverywhere) {
   ASSERT_TRUE(ok.load());
   for (auto* c : {a_, b_, c_}) ASSERT_TRUE(WaitForRecords(c->client(), topic, 3 * kN, seconds(120), kmirror.get()));
   std::this_thread::sleep_for(seconds(5));  // a second path would deliver more copies by now
-  EXPECT_EQ(kmirror->Terminate(seconds(60)), 0) << kmirror->OutputTail(20);
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(20);
 
   auto reference = Keys(a_->client(), topic);
   EXPECT_EQ(reference.size(), static_cast<size_t>(3 * kN));
@@ -94,7 +94,7 @@ TEST_F(TopologyTest, HubAndSpokesWithIdentityNaming) {
   ASSERT_TRUE(Produce(c_->client(), topic, Tagged("edge-c", 1000)));
   for (auto* c : {a_, b_, c_}) ASSERT_TRUE(WaitForRecords(c->client(), topic, 3000, seconds(120), kmirror.get()));
   std::this_thread::sleep_for(seconds(5));
-  EXPECT_EQ(kmirror->Terminate(seconds(60)), 0);
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0);
   auto reference = Keys(a_->client(), topic);
   EXPECT_EQ(reference.size(), 3000u);
   EXPECT_EQ(std::set<std::string>(reference.begin(), reference.end()).size(), reference.size());
@@ -112,7 +112,7 @@ TEST_F(TopologyTest, ChainForwardsTheOriginsRecordsByDefault) {
   auto kmirror = StartKmirror(config, "kmirror-chain");
   ASSERT_TRUE(Produce(a_->client(), "chain", Tagged("origin", 2000)));
   ASSERT_TRUE(WaitForRecords(c_->client(), "B.A.chain", 2000, seconds(120), kmirror.get()));
-  EXPECT_EQ(kmirror->Terminate(seconds(60)), 0);
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0);
   EXPECT_EQ(Keys(c_->client(), "B.A.chain"), Keys(a_->client(), "chain"));
   // The provenance on C names both clusters the records passed, origin first.
   auto records = ConsumeAll(c_->client(), "B.A.chain", 0).value();
@@ -149,8 +149,8 @@ TEST_F(TopologyTest, SameClusterUnderTwoAliasesDoesNotLoop) {
   ASSERT_TRUE(WaitForRecords(a_->client(), "B.alias.local", 500, seconds(60), d2.get()));
   ASSERT_TRUE(WaitForLog(*d2, "not sent back to a cluster they came from", seconds(60)));
   std::this_thread::sleep_for(seconds(6));  // several refresh rounds
-  EXPECT_EQ(d1->Terminate(seconds(60)), 0);
-  EXPECT_EQ(d2->Terminate(seconds(60)), 0);
+  EXPECT_EQ(d1->Terminate(seconds(90)), 0);
+  EXPECT_EQ(d2->Terminate(seconds(90)), 0);
   // A's records never came back to A, not even as an empty topic with a longer name.
   for (const auto& t : ListTopics(a_->client()).value()) {
     EXPECT_EQ(t.find("A.alias"), std::string::npos) << t;

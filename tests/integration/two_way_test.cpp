@@ -101,7 +101,7 @@ TEST_F(TwoWayTest, PrefixNamingOneProcess) {
   ASSERT_TRUE(WaitForRecords(a_->client(), "B.heartbeats", 3, seconds(60), kmirror.get()));
   ASSERT_TRUE(WaitForRecords(b_->client(), "A.heartbeats", 3, seconds(60), kmirror.get()));
   std::this_thread::sleep_for(seconds(5));  // would anything loop back given time?
-  EXPECT_EQ(kmirror->Terminate(seconds(60)), 0) << kmirror->OutputTail(20);
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(20);
 
   EXPECT_EQ(RecordCount(a_->client(), "pfx"), kN);
   EXPECT_EQ(RecordCount(b_->client(), "A.pfx"), kN);
@@ -145,8 +145,8 @@ TEST_F(TwoWayTest, IdentityNamingTwoProcesses) {
   ASSERT_TRUE(WaitForRecords(a_->client(), "orders", 2 * kN, seconds(120), near_a.get()));
   ASSERT_TRUE(WaitForRecords(b_->client(), "orders", 2 * kN, seconds(120), near_b.get()));
   std::this_thread::sleep_for(seconds(5));  // would anything loop back given time?
-  EXPECT_EQ(near_a->Terminate(seconds(60)), 0);
-  EXPECT_EQ(near_b->Terminate(seconds(60)), 0);
+  EXPECT_EQ(near_a->Terminate(seconds(90)), 0);
+  EXPECT_EQ(near_b->Terminate(seconds(90)), 0);
 
   // Exactly its own records plus one copy of the other's: nothing bounced back.
   EXPECT_EQ(RecordCount(a_->client(), "orders"), 2 * kN);

@@ -115,7 +115,7 @@ struct MirrorConfig {
   // The offset index's directory; empty: no index (and then no checkpoints or API).
   std::string offsets_index_dir;
   // How long a stop may take before the process gives up draining (main.cpp).
-  std::chrono::seconds shutdown_timeout{30};
+  std::chrono::seconds shutdown_timeout{60};
 };
 
 // Reads MM2's connect-mirror-maker.properties. Throws ConfigError listing every problem.
