@@ -370,6 +370,7 @@ void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost
 }
 
 void FlowTask::OnAssign(const std::vector<TopicPartition>& partitions) noexcept {
+  assigned_once_ = true;
   Log()->info("{}: rebalance: assigned {} partition(s)", name_, partitions.size());
 }
 
@@ -397,6 +398,19 @@ void FlowTask::FlushOffsetSyncs() {
 }
 
 void FlowTask::Drain() {
+  // librdkafka 2.0.2 aborts (cooperative-sticky assignor state) when a consumer that never
+  // completed its first join is closed. A stop right after start waits for that join, a few
+  // seconds at most; records polled meanwhile are dropped unstored, so they are re-read.
+  if (!assigned_once_ && !subscribed_.empty()) {
+    std::vector<kafka::Message> ignored;
+    std::vector<kafka::ConsumerEvent> events;
+    const auto until = Clock::now() + std::chrono::seconds(15);
+    while (!assigned_once_ && Clock::now() < until) {
+      consumer_->Poll(ignored, events, kBatch, kPollTimeout);
+      ignored.clear();
+      events.clear();
+    }
+  }
   Status f = producer_->Flush(kDrainTimeout);
   if (!f.ok()) Log()->warn("{}: shutdown: {} records not acknowledged, will be re-read on restart: {}", name_,
                            producer_->OutstandingCount(), f.ToString());
