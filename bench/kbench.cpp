@@ -3,6 +3,7 @@
 //
 //   kbench version                                   librdkafka version
 //   kbench create  --brokers B --topic T --partitions P [--rf 1]
+//   kbench delete  --brokers B --topic T             (frees the disk a drained copy takes)
 //   kbench offsets --brokers B --topic T             "partition end_offset" lines
 //   kbench produce --brokers B --topic T --records N --size S [--round-robin 1] [--rate R]
 //                  [--linger-ms L]   librdkafka producer with kmirror's producer settings
@@ -193,6 +194,29 @@ int CmdOffsets(const Args& a) {
   std::vector<int64_t> ends;
   if (!EndOffsets(rk, topic, parts, ends)) Die("cannot read end offsets of %s", topic.c_str());
   for (int p = 0; p < parts; p++) std::printf("%d %" PRId64 "\n", p, ends[p]);
+  rd_kafka_destroy(rk);
+  return 0;
+}
+
+int CmdDelete(const Args& a) {
+  std::string topic = a.Get("topic");
+  rd_kafka_t* rk = QueryHandle(a.Get("brokers"));
+  rd_kafka_DeleteTopic_t* dt = rd_kafka_DeleteTopic_new(topic.c_str());
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_DeleteTopics(rk, &dt, 1, nullptr, q);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 60000);
+  if (ev == nullptr) Die("DeleteTopics timed out");
+  if (rd_kafka_event_error(ev)) Die("DeleteTopics: %s", rd_kafka_event_error_string(ev));
+  size_t n = 0;
+  const rd_kafka_topic_result_t** res = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+  for (size_t i = 0; i < n; i++) {
+    auto e = rd_kafka_topic_result_error(res[i]);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+      Die("delete %s: %s", topic.c_str(), rd_kafka_topic_result_error_string(res[i]));
+  }
+  rd_kafka_event_destroy(ev);
+  rd_kafka_DeleteTopic_destroy(dt);
+  rd_kafka_queue_destroy(q);
   rd_kafka_destroy(rk);
   return 0;
 }
@@ -629,7 +653,7 @@ int CmdLatency(const Args& a) {
 int main(int argc, char** argv) {
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
-  if (argc < 2) Die("usage: kbench version|create|offsets|produce|loop|watch|digest|latency --key value ...");
+  if (argc < 2) Die("usage: kbench version|create|delete|offsets|produce|loop|watch|digest|latency --key value ...");
   std::string cmd = argv[1];
   Args a;
   for (int i = 2; i < argc; i++) {
@@ -642,6 +666,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "create") return CmdCreate(a);
+  if (cmd == "delete") return CmdDelete(a);
   if (cmd == "offsets") return CmdOffsets(a);
   if (cmd == "produce") return CmdProduce(a);
   if (cmd == "loop") return CmdLoop(a);

@@ -21,7 +21,8 @@
 # Each cluster lives in ${KMIRROR_RUN_DIR:-/tmp/kmirror-clusters}/NAME: data/, broker.log
 # (log4j), stdout.log (JVM output), pid, bootstrap.
 # Environment: KMIRROR_RUN_DIR, KMIRROR_KAFKA_LIBS (the jars; default: scripts/fetch-kafka.sh
-# fetches them once), KAFKA_HEAP (default 384m), KAFKA_BROKER_JVM_OPTS (extra broker JVM
+# fetches them once), KAFKA_BROKER_PROPERTIES (extra server.properties lines, e.g. for the
+# benchmark), KAFKA_HEAP (default 384m), KAFKA_BROKER_JVM_OPTS (extra broker JVM
 # flags), KAFKA_START_TIMEOUT (default 120 s), KAFKA_STOP_TIMEOUT (default 15 s).
 set -euo pipefail
 
@@ -137,6 +138,8 @@ cmd_start() { # start NAME [PORT]
     "ADVERTISED_LISTENERS=PLAINTEXT://127.0.0.1:$port" \
     "PROTOCOL_MAP=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" \
     "DATA_DIR=$dir/data" >"$dir/server.properties"
+  # Extra broker settings, one key=value per line; a later key wins over the template's.
+  [ -z "${KAFKA_BROKER_PROPERTIES:-}" ] || printf '%s\n' "$KAFKA_BROKER_PROPERTIES" >>"$dir/server.properties"
   render "$here/kafka/log4j.properties.in" "LOG_FILE=$dir/broker.log" >"$dir/log4j.properties"
   echo "127.0.0.1:$port" >"$dir/bootstrap"
 

@@ -100,6 +100,9 @@ MirrorConfig LoadLegacy(const LegacyArgs& args) {
     f.topics_exclude = {"__consumer_offsets", "__transaction_state"};
     f.naming = NamingPolicy::kIdentity;
     f.tasks = std::max(1, args.num_streams);
+    // MM1 has no such knobs: the registry's defaults.
+    f.max_inflight_bytes = *ParseInteger(GetSetting("task.max.inflight.bytes").default_value);
+    f.max_inflight_records = *ParseInteger(GetSetting("task.max.inflight.records").default_value);
     f.replication_factor = -1;
     // MM1 saw new topics when its consumers refreshed metadata (metadata.max.age.ms, 5 min by
     // default), and it never copied topic configurations.

@@ -321,6 +321,8 @@ class Mm2Loader {
     f.separator = Resolve(s, t, "replication.policy.separator").value;
     Resolved tasks = Resolve(s, t, "tasks.max");
     f.tasks = tasks.is_set ? static_cast<int>(ParseInteger(tasks.value).value_or(1)) : DefaultTasks();
+    f.max_inflight_bytes = ResolveInt(s, t, "task.max.inflight.bytes");
+    f.max_inflight_records = ResolveInt(s, t, "task.max.inflight.records");
     f.replication_factor = static_cast<int>(ResolveInt(s, t, "replication.factor"));
     f.refresh_topics = ResolveBool(s, t, "refresh.topics.enabled");
     f.refresh_topics_interval = std::chrono::seconds(ResolveInt(s, t, "refresh.topics.interval.seconds"));

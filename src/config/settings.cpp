@@ -120,6 +120,20 @@ std::vector<SettingSpec> BuildRegistry() {
                "group, so more than the number of source partitions only idles. Unset, kmirror uses one per "
                "hardware thread of the machine (MM2's default is 1, which leaves a many-core node idle); a value "
                "written in the file is always used as is. The upper bound guards against typos."});
+  add({.name = "task.max.inflight.bytes", .type = SettingType::kInt, .scopes = kFlow, .default_value = "16777216",
+       .min = 4194304, .max = 1LL << 34, .kmirror_extension = true,
+       .help = "Memory budget of one task, in bytes of record keys and values: a quarter for records prefetched "
+               "from the source (librdkafka's `queued.max.messages.kbytes`; each fetch, `fetch.max.bytes`, is an "
+               "eighth) and half for records sent to the target and not yet acknowledged (the producer's "
+               "`buffer.memory`). A slow target then holds back reading instead of filling memory. Explicit "
+               "`consumer.fetch.max.bytes` or `producer.buffer.memory` settings win. Raise it when the source is "
+               "far away: a task reads at most one fetch per round trip (2 MiB per 50 ms is 40 MB/s)."});
+  add({.name = "task.max.inflight.records", .type = SettingType::kInt, .scopes = kFlow, .default_value = "20000",
+       .min = 100, .max = 10000000, .kmirror_extension = true,
+       .help = "The same budget counted in records, which is what bounds memory for small records (each one "
+               "costs a few hundred bytes of client bookkeeping until the target acknowledged it): half of it for "
+               "prefetched records (`queued.min.messages`), half for the producer's queue "
+               "(`queue.buffering.max.messages`)."});
   add({.name = "refresh.topics.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
        .help = "Whether to look for new topics and partitions on the source periodically. When false, the "
                "topic set is fixed at start-up."});

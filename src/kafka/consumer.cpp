@@ -32,8 +32,8 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(const ClientProps& props, con
   p["enable.partition.eof"] = "false";
   p.try_emplace("partition.assignment.strategy", "cooperative-sticky");
   // Prefetch: librdkafka's defaults (64 MiB queued, 50 MiB fetches) size a consumer for
-  // throughput alone. Records stay in memory until the target acknowledged them anyway (no
-  // copies), so a smaller prefetch costs little throughput and a lot less memory per task.
+  // throughput alone; callers that bound memory (FlowTask) set their own, this is the cap
+  // for the others.
   p.try_emplace("queued.max.messages.kbytes", "16384");
   p.try_emplace("fetch.max.bytes", "16777216");
   auto conf = MakeConf(p, options.name);
@@ -46,6 +46,7 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(const ClientProps& props, con
   if (!rk.ok()) return rk.status();
   c->rk_ = std::move(rk).value();
   rd_kafka_poll_set_consumer(c->rk_.get());
+  c->queue_.reset(rd_kafka_queue_get_consumer(c->rk_.get()));
   return c;
 }
 
@@ -129,6 +130,46 @@ Status Consumer::Resume(const TopicPartition& tp) {
   PartitionListPtr list = MakePartitionList({tp});
   return FromRdKafka(rd_kafka_resume_partitions(rk_.get(), list.get()), "resume " + tp.ToString());
 }
+
+Status Consumer::Pause(const std::vector<TopicPartition>& tps) {
+  if (tps.empty()) return Status::Ok();
+  PartitionListPtr list = MakePartitionList(tps);
+  return FromRdKafka(rd_kafka_pause_partitions(rk_.get(), list.get()), "pause " + std::to_string(tps.size()) + " partition(s)");
+}
+
+Status Consumer::Resume(const std::vector<TopicPartition>& tps) {
+  if (tps.empty()) return Status::Ok();
+  PartitionListPtr list = MakePartitionList(tps);
+  return FromRdKafka(rd_kafka_resume_partitions(rk_.get(), list.get()),
+                     "resume " + std::to_string(tps.size()) + " partition(s)");
+}
+
+Status Consumer::Seek(const std::vector<PartitionOffset>& positions, std::vector<TopicPartition>* failed) {
+  if (positions.empty()) return Status::Ok();
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(positions.size())));
+  for (const auto& p : positions) {
+    rd_kafka_topic_partition_list_add(list.get(), p.partition.topic.c_str(), p.partition.partition.value())->offset =
+        p.offset.value();
+  }
+  Status first = Status::Ok();
+  rd_kafka_error_t* err = rd_kafka_seek_partitions(rk_.get(), list.get(), 10000);
+  if (err != nullptr) {
+    first = FromRdKafkaError(err, "seek " + std::to_string(positions.size()) + " partition(s)");
+    for (const auto& p : positions) failed->push_back(p.partition);
+    return first;
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    if (list->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    failed->push_back({list->elems[i].topic, Partition(list->elems[i].partition)});
+    if (first.ok()) {
+      first = FromRdKafka(list->elems[i].err,
+                          "seek " + std::string(list->elems[i].topic) + "-" + std::to_string(list->elems[i].partition));
+    }
+  }
+  return first;
+}
+
+size_t Consumer::QueuedCount() const { return queue_ ? rd_kafka_queue_length(queue_.get()) : 0; }
 
 Status Consumer::CommitSync() {
   rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), nullptr, 0);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 
 #include "kmirror/common/logging.h"
 #include "kmirror/offsets/offset_sync_event.h"
@@ -21,6 +22,14 @@ constexpr milliseconds kRewindDelay{1000};
 constexpr milliseconds kDrainTimeout{60000};
 // How often open offset-sync runs are written: bounds how far the log trails the mirror.
 constexpr milliseconds kOffsetSyncFlush{500};
+
+int64_t ParseIntProp(const kafka::ClientProps& props, const std::string& key, int64_t fallback) {
+  auto it = props.find(key);
+  if (it == props.end()) return fallback;
+  char* end = nullptr;
+  const long long v = std::strtoll(it->second.c_str(), &end, 10);
+  return end != it->second.c_str() && *end == '\0' && v > 0 ? v : fallback;
+}
 
 std::shared_ptr<spdlog::logger> Log() {
   static auto log = logging::Get("replication");
@@ -53,9 +62,25 @@ Status FlowTask::Start() {
   // step with the topic refresh instead of librdkafka's 5 minute default.
   auto refresh = std::min<milliseconds>(flow_.refresh_topics_interval, milliseconds(30000));
   cprops.try_emplace("topic.metadata.refresh.interval.ms", std::to_string(refresh.count()));
+  // The budget: a quarter for prefetch (librdkafka's thresholds, and a fetch response of
+  // an eighth may land on top), half for records waiting for the target (the producer's
+  // queue). Measured at 16 MiB (docs/performance.md): smaller fetches cost nothing on a LAN
+  // and bound the records of small-record topics, where per-record bookkeeping dominates.
+  const int64_t budget_kb = std::max<int64_t>(flow_.max_inflight_bytes / 1024, 64);
+  // librdkafka wants a fetch to hold at least one record of the largest size (1 MB by default).
+  const int64_t max_record = ParseIntProp(cprops, "message.max.bytes", 1000000);
+  cprops.try_emplace("fetch.max.bytes", std::to_string(std::max(budget_kb / 8 * 1024, max_record)));
+  cprops.try_emplace("queued.max.messages.kbytes", std::to_string(budget_kb / 4));
+  cprops.try_emplace("queued.min.messages", std::to_string(flow_.max_inflight_records / 2));
+  prefetch_bytes_ = ParseIntProp(cprops, "queued.max.messages.kbytes", budget_kb / 4) * 1024;
+  prefetch_records_ = ParseIntProp(cprops, "queued.min.messages", flow_.max_inflight_records / 2);
   auto consumer = kafka::Consumer::Create(cprops, copts);
   if (!consumer.ok()) return consumer.status().Annotate(name_);
-  auto producer = kafka::Producer::Create(flow_.target_producer, "kmirror-" + name_ + "-producer", this);
+  kafka::ClientProps pprops = flow_.target_producer;
+  pprops.try_emplace("queue.buffering.max.kbytes",
+                     std::to_string(std::max(budget_kb / 2, 2 * ParseIntProp(pprops, "message.max.bytes", 1000000) / 1024)));
+  pprops.try_emplace("queue.buffering.max.messages", std::to_string(flow_.max_inflight_records / 2));
+  auto producer = kafka::Producer::Create(pprops, "kmirror-" + name_ + "-producer", this);
   if (!producer.ok()) return producer.status().Annotate(name_);
   consumer_ = std::move(consumer).value();
   producer_ = std::move(producer).value();
@@ -85,11 +110,13 @@ void FlowTask::Run() {
     consumer_->Poll(batch, events, kBatch, kPollTimeout);
     for (auto& ev : events) HandleEvent(ev);
     events.clear();
+    const size_t polled = batch.size();
     for (auto& msg : batch) {
       if (stop_.load(std::memory_order_relaxed)) break;  // unsent records are simply re-read
       Forward(std::move(msg));
     }
     batch.clear();
+    WatchFetcher(polled);
     producer_->Poll(milliseconds(0));
     FlushStores();
     if (Clock::now() >= next_sync_flush_) FlushOffsetSyncs();
@@ -152,7 +179,7 @@ void FlowTask::Forward(kafka::Message msg) {
                    "topic not routed to the target");
     return;
   }
-  PartState& state = parts_[PartKey{msg.topic_key(), msg.partition().value()}];
+  PartState& state = StateFor(msg);
   kafka::HeadersPtr headers = msg.DetachHeaders();
 
   // Provenance: never back to a cluster the record has been on, at most max.hops clusters.
@@ -185,10 +212,15 @@ void FlowTask::Forward(kafka::Message msg) {
   kafka::SetHeader(headers, kProvenanceHeader, provenance_buf_);
   const std::string_view msg_topic = msg.topic();  // the topic name outlives the message
   const Partition msg_partition = msg.partition();
+  const int64_t next_offset = msg.offset().value() + 1;
+  const int64_t bytes = static_cast<int64_t>(msg.raw()->len + msg.raw()->key_len);
   for (;;) {
     Status s = producer_->Forward(route->topic, msg.partition(), msg, headers);
     if (s.ok()) {
       ++state.in_flight;
+      state.next_offset = next_offset;
+      ++inflight_records_;
+      inflight_bytes_ += bytes;
       if (state.sync_slot == nullptr) {
         state.sync_slot = recorder_.Track({std::string(msg_topic), msg_partition});
       }
@@ -219,7 +251,17 @@ void FlowTask::FlushStores() {
   dirty_.clear();
 }
 
+FlowTask::PartState& FlowTask::StateFor(const kafka::Message& msg) {
+  auto [it, inserted] = parts_.try_emplace(PartKey{msg.topic_key(), msg.partition().value()});
+  if (inserted) {
+    it->second.tp = {std::string(msg.topic()), msg.partition()};
+    parts_by_name_[it->second.tp] = &it->second;
+  }
+  return it->second;
+}
+
 void FlowTask::Skip(kafka::Message msg, PartState& state) {
+  state.next_offset = msg.offset().value() + 1;
   if (state.in_flight == 0) {
     StoreLater(state, std::move(msg));
   } else {
@@ -236,6 +278,8 @@ void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
     state = &pit->second;
     --state->in_flight;
   }
+  --inflight_records_;
+  inflight_bytes_ -= static_cast<int64_t>(src.raw()->len + src.raw()->key_len);
   if (d.status.ok()) {
     // Records after a failed one must not move the position past the failure.
     int64_t blocked_from = INT64_MAX;
@@ -274,8 +318,7 @@ void FlowTask::ScheduleRewind(TopicPartition tp, SourceOffset offset, millisecon
     if (refresh_topic != nullptr) it->second.refresh_topic = refresh_topic;
     return;
   }
-  Status s = consumer_->Pause(tp);
-  if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());
+  PauseFor(tp, kPauseRewind);
   auto now = Clock::now();
   if (now - last_error_log_ > std::chrono::seconds(1)) {
     last_error_log_ = now;
@@ -312,8 +355,9 @@ void FlowTask::ProcessRewinds(bool force) {
       ++it;
       continue;
     }
-    Status r = consumer_->Resume(it->first);
-    if (!r.ok()) Log()->debug("{}: {}", name_, r.ToString());
+    auto st = parts_by_name_.find(it->first);
+    if (st != parts_by_name_.end()) st->second->next_offset = it->second.offset.value();
+    ResumeFor(it->first, kPauseRewind);
     stats_->rewinds.fetch_add(1, std::memory_order_relaxed);
     it = rewinds_.erase(it);
   }
@@ -352,6 +396,7 @@ void FlowTask::HandleEvent(const kafka::ConsumerEvent& ev) {
         name_, tp.ToString(), pos, low, high, flow_.source, low, flow_.target);
   }
   if (ev.log_range) return;  // the consumer already continues from the log start
+  ForgetPartitions({tp});  // assigned afresh: not paused, position unknown until its next record
   Status s = consumer_->Restart(tp, range->low);
   if (!s.ok()) Log()->error("{}: restarting {} at {}: {}", name_, tp.ToString(), low, s.ToString());
 }
@@ -367,11 +412,65 @@ void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost
   }
   FlushStores();  // the consumer commits right after this returns
   for (const auto& tp : partitions) rewinds_.erase(tp);
+  ForgetPartitions(partitions);
 }
 
 void FlowTask::OnAssign(const std::vector<TopicPartition>& partitions) noexcept {
   assigned_once_ = true;
+  ForgetPartitions(partitions);
   Log()->info("{}: rebalance: assigned {} partition(s)", name_, partitions.size());
+}
+
+void FlowTask::PauseFor(const TopicPartition& tp, PauseReason why) {
+  uint8_t& reasons = paused_[tp];
+  if (reasons == 0) {
+    Status s = consumer_->Pause(tp);
+    if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());
+  }
+  reasons |= why;
+}
+
+void FlowTask::ResumeFor(const TopicPartition& tp, PauseReason why) {
+  auto it = paused_.find(tp);
+  if (it == paused_.end()) return;  // assigned afresh meanwhile: not paused
+  it->second &= static_cast<uint8_t>(~why);
+  if (it->second != 0) return;
+  paused_.erase(it);
+  Status s = consumer_->Resume(tp);
+  if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());
+}
+
+void FlowTask::ForgetPartitions(const std::vector<TopicPartition>& partitions) {
+  for (const auto& tp : partitions) {
+    paused_.erase(tp);
+    auto it = parts_by_name_.find(tp);
+    if (it != parts_by_name_.end()) it->second->next_offset = -1;
+  }
+}
+
+void FlowTask::WatchFetcher(size_t polled) {
+  const auto queued = static_cast<int64_t>(consumer_->QueuedCount());
+  if (inflight_records_ > 0) avg_record_bytes_ = std::max<int64_t>(inflight_bytes_ / inflight_records_, 1);
+  // Near either prefetch threshold librdkafka has stopped fetching (or will at its next
+  // look), and in librdkafka 2.0 nothing restarts it for up to a second once the queue is
+  // drained. The queue is empty when a poll returned less than a full batch.
+  if (queued >= prefetch_records_ * 3 / 4 || queued * avg_record_bytes_ >= prefetch_bytes_ * 3 / 4) {
+    fetcher_held_ = true;
+    return;
+  }
+  if (!fetcher_held_ || queued > 0 || polled >= kBatch) return;
+  fetcher_held_ = false;
+  // A seek to the next offset not yet read wakes the fetcher and loses nothing: every record
+  // before it was polled, and the queue holds none after it.
+  std::vector<kafka::PartitionOffset> positions;
+  for (const auto& [tp, state] : parts_by_name_) {
+    if (state->next_offset < 0 || paused_.count(tp) != 0) continue;
+    positions.push_back({tp, SourceOffset(state->next_offset)});
+  }
+  std::vector<TopicPartition> failed;
+  Status s = consumer_->Seek(positions, &failed);
+  if (!s.ok()) Log()->debug("{}: waking the fetcher: {}", name_, s.ToString());
+  stats_->fetch_wakeups.fetch_add(1, std::memory_order_relaxed);
 }
 
 void FlowTask::EmitOffsetSync(const offsets::OffsetSyncRun& run) {

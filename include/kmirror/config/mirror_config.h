@@ -61,6 +61,10 @@ struct FlowConfig {
   std::string separator = ".";
 
   int tasks = 1;                 // consumer/producer pairs (tasks.max, --num.streams)
+  // Per task: records read from the source and not yet acknowledged by the target (plus
+  // prefetched ones) at which the task pauses reading (task.max.inflight.*).
+  int64_t max_inflight_bytes = 16 << 20;
+  int64_t max_inflight_records = 20000;
   int replication_factor = -1;   // for created remote topics; -1 = the target broker default
   // Whether to look for new topics/partitions every refresh_topics_interval; when false
   // (refresh.topics.enabled=false) the topic set is the one found at start-up.

@@ -6,6 +6,14 @@
 // configured StartPosition; a committed offset that no longer exists on the broker is
 // never silently reset: it surfaces as a kDataLoss ConsumerEvent.
 //
+// Flow control: librdkafka 2.0's prefetch thresholds (queued.min.messages,
+// queued.max.messages.kbytes) stop fetching without waking the fetcher when the queue drains
+// again, so a consumer that reaches them idles for up to a second. QueuedCount() tells the
+// caller how full the queue is; a Seek() to the next offset wanted wakes the fetcher. Pause()
+// and Seek() drop what librdkafka had prefetched for those partitions (it is fetched again),
+// and Resume() of a partition librdkafka does not consider paused loses its prefetch
+// without refetching it in librdkafka 2.0: resume only what was paused.
+//
 // Lifecycle: created, used and closed by one flow task thread. The RebalanceListener is
 // called from inside Poll() on that same thread.
 #pragma once
@@ -39,6 +47,12 @@ struct ConsumerOptions {
   std::string group_id;
   StartAt start_at = StartAt::kEarliest;
   RebalanceListener* listener = nullptr;
+};
+
+// A source partition and the offset of the next record to read from it.
+struct PartitionOffset {
+  TopicPartition partition;
+  SourceOffset offset;
 };
 
 struct Watermarks {
@@ -78,6 +92,13 @@ class Consumer {
   Status Restart(const TopicPartition& tp, SourceOffset offset);
   Status Pause(const TopicPartition& tp);
   Status Resume(const TopicPartition& tp);
+  Status Pause(const std::vector<TopicPartition>& tps);
+  Status Resume(const std::vector<TopicPartition>& tps);
+  // Moves each partition's fetch position; the partitions that could not be moved are
+  // appended to `failed` (the returned status describes the first of them).
+  Status Seek(const std::vector<PartitionOffset>& positions, std::vector<TopicPartition>* failed);
+  // Records (and events) fetched and waiting in librdkafka's queue, not yet polled.
+  size_t QueuedCount() const;
   // Commits the stored offsets now.
   Status CommitSync();
   Result<Watermarks> QueryWatermarks(const TopicPartition& tp, std::chrono::milliseconds timeout);
@@ -95,6 +116,7 @@ class Consumer {
   Status SetStartOffsets(rd_kafka_topic_partition_list_t* parts);
 
   HandlePtr rk_;
+  QueuePtr queue_;  // the consumer queue, for QueuedCount()
   ConsumerOptions options_;
   std::vector<ConsumerEvent> pending_;  // found during assignment, returned by Poll
   bool closed_ = false;

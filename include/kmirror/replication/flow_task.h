@@ -9,6 +9,15 @@
 // to be on the target: it is paused, in-flight records drain, and it is re-read from the
 // source. That can duplicate (never lose) records; duplicates are counted.
 //
+// Memory is bounded by a budget in bytes and records (task.max.inflight.*), split between
+// librdkafka's prefetch thresholds and the producer's queue; a full producer queue makes
+// Forward() wait for delivery reports, which backs up into the prefetch queue. librdkafka
+// 2.0 stops fetching at a prefetch threshold and only looks again when something wakes its
+// broker thread, up to a second later, so a consumer at its threshold starves once it has
+// drained the queue (the reason replicators on librdkafka run with huge prefetch queues).
+// The task notices the queue near a threshold and, once it has drained it, seeks every
+// partition to the next offset not yet read: that wakes the fetcher and loses nothing.
+//
 // Lifecycle: constructed and Start()ed by its Flow; all Kafka work happens on the task's
 // own thread ("km-<flow>-<n>"), which the Flow stops with RequestStop() and joins with
 // Join(). Statistics are atomics read by the flow's controller thread.
@@ -40,6 +49,7 @@ struct FlowStats {
   std::atomic<uint64_t> lost{0};         // records deleted on the source before mirroring
   std::atomic<uint64_t> loops{0};        // records not copied: the target is in their provenance
   std::atomic<uint64_t> hops{0};         // records not copied: provenance longer than max.hops
+  std::atomic<uint64_t> fetch_wakeups{0};  // fetcher restarted after a prefetch threshold
 };
 
 class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceListener {
@@ -80,7 +90,14 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
     // are batched per poll loop instead of one librdkafka call per record.
     kafka::Message pending_store;
     offsets::OffsetSyncRecorder::Slot* sync_slot = nullptr;  // never forgotten, so stays valid
+    TopicPartition tp;
+    // The next offset to read, as far as this task knows: one past the last record forwarded
+    // or skipped, or where a rewind sought to; -1 after an assignment until the first record.
+    // Only partitions with a known position are paused for the budget.
+    int64_t next_offset = -1;
   };
+  // Why a partition is paused; it is resumed when no reason is left.
+  enum PauseReason : uint8_t { kPauseRewind = 1 };
   struct Rewind {
     SourceOffset offset;
     std::chrono::steady_clock::time_point not_before;
@@ -101,6 +118,16 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   void StoreLater(PartState& state, kafka::Message&& msg);
   // Stores every pending offset (before any commit: loop end, revoke, rewind, shutdown).
   void FlushStores();
+  PartState& StateFor(const kafka::Message& msg);
+  // Pauses/resumes `tp` for one reason; librdkafka is only told on the first/last reason,
+  // since resuming a partition librdkafka does not consider paused loses its prefetch.
+  void PauseFor(const TopicPartition& tp, PauseReason why);
+  void ResumeFor(const TopicPartition& tp, PauseReason why);
+  // Forgets pauses and positions of partitions given up or assigned afresh.
+  void ForgetPartitions(const std::vector<TopicPartition>& partitions);
+  // Restarts librdkafka's fetcher after it stopped at a prefetch threshold (see the class
+  // comment); `polled` is how many records the last poll returned.
+  void WatchFetcher(size_t polled);
 
   void OnDelivery(kafka::Delivery& d) noexcept override;
   void OnRevoke(const std::vector<TopicPartition>& partitions, bool lost) noexcept override;
@@ -124,7 +151,16 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   std::unordered_map<const void*, CachedRoute> route_cache_;
   std::map<TopicPartition, Rewind> rewinds_;
   std::unordered_map<PartKey, PartState, PartKeyHash> parts_;  // entries are never erased
+  std::map<TopicPartition, PartState*> parts_by_name_;          // the same states, by name
   std::vector<PartState*> dirty_;  // partitions with a pending_store
+  std::map<TopicPartition, uint8_t> paused_;                   // PauseReason bits
+  // Forwarded, not yet acknowledged (OnDelivery takes them off).
+  int64_t inflight_records_ = 0;
+  int64_t inflight_bytes_ = 0;
+  int64_t avg_record_bytes_ = 1024;  // estimates the bytes of prefetched records
+  int64_t prefetch_bytes_ = 0;       // librdkafka's prefetch thresholds
+  int64_t prefetch_records_ = 0;
+  bool fetcher_held_ = false;        // the prefetch queue came near a threshold
   std::string provenance_buf_;  // reused for every record's provenance header
   // Offset-sync runs from delivery reports, written to the flow's log on the target.
   void EmitOffsetSync(const offsets::OffsetSyncRun& run);
