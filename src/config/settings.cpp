@@ -122,9 +122,9 @@ std::vector<SettingSpec> BuildRegistry() {
                "written in the file is always used as is. The upper bound guards against typos."});
   add({.name = "task.max.inflight.bytes", .type = SettingType::kInt, .scopes = kFlow, .default_value = "16777216",
        .min = 4194304, .max = 1LL << 34, .kmirror_extension = true,
-       .help = "Memory budget of one task, in bytes of record keys and values: a quarter for records prefetched "
+       .help = "Memory budget of one task, in bytes of record keys and values: half for records prefetched "
                "from the source (librdkafka's `queued.max.messages.kbytes`; each fetch, `fetch.max.bytes`, is an "
-               "eighth) and half for records sent to the target and not yet acknowledged (the producer's "
+               "eighth) and a quarter for records sent to the target and not yet acknowledged (the producer's "
                "`buffer.memory`). A slow target then holds back reading instead of filling memory. Explicit "
                "`consumer.fetch.max.bytes` or `producer.buffer.memory` settings win. Raise it when the source is "
                "far away: a task reads at most one fetch per round trip (2 MiB per 50 ms is 40 MB/s)."});

@@ -62,23 +62,24 @@ Status FlowTask::Start() {
   // step with the topic refresh instead of librdkafka's 5 minute default.
   auto refresh = std::min<milliseconds>(flow_.refresh_topics_interval, milliseconds(30000));
   cprops.try_emplace("topic.metadata.refresh.interval.ms", std::to_string(refresh.count()));
-  // The budget: a quarter for prefetch (librdkafka's thresholds, and a fetch response of
-  // an eighth may land on top), half for records waiting for the target (the producer's
-  // queue). Measured at 16 MiB (docs/performance.md): smaller fetches cost nothing on a LAN
-  // and bound the records of small-record topics, where per-record bookkeeping dominates.
+  // The budget: half for prefetch (librdkafka's thresholds; a fetch response of an eighth
+  // may land on top), a quarter for records waiting for the target (the producer's queue).
+  // Measured at 16 MiB (docs/performance.md): prefetch is what keeps a task busy while the
+  // fetcher is woken; the producer needs only rate x (linger.ms + round trip), and smaller
+  // fetches bound the records of small-record topics, where per-record bookkeeping dominates.
   const int64_t budget_kb = std::max<int64_t>(flow_.max_inflight_bytes / 1024, 64);
   // librdkafka wants a fetch to hold at least one record of the largest size (1 MB by default).
   const int64_t max_record = ParseIntProp(cprops, "message.max.bytes", 1000000);
   cprops.try_emplace("fetch.max.bytes", std::to_string(std::max(budget_kb / 8 * 1024, max_record)));
-  cprops.try_emplace("queued.max.messages.kbytes", std::to_string(budget_kb / 4));
+  cprops.try_emplace("queued.max.messages.kbytes", std::to_string(budget_kb / 2));
   cprops.try_emplace("queued.min.messages", std::to_string(flow_.max_inflight_records / 2));
-  prefetch_bytes_ = ParseIntProp(cprops, "queued.max.messages.kbytes", budget_kb / 4) * 1024;
+  prefetch_bytes_ = ParseIntProp(cprops, "queued.max.messages.kbytes", budget_kb / 2) * 1024;
   prefetch_records_ = ParseIntProp(cprops, "queued.min.messages", flow_.max_inflight_records / 2);
   auto consumer = kafka::Consumer::Create(cprops, copts);
   if (!consumer.ok()) return consumer.status().Annotate(name_);
   kafka::ClientProps pprops = flow_.target_producer;
   pprops.try_emplace("queue.buffering.max.kbytes",
-                     std::to_string(std::max(budget_kb / 2, 2 * ParseIntProp(pprops, "message.max.bytes", 1000000) / 1024)));
+                     std::to_string(std::max(budget_kb / 4, 2 * ParseIntProp(pprops, "message.max.bytes", 1000000) / 1024)));
   pprops.try_emplace("queue.buffering.max.messages", std::to_string(flow_.max_inflight_records / 2));
   auto producer = kafka::Producer::Create(pprops, "kmirror-" + name_ + "-producer", this);
   if (!producer.ok()) return producer.status().Annotate(name_);
