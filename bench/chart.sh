@@ -12,6 +12,7 @@ table() { # table COLUMN SCALE [skip-ceilings]
     function short(c) {
       if (c == "ceiling-java") return "ceiling\\nProducerPerf"
       if (c == "ceiling-rdkafka") return "ceiling\\nlibrdkafka"
+      if (c == "ceiling-read") return "read ceiling\\n(consumer)"
       if (c == "kmirror-mm2tuned") return "kmirror\\n(tuned file)"
       if (c == "mm2-shipped") return "MM2\\nshipped"
       if (c == "mm2-tuned") return "MM2\\ntuned"

@@ -15,6 +15,10 @@
 //                  --t0-ns NS [--broker-pids P1,P2] [--timeout S] [--interval-ms 50]
 //                  polls T's end offsets until it holds every expected record; samples the
 //                  replicator's CPU time and peak RSS from /proc; prints key=value lines
+//   kbench read    --brokers A --topic T --t0-ns NS [--broker-pids P1,P2] [--timeout S]
+//                  the source-read ceiling: one consumer (kmirror's consumer settings, no
+//                  group) reads T to its end and produces nothing; prints watch's key=value
+//                  lines for itself
 //   kbench digest  --brokers B --topic T             "partition count hash" lines
 //   kbench latency --brokers B --topic T --since-ms MS --warmup-ms W --expect N [--timeout S]
 //                  [--timeline 1]
@@ -527,6 +531,84 @@ int CmdWatch(const Args& a) {
   return done_s >= 0 ? 0 : 3;
 }
 
+int CmdRead(const Args& a) {
+  std::string topic = a.Get("topic"), brokers = a.Get("brokers");
+  int64_t t0 = a.Int("t0-ns", "0");
+  if (t0 == 0) t0 = RealNs();
+  int64_t deadline = t0 + a.Int("timeout", "600") * 1000000000LL;
+  std::vector<long> brokers_pids;
+  {
+    std::stringstream ss(a.Get("broker-pids", ""));
+    std::string x;
+    while (std::getline(ss, x, ','))
+      if (!x.empty()) brokers_pids.push_back(std::stol(x));
+  }
+  auto broker_cpu = [&] {
+    double c = 0;
+    for (long b : brokers_pids) c += SampleProc(b).cpu_s;
+    return c;
+  };
+  const long self = long(getpid());
+  double b0 = broker_cpu(), sys0 = SystemBusyCpu();
+  ProcSample at_start = SampleProc(self);
+  rd_kafka_t* q0 = QueryHandle(brokers);
+  int parts = PartitionCount(q0, topic);
+  if (parts <= 0) Die("topic %s not found", topic.c_str());
+  std::vector<int64_t> ends;
+  if (!EndOffsets(q0, topic, parts, ends)) Die("cannot read end offsets");
+  rd_kafka_destroy(q0);
+  long long expect = 0;
+  int remaining = 0;
+  std::vector<bool> done(parts, false);
+  for (int p = 0; p < parts; p++) {
+    expect += ends[p];
+    if (ends[p] == 0) done[p] = true;
+    else remaining++;
+  }
+  // The consumer side as the loop has it (committed records only, librdkafka's default
+  // prefetch, polled the same way): the fastest a librdkafka consumer reads the backlog here,
+  // an upper bound for any replicator built on it.
+  int parts2 = 0;
+  rd_kafka_t* c = AssignedConsumer({{"isolation.level", "read_committed"}, {"enable.partition.eof", "false"}},
+                                   brokers, topic, &parts2);
+  std::vector<rd_kafka_message_t*> batch(2000);
+  long long total = 0;
+  double first_s = -1, done_s = -1, b_first = 0, b_done = 0, sys_done = 0;
+  ProcSample at_first, at_done;
+  while (remaining > 0 && !g_stop && RealNs() < deadline) {
+    size_t n = PollBatch(c, 100, batch);
+    for (size_t i = 0; i < n; i++) {
+      rd_kafka_message_t* m = batch[i];
+      int p = m->partition;
+      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && p >= 0 && p < parts) {
+        if (total++ == 0) {
+          first_s = double(RealNs() - t0) / 1e9;
+          at_first = SampleProc(self);
+          b_first = broker_cpu();
+        }
+        if (!done[p] && m->offset + 1 >= ends[p]) {
+          done[p] = true;
+          remaining--;
+        }
+      }
+      rd_kafka_message_destroy(m);
+    }
+  }
+  if (remaining == 0) done_s = double(RealNs() - t0) / 1e9;
+  at_done = SampleProc(self);
+  b_done = broker_cpu();
+  sys_done = SystemBusyCpu();
+  double other = (sys_done - sys0) - (b_done - b0) - (at_done.cpu_s - at_start.cpu_s);
+  std::printf("complete=%d\nrecords=%lld\nexpected=%lld\nfirst_s=%.3f\ndone_s=%.3f\n", done_s >= 0 ? 1 : 0, total,
+              expect, first_s, done_s);
+  std::printf("cpu_first_s=%.2f\ncpu_done_s=%.2f\npeak_rss_kb=%ld\n", at_first.cpu_s, at_done.cpu_s, at_done.hwm_kb);
+  std::printf("broker_cpu_total_s=%.2f\nbroker_cpu_drain_s=%.2f\n", b_done - b0, first_s >= 0 ? b_done - b_first : 0.0);
+  std::printf("system_cpu_s=%.2f\nother_cpu_s=%.2f\n", sys_done - sys0, other);
+  rd_kafka_consumer_close(c);
+  rd_kafka_destroy(c);
+  return done_s >= 0 ? 0 : 3;
+}
+
 inline uint64_t Mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   return h * 0xff51afd7ed558ccdULL;
@@ -653,7 +735,7 @@ int CmdLatency(const Args& a) {
 int main(int argc, char** argv) {
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
-  if (argc < 2) Die("usage: kbench version|create|delete|offsets|produce|loop|watch|digest|latency --key value ...");
+  if (argc < 2) Die("usage: kbench version|create|delete|offsets|produce|loop|watch|read|digest|latency --key value ...");
   std::string cmd = argv[1];
   Args a;
   for (int i = 2; i < argc; i++) {
@@ -671,6 +753,7 @@ int main(int argc, char** argv) {
   if (cmd == "produce") return CmdProduce(a);
   if (cmd == "loop") return CmdLoop(a);
   if (cmd == "watch") return CmdWatch(a);
+  if (cmd == "read") return CmdRead(a);
   if (cmd == "digest") return CmdDigest(a);
   if (cmd == "latency") return CmdLatency(a);
   Die("unknown command %s", cmd.c_str());

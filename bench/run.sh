@@ -17,9 +17,12 @@
 #            into A while the contender runs; a probe on B measures arrival - record timestamp
 #
 # Contenders: ceiling-java (ProducerPerformance straight into B), ceiling-rdkafka (a
-# librdkafka producer straight into B), kmirror (defaults, on the plain MM2 file),
+# librdkafka producer straight into B), ceiling-read (a librdkafka consumer reading A's
+# backlog, writing nothing), kmirror (defaults, on the plain MM2 file),
 # kmirror-mm2tuned (kmirror on the tuned MM2 file), mm2-shipped, mm2-tuned, loop (a minimal
-# librdkafka consume->produce loop). Everything ends on exit, Ctrl-C or failure.
+# librdkafka consume->produce loop), kmirror-alt (the plain file run by the command in
+# BENCH_ALT_KMIRROR: another build or environment, compared in the same run). Everything ends
+# on exit, Ctrl-C or failure.
 #
 # Results: bench/results/<timestamp>/ results.md (tables, ratios, versions, commands),
 # results.png (chart, if gnuplot is there), drain-runs.tsv (every drain), drain.tsv (medians),
@@ -27,7 +30,7 @@
 #
 # Environment (defaults in brackets):
 #   BENCH_RECORDS [2000000]  BENCH_SIZES ["1024 100"; "" skips the drains]  BENCH_PARTITIONS [8]
-#   BENCH_CONTENDERS ["ceiling-java ceiling-rdkafka kmirror kmirror-mm2tuned mm2-shipped mm2-tuned loop"]
+#   BENCH_CONTENDERS ["ceiling-java ceiling-rdkafka ceiling-read kmirror kmirror-mm2tuned mm2-shipped mm2-tuned loop"]
 #   BENCH_LATENCY_CONTENDERS ["direct kmirror mm2-shipped mm2-tuned loop"] (direct: the probe
 #     reads A itself: producer + broker + consumer, no replicator; "" skips the phase)
 #   BENCH_LATENCY_SIZE [first of BENCH_SIZES]  BENCH_LATENCY_SECONDS [30]  BENCH_LATENCY_WARMUP [5]
@@ -39,6 +42,10 @@
 #   BENCH_TIMEOUT [300 s per drain]  BENCH_MM2_HEAP [1G]  BENCH_BROKER_HEAP [512m]
 #   BENCH_PERF [0; 1: one more kmirror drain under `perf record`, flat profile in perf-kmirror.txt]
 #   BENCH_OUT [bench/results/<timestamp>]  BENCH_NO_CHART [0]
+#   BENCH_ALT_KMIRROR [""; for the kmirror-alt contender: a command line ending in a kmirror
+#     binary, e.g. "env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /tmp/old/kmirror";
+#     copied like build/src/kmirror is when its last word is a file]
+#   BENCH_ALT_EXTRA_CONFIG [""; lines added to kmirror-alt's properties file only, "\n"-separated]
 #   BENCH_EXTRA_CONFIG [""; lines added to every MM2/kmirror properties file, "\n"-separated,
 #     for experiments, e.g. 'api.listen =\nemit.checkpoints.enabled = false']
 set -euo pipefail
@@ -54,7 +61,7 @@ records=${BENCH_RECORDS:-$d_records}
 repeat=${BENCH_REPEAT:-$d_repeat}
 read -r -a sizes <<<"${BENCH_SIZES-1024 100}"  # "" skips the drains (then set BENCH_LATENCY_RATE)
 partitions=${BENCH_PARTITIONS:-8}
-read -r -a contenders <<<"${BENCH_CONTENDERS-ceiling-java ceiling-rdkafka kmirror kmirror-mm2tuned mm2-shipped mm2-tuned loop}"
+read -r -a contenders <<<"${BENCH_CONTENDERS-ceiling-java ceiling-rdkafka ceiling-read kmirror kmirror-mm2tuned mm2-shipped mm2-tuned loop}"
 read -r -a lat_contenders <<<"${BENCH_LATENCY_CONTENDERS-direct kmirror mm2-shipped mm2-tuned loop}"
 lat_size=${BENCH_LATENCY_SIZE:-${sizes[0]:-1024}}
 lat_seconds=${BENCH_LATENCY_SECONDS:-$d_lat_s}
@@ -150,6 +157,11 @@ cmake --build build -j2 --target kmirror
 mkdir -p "$KMIRROR_RUN_DIR"
 cp build/src/kmirror "$KMIRROR_RUN_DIR/kmirror"
 kmirror=$KMIRROR_RUN_DIR/kmirror
+read -r -a kmirror_alt <<<"${BENCH_ALT_KMIRROR:-}"
+if [ ${#kmirror_alt[@]} -gt 0 ] && [ -f "${kmirror_alt[-1]}" ]; then
+  cp "${kmirror_alt[-1]}" "$KMIRROR_RUN_DIR/kmirror-alt"
+  kmirror_alt[-1]=$KMIRROR_RUN_DIR/kmirror-alt
+fi
 mkdir -p build/bench
 kbench=$root/build/bench/kbench
 if [ ! -x "$kbench" ] || [ bench/kbench.cpp -nt "$kbench" ]; then
@@ -262,7 +274,7 @@ launch() {
       tgt=loop-$run_no
       "$kbench" create --brokers "$bootstrap_b" --topic "$tgt" --partitions "$partitions"
       start_bg "$log" "$kbench" loop --from "$bootstrap_a" --topic "$src" --to "$bootstrap_b" --target "$tgt" ;;
-    kmirror | kmirror-mm2tuned | mm2-shipped | mm2-tuned)
+    kmirror | kmirror-alt | kmirror-mm2tuned | mm2-shipped | mm2-tuned)
       local variant=shipped
       [[ $c == *tuned ]] && variant=tuned
       cfg=$out/configs/$run_no-$c.properties
@@ -271,7 +283,13 @@ launch() {
       if [[ $c == kmirror* ]]; then
         # Its own working directory per run: a fresh offset index (kmirror-data/) each time.
         mkdir -p "$KMIRROR_RUN_DIR/k$run_no"
-        start_bg "$log" env -C "$KMIRROR_RUN_DIR/k$run_no" "$kmirror" run --config "$(realpath "$cfg")"
+        if [ $c = kmirror-alt ]; then
+          [ ${#kmirror_alt[@]} -gt 0 ] || { echo "bench: kmirror-alt needs BENCH_ALT_KMIRROR" >&2; return 1; }
+          [ -n "${BENCH_ALT_EXTRA_CONFIG:-}" ] && printf "%b\n" "$BENCH_ALT_EXTRA_CONFIG" >>"$cfg"
+          start_bg "$log" env -C "$KMIRROR_RUN_DIR/k$run_no" "${kmirror_alt[@]}" run --config "$(realpath "$cfg")"
+        else
+          start_bg "$log" env -C "$KMIRROR_RUN_DIR/k$run_no" "$kmirror" run --config "$(realpath "$cfg")"
+        fi
       else
         start_bg "$log" "${mm2[@]}" "$cfg"
       fi ;;
@@ -297,6 +315,19 @@ run_drain() { # run_drain CONTENDER SIZE [perf]
     *) expect_args=(--expect "$out/work/expect-$size.txt") ;;
   esac
   local t0; t0=$(date +%s%N)
+  if [ "$c" = ceiling-read ]; then
+    # The source-read ceiling measures itself: one consumer reads A's backlog, writes nothing.
+    note_cmd "$kbench" read --brokers "$bootstrap_a" --topic "$src" --t0-ns "$t0" --broker-pids "$pid_a,$pid_b"
+    "$kbench" read --brokers "$bootstrap_a" --topic "$src" --t0-ns "$t0" --broker-pids "$pid_a,$pid_b" \
+      --timeout "$drain_timeout" >"$watch" 2>"$log" || true
+    if [ "$(get complete "$watch")" = 1 ] && [ "$(get records "$watch")" = "$records" ]; then
+      verified="yes(count)"
+    else
+      verified="NO(count $(get records "$watch"))"
+    fi
+    record_drain "$c" "$size" "$wl" "$watch" "$verified"
+    return
+  fi
   launch "$c" "$src" "$size" "$records" "$log"
   local pid=$bg_pid perf_pid=""
   if [ "$perf" = 1 ]; then
@@ -331,6 +362,12 @@ run_drain() { # run_drain CONTENDER SIZE [perf]
     settle
     return
   fi
+  record_drain "$c" "$size" "$wl" "$watch" "$verified"
+}
+
+# record_drain CONTENDER SIZE WORKLOAD WATCH_FILE VERIFIED: one row of drain-runs.tsv.
+record_drain() {
+  local c=$1 size=$2 wl=$3 watch=$4 verified=$5
   awk -v wl="$wl" -v c="$c" -v size="$size" -v n="$records" -v v="$verified" -v run="$run_no" \
       -v first="$(get first_s "$watch")" -v done="$(get done_s "$watch")" -v cpu="$(get cpu_done_s "$watch")" \
       -v cpu1="$(get cpu_first_s "$watch")" -v rss="$(get peak_rss_kb "$watch")" -v bcpu="$(get broker_cpu_total_s "$watch")" -v other="$(get other_cpu_s "$watch")" \

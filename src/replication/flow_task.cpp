@@ -119,6 +119,7 @@ void FlowTask::Run() {
     batch.clear();
     WatchFetcher(polled);
     producer_->Poll(milliseconds(0));
+    PublishStats();
     FlushStores();
     if (Clock::now() >= next_sync_flush_) FlushOffsetSyncs();
     if (!rewinds_.empty()) ProcessRewinds(false);
@@ -237,6 +238,14 @@ void FlowTask::Forward(kafka::Message msg) {
   }
 }
 
+void FlowTask::PublishStats() {
+  if (acked_records_ == 0) return;
+  stats_->records.fetch_add(acked_records_, std::memory_order_relaxed);
+  stats_->bytes.fetch_add(acked_bytes_, std::memory_order_relaxed);
+  acked_records_ = 0;
+  acked_bytes_ = 0;
+}
+
 void FlowTask::StoreLater(PartState& state, kafka::Message&& msg) {
   if (state.pending_store && state.pending_store.offset() >= msg.offset()) return;
   if (!state.pending_store) dirty_.push_back(&state);
@@ -289,8 +298,8 @@ void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
       if (it != rewinds_.end()) blocked_from = it->second.offset.value();
     }
     const int64_t offset = src.offset().value();
-    stats_->records.fetch_add(1, std::memory_order_relaxed);
-    stats_->bytes.fetch_add(src.raw()->len + src.raw()->key_len, std::memory_order_relaxed);
+    ++acked_records_;
+    acked_bytes_ += src.raw()->len + src.raw()->key_len;
     if (state == nullptr) {  // not expected: every forwarded partition has a state
       if (offset < blocked_from) (void)consumer_->StoreOffset(src);
       return;
@@ -518,6 +527,7 @@ void FlowTask::Drain() {
   Status f2 = producer_->Flush(kDrainTimeout);
   (void)f2;
   FlushStores();
+  PublishStats();
   Status c = consumer_->CommitSync();
   if (!c.ok()) Log()->warn("{}: shutdown commit: {}", name_, c.ToString());
   Status cl = consumer_->Close();

@@ -118,6 +118,7 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   void StoreLater(PartState& state, kafka::Message&& msg);
   // Stores every pending offset (before any commit: loop end, revoke, rewind, shutdown).
   void FlushStores();
+  void PublishStats();
   PartState& StateFor(const kafka::Message& msg);
   // Pauses/resumes `tp` for one reason; librdkafka is only told on the first/last reason,
   // since resuming a partition librdkafka does not consider paused loses its prefetch.
@@ -157,6 +158,10 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   // Forwarded, not yet acknowledged (OnDelivery takes them off).
   int64_t inflight_records_ = 0;
   int64_t inflight_bytes_ = 0;
+  // Acknowledged since the last PublishStats(): the flow's shared counters are updated once
+  // per poll loop, not per record (two tasks' per-record atomics contend for one cache line).
+  uint64_t acked_records_ = 0;
+  uint64_t acked_bytes_ = 0;
   int64_t avg_record_bytes_ = 1024;  // estimates the bytes of prefetched records
   int64_t prefetch_bytes_ = 0;       // librdkafka's prefetch thresholds
   int64_t prefetch_records_ = 0;
