@@ -45,7 +45,8 @@
 #   BENCH_ALT_KMIRROR [""; for the kmirror-alt contender: a command line ending in a kmirror
 #     binary, e.g. "env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /tmp/old/kmirror";
 #     copied like build/src/kmirror is when its last word is a file]
-#   BENCH_ALT_EXTRA_CONFIG [""; lines added to kmirror-alt's properties file only, "\n"-separated]
+#   BENCH_ALT_EXTRA_CONFIG [""; lines added to kmirror-alt's properties file only, "\n"-separated;
+#     {S} and {T} stand for the run's source and target aliases, e.g. '{T}.producer.linger.ms = 50']
 #   BENCH_EXTRA_CONFIG [""; lines added to every MM2/kmirror properties file, "\n"-separated,
 #     for experiments, e.g. 'api.listen =\nemit.checkpoints.enabled = false']
 set -euo pipefail
@@ -285,7 +286,8 @@ launch() {
         mkdir -p "$KMIRROR_RUN_DIR/k$run_no"
         if [ $c = kmirror-alt ]; then
           [ ${#kmirror_alt[@]} -gt 0 ] || { echo "bench: kmirror-alt needs BENCH_ALT_KMIRROR" >&2; return 1; }
-          [ -n "${BENCH_ALT_EXTRA_CONFIG:-}" ] && printf "%b\n" "$BENCH_ALT_EXTRA_CONFIG" >>"$cfg"
+          [ -n "${BENCH_ALT_EXTRA_CONFIG:-}" ] &&
+            printf "%b\n" "$BENCH_ALT_EXTRA_CONFIG" | sed "s/{S}/A$run_no/g; s/{T}/B$run_no/g" >>"$cfg"
           start_bg "$log" env -C "$KMIRROR_RUN_DIR/k$run_no" "${kmirror_alt[@]}" run --config "$(realpath "$cfg")"
         else
           start_bg "$log" env -C "$KMIRROR_RUN_DIR/k$run_no" "$kmirror" run --config "$(realpath "$cfg")"
@@ -331,6 +333,11 @@ run_drain() { # run_drain CONTENDER SIZE [perf]
   launch "$c" "$src" "$size" "$records" "$log"
   local pid=$bg_pid perf_pid=""
   if [ "$perf" = 1 ]; then
+    # perf follows the threads that exist when it attaches: wait for kmirror's clients.
+    for ((i = 0; i < 100; i++)); do
+      [ "$(ls "/proc/$pid/task" 2>/dev/null | wc -l)" -ge 20 ] && break
+      sleep 0.1
+    done
     perf record -e cpu-clock -F 999 -o "$out/work/perf-kmirror.data" -p "$pid" >"$out/logs/perf-record.log" 2>&1 &
     perf_pid=$!
     pids+=("$perf_pid")

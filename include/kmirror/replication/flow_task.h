@@ -10,8 +10,18 @@
 // source. That can duplicate (never lose) records; duplicates are counted.
 //
 // Memory is bounded by a budget in bytes and records (task.max.inflight.*), split between
-// librdkafka's prefetch thresholds and the producer's queue; a full producer queue makes
-// Forward() wait for delivery reports, which backs up into the prefetch queue. librdkafka
+// librdkafka's prefetch thresholds and records on their way to the target; when those are
+// over their share the task waits for delivery reports instead of polling, which backs up
+// into the prefetch queue.
+//
+// One batch in flight per partition: librdkafka 2.0's idempotent producer counts records
+// where it means requests (rktp_msgs_inflight against a window of 5), so a partition never
+// has more than one produce request in flight, and while it waits its broker thread spins
+// on a zero poll timeout as soon as the next queued record is older than linger.ms (a
+// backlog drain spent up to 75% of kmirror's CPU there). So the task gives the producer
+// one request's worth per partition at a time: records that arrive while the partition's
+// batch is in flight are held (no copy) and handed over together once it is acknowledged;
+// they form the next batch, which is what librdkafka would have sent anyway. librdkafka
 // 2.0 stops fetching at a prefetch threshold and only looks again when something wakes its
 // broker thread, up to a second later, so a consumer at its threshold starves once it has
 // drained the queue (the reason replicators on librdkafka run with huge prefetch queues).
@@ -25,6 +35,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -80,8 +91,25 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
       return std::hash<const void*>()(k.topic) ^ (static_cast<size_t>(k.partition) * 0x9e3779b97f4a7c15ULL);
     }
   };
+  // A record ready for the target, held back while its partition has a batch in flight.
+  struct Held {
+    kafka::Message msg;
+    kafka::HeadersPtr headers;
+    kafka::Producer::TopicRef topic = nullptr;
+    int64_t bytes = 0;       // key + value, as the budget counts them
+    int64_t wire_bytes = 0;  // estimated size in a produce request
+  };
   struct PartState {
-    int64_t in_flight = 0;
+    int64_t in_flight = 0;  // handed to the producer, not yet acknowledged
+    // Records forwarded while the partition's previous batch is in flight, oldest first;
+    // handed to the producer together once that batch is acknowledged (see the class comment).
+    std::deque<Held> held;
+    bool release_queued = false;
+    // The current send window: records handed straight to the producer in one poll round,
+    // at most one produce request's worth.
+    uint64_t window_round = 0;
+    int64_t window_bytes = 0;
+    int64_t window_records = 0;
     // The last record not copied (provenance) while earlier ones were still in flight: its
     // offset is stored once they are all acknowledged, so the position never passes an
     // unacknowledged record.
@@ -106,6 +134,20 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
 
   void Run();
   void Forward(kafka::Message msg);
+  // Whether a record of `wire_bytes` for this partition goes to the producer now (the
+  // partition has no batch in flight, or this round's window has room) or is held.
+  bool OpensOrFitsWindow(PartState& state, int64_t wire_bytes);
+  // Hands one record to the producer (waiting while its queue is full); false when the
+  // partition was scheduled for a rewind instead.
+  bool Send(PartState& state, Held&& record);
+  // Sends the held records of partitions whose batch in flight was acknowledged, up to one
+  // produce request per partition; `all` sends every held record (revoke, shutdown).
+  void ReleaseHeld(bool all);
+  // Forgets held records of `tp` from offset `from` on (they will be re-read).
+  void DropHeld(const TopicPartition& tp, int64_t from);
+  bool OverBudget() const {
+    return inflight_records_ >= producer_records_ || inflight_bytes_ >= producer_bytes_;
+  }
   void Skip(kafka::Message msg, PartState& state);
   const CachedRoute* RouteFor(const kafka::Message& msg);
   void RefreshSubscription();
@@ -154,6 +196,16 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   std::unordered_map<PartKey, PartState, PartKeyHash> parts_;  // entries are never erased
   std::map<TopicPartition, PartState*> parts_by_name_;          // the same states, by name
   std::vector<PartState*> dirty_;  // partitions with a pending_store
+  std::vector<PartState*> release_;  // partitions whose batch in flight was acknowledged
+  std::vector<PartState*> release_scratch_;
+  uint64_t round_ = 1;               // poll rounds of the task loop
+  int64_t held_records_ = 0;         // in every partition's `held`
+  int64_t request_bytes_ = 0;        // one produce request's worth (batch.size, message.max.bytes)
+  int64_t request_records_ = 0;      // batch.num.messages
+  int64_t producer_records_ = 0;     // the producer's share of the budget
+  int64_t producer_bytes_ = 0;
+  // Until then Send() waits for room in the producer's queue after a stop (shutdown drain).
+  std::chrono::steady_clock::time_point drain_deadline_{};
   std::map<TopicPartition, uint8_t> paused_;                   // PauseReason bits
   // Forwarded, not yet acknowledged (OnDelivery takes them off).
   int64_t inflight_records_ = 0;
