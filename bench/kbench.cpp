@@ -431,6 +431,52 @@ double SystemBusyCpu() {
   return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / double(sysconf(_SC_CLK_TCK));
 }
 
+// Each partition's end offset of an existing topic (dies if there is none).
+std::vector<int64_t> TopicEnds(const std::string& brokers, const std::string& topic) {
+  rd_kafka_t* q = QueryHandle(brokers);
+  int parts = PartitionCount(q, topic);
+  if (parts <= 0) Die("topic %s not found", topic.c_str());
+  std::vector<int64_t> ends;
+  if (!EndOffsets(q, topic, parts, ends)) Die("cannot read end offsets");
+  rd_kafka_destroy(q);
+  return ends;
+}
+
+// The CPU of the processes in --broker-pids (comma-separated), summed.
+struct BrokerCpu {
+  std::vector<long> pids;
+  explicit BrokerCpu(const std::string& list) {
+    std::stringstream ss(list);
+    std::string x;
+    while (std::getline(ss, x, ','))
+      if (!x.empty()) pids.push_back(std::stol(x));
+  }
+  double operator()() const {
+    double c = 0;
+    for (long b : pids) c += SampleProc(b).cpu_s;
+    return c;
+  }
+};
+
+// What watch and read print: key=value lines that bench/run.sh reads.
+struct Measurement {
+  long long records = 0, expected = 0;
+  double first_s = -1, done_s = -1;
+  ProcSample at_start, at_first, at_done;  // the measured process
+  double b0 = 0, b_first = 0, b_done = 0;  // brokers' CPU
+  double sys0 = 0, sys_done = 0;           // the whole machine's busy CPU
+  void Print() const {
+    // CPU used by everything else on the machine meanwhile (load tools, other users): a
+    // measure of interference. The measured process's CPU before the start is excluded.
+    double other = (sys_done - sys0) - (b_done - b0) - (at_done.cpu_s - at_start.cpu_s);
+    std::printf("complete=%d\nrecords=%lld\nexpected=%lld\nfirst_s=%.3f\ndone_s=%.3f\n", done_s >= 0 ? 1 : 0, records,
+                expected, first_s, done_s);
+    std::printf("cpu_first_s=%.2f\ncpu_done_s=%.2f\npeak_rss_kb=%ld\n", at_first.cpu_s, at_done.cpu_s, at_done.hwm_kb);
+    std::printf("broker_cpu_total_s=%.2f\nbroker_cpu_drain_s=%.2f\n", b_done - b0, first_s >= 0 ? b_done - b_first : 0.0);
+    std::printf("system_cpu_s=%.2f\nother_cpu_s=%.2f\n", sys_done - sys0, other);
+  }
+};
+
 int CmdWatch(const Args& a) {
   std::string topic = a.Get("topic");
   long pid = long(a.Int("pid", "0"));
@@ -438,20 +484,9 @@ int CmdWatch(const Args& a) {
   if (t0 == 0) t0 = RealNs();
   int interval_ms = int(a.Int("interval-ms", "50"));
   int64_t deadline = t0 + a.Int("timeout", "600") * 1000000000LL;
-  std::vector<long> brokers;
-  {
-    std::stringstream ss(a.Get("broker-pids", ""));
-    std::string x;
-    while (std::getline(ss, x, ','))
-      if (!x.empty()) brokers.push_back(std::stol(x));
-  }
-  auto broker_cpu = [&] {
-    double c = 0;
-    for (long b : brokers) c += SampleProc(b).cpu_s;
-    return c;
-  };
+  const BrokerCpu broker_cpu(a.Get("broker-pids", ""));
   std::vector<int64_t> expect;
-  long long expect_total = 0;
+  Measurement m;
   if (a.Has("expect")) {
     std::ifstream in(a.Get("expect"));
     int p;
@@ -459,20 +494,18 @@ int CmdWatch(const Args& a) {
     while (in >> p >> e) {
       if (p >= int(expect.size())) expect.resize(p + 1, 0);
       expect[p] = e;
-      expect_total += e;
+      m.expected += e;
     }
   } else {
-    expect_total = a.Int("expect-total");
+    m.expected = a.Int("expect-total");
   }
   rd_kafka_t* rk = QueryHandle(a.Get("brokers"));
-  double b0 = broker_cpu();
-  double sys0 = SystemBusyCpu(), sys_done = 0;
-  ProcSample at_start = SampleProc(pid);
+  m.b0 = broker_cpu();
+  m.sys0 = SystemBusyCpu();
+  m.at_start = SampleProc(pid);
   int parts = -1;
   std::vector<int64_t> ends;
-  ProcSample last, at_first, at_done;
-  double first_s = -1, done_s = -1, b_first = 0, b_done = 0;
-  long long total = 0;
+  ProcSample last;
   while (!g_stop) {
     int64_t now = RealNs();
     if (parts <= 0) {
@@ -482,28 +515,29 @@ int CmdWatch(const Args& a) {
     ProcSample s = SampleProc(pid);
     if (s.ok) last = s;
     if (parts > 0 && EndOffsets(rk, topic, parts, ends)) {
-      total = 0;
+      long long total = 0;
       bool complete = true;
       for (int p = 0; p < parts; p++) total += ends[p];
+      m.records = total;
       if (!expect.empty()) {
         for (int p = 0; p < int(expect.size()); p++)
           if (p >= parts || ends[p] < expect[p]) complete = false;
       } else {
-        complete = total >= expect_total;
+        complete = total >= m.expected;
       }
       double t = double(RealNs() - t0) / 1e9;
-      if (total > 0 && first_s < 0) {
-        first_s = t;
+      if (total > 0 && m.first_s < 0) {
+        m.first_s = t;
         ProcSample f = SampleProc(pid);
-        at_first = f.ok ? f : last;
-        b_first = broker_cpu();
+        m.at_first = f.ok ? f : last;
+        m.b_first = broker_cpu();
       }
       if (complete) {
-        done_s = t;
+        m.done_s = t;
         ProcSample d = SampleProc(pid);
-        at_done = d.ok ? d : last;
-        b_done = broker_cpu();
-        sys_done = SystemBusyCpu();
+        m.at_done = d.ok ? d : last;
+        m.b_done = broker_cpu();
+        m.sys_done = SystemBusyCpu();
         break;
       }
     }
@@ -511,24 +545,17 @@ int CmdWatch(const Args& a) {
     int64_t spent_ms = (RealNs() - now) / 1000000;
     if (spent_ms < interval_ms) usleep(useconds_t((interval_ms - spent_ms) * 1000));
   }
-  if (done_s < 0) {
-    at_done = last;
-    b_done = broker_cpu();
-    sys_done = SystemBusyCpu();
+  if (m.done_s < 0) {
+    m.at_done = last;
+    m.b_done = broker_cpu();
+    m.sys_done = SystemBusyCpu();
   }
-  // CPU used by everything else on the machine meanwhile (load tools, other users): a
-  // measure of interference. The contender's CPU before the watch started is excluded.
-  double other = (sys_done - sys0) - (b_done - b0) - (at_done.cpu_s - at_start.cpu_s);
-  std::printf("complete=%d\nrecords=%lld\nexpected=%lld\nfirst_s=%.3f\ndone_s=%.3f\n", done_s >= 0 ? 1 : 0, total,
-              expect_total, first_s, done_s);
-  std::printf("cpu_first_s=%.2f\ncpu_done_s=%.2f\npeak_rss_kb=%ld\n", at_first.cpu_s, at_done.cpu_s, at_done.hwm_kb);
-  std::printf("broker_cpu_total_s=%.2f\nbroker_cpu_drain_s=%.2f\n", b_done - b0, first_s >= 0 ? b_done - b_first : 0.0);
-  std::printf("system_cpu_s=%.2f\nother_cpu_s=%.2f\n", sys_done - sys0, other);
+  m.Print();
   std::printf("partition_ends=");
   for (int p = 0; p < int(ends.size()); p++) std::printf("%s%" PRId64, p ? "," : "", ends[p]);
   std::printf("\n");
   rd_kafka_destroy(rk);
-  return done_s >= 0 ? 0 : 3;
+  return m.done_s >= 0 ? 0 : 3;
 }
 
 int CmdRead(const Args& a) {
@@ -536,32 +563,18 @@ int CmdRead(const Args& a) {
   int64_t t0 = a.Int("t0-ns", "0");
   if (t0 == 0) t0 = RealNs();
   int64_t deadline = t0 + a.Int("timeout", "600") * 1000000000LL;
-  std::vector<long> brokers_pids;
-  {
-    std::stringstream ss(a.Get("broker-pids", ""));
-    std::string x;
-    while (std::getline(ss, x, ','))
-      if (!x.empty()) brokers_pids.push_back(std::stol(x));
-  }
-  auto broker_cpu = [&] {
-    double c = 0;
-    for (long b : brokers_pids) c += SampleProc(b).cpu_s;
-    return c;
-  };
+  const BrokerCpu broker_cpu(a.Get("broker-pids", ""));
   const long self = long(getpid());
-  double b0 = broker_cpu(), sys0 = SystemBusyCpu();
-  ProcSample at_start = SampleProc(self);
-  rd_kafka_t* q0 = QueryHandle(brokers);
-  int parts = PartitionCount(q0, topic);
-  if (parts <= 0) Die("topic %s not found", topic.c_str());
-  std::vector<int64_t> ends;
-  if (!EndOffsets(q0, topic, parts, ends)) Die("cannot read end offsets");
-  rd_kafka_destroy(q0);
-  long long expect = 0;
+  Measurement m;
+  m.b0 = broker_cpu();
+  m.sys0 = SystemBusyCpu();
+  m.at_start = SampleProc(self);
+  std::vector<int64_t> ends = TopicEnds(brokers, topic);
+  const int parts = int(ends.size());
   int remaining = 0;
   std::vector<bool> done(parts, false);
   for (int p = 0; p < parts; p++) {
-    expect += ends[p];
+    m.expected += ends[p];
     if (ends[p] == 0) done[p] = true;
     else remaining++;
   }
@@ -572,41 +585,33 @@ int CmdRead(const Args& a) {
   rd_kafka_t* c = AssignedConsumer({{"isolation.level", "read_committed"}, {"enable.partition.eof", "false"}},
                                    brokers, topic, &parts2);
   std::vector<rd_kafka_message_t*> batch(2000);
-  long long total = 0;
-  double first_s = -1, done_s = -1, b_first = 0, b_done = 0, sys_done = 0;
-  ProcSample at_first, at_done;
   while (remaining > 0 && !g_stop && RealNs() < deadline) {
     size_t n = PollBatch(c, 100, batch);
     for (size_t i = 0; i < n; i++) {
-      rd_kafka_message_t* m = batch[i];
-      int p = m->partition;
-      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && p >= 0 && p < parts) {
-        if (total++ == 0) {
-          first_s = double(RealNs() - t0) / 1e9;
-          at_first = SampleProc(self);
-          b_first = broker_cpu();
+      rd_kafka_message_t* msg = batch[i];
+      int p = msg->partition;
+      if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR && p >= 0 && p < parts) {
+        if (m.records++ == 0) {
+          m.first_s = double(RealNs() - t0) / 1e9;
+          m.at_first = SampleProc(self);
+          m.b_first = broker_cpu();
         }
-        if (!done[p] && m->offset + 1 >= ends[p]) {
+        if (!done[p] && msg->offset + 1 >= ends[p]) {
           done[p] = true;
           remaining--;
         }
       }
-      rd_kafka_message_destroy(m);
+      rd_kafka_message_destroy(msg);
     }
   }
-  if (remaining == 0) done_s = double(RealNs() - t0) / 1e9;
-  at_done = SampleProc(self);
-  b_done = broker_cpu();
-  sys_done = SystemBusyCpu();
-  double other = (sys_done - sys0) - (b_done - b0) - (at_done.cpu_s - at_start.cpu_s);
-  std::printf("complete=%d\nrecords=%lld\nexpected=%lld\nfirst_s=%.3f\ndone_s=%.3f\n", done_s >= 0 ? 1 : 0, total,
-              expect, first_s, done_s);
-  std::printf("cpu_first_s=%.2f\ncpu_done_s=%.2f\npeak_rss_kb=%ld\n", at_first.cpu_s, at_done.cpu_s, at_done.hwm_kb);
-  std::printf("broker_cpu_total_s=%.2f\nbroker_cpu_drain_s=%.2f\n", b_done - b0, first_s >= 0 ? b_done - b_first : 0.0);
-  std::printf("system_cpu_s=%.2f\nother_cpu_s=%.2f\n", sys_done - sys0, other);
+  if (remaining == 0) m.done_s = double(RealNs() - t0) / 1e9;
+  m.at_done = SampleProc(self);
+  m.b_done = broker_cpu();
+  m.sys_done = SystemBusyCpu();
+  m.Print();
   rd_kafka_consumer_close(c);
   rd_kafka_destroy(c);
-  return done_s >= 0 ? 0 : 3;
+  return m.done_s >= 0 ? 0 : 3;
 }
 
 inline uint64_t Mix(uint64_t h, uint64_t v) {
@@ -629,12 +634,8 @@ uint64_t HashBytes(uint64_t h, const void* data, size_t n) {
 
 int CmdDigest(const Args& a) {
   std::string topic = a.Get("topic"), brokers = a.Get("brokers");
-  rd_kafka_t* q0 = QueryHandle(brokers);
-  int parts = PartitionCount(q0, topic);
-  if (parts <= 0) Die("topic %s not found", topic.c_str());
-  std::vector<int64_t> ends;
-  if (!EndOffsets(q0, topic, parts, ends)) Die("cannot read end offsets");
-  rd_kafka_destroy(q0);
+  std::vector<int64_t> ends = TopicEnds(brokers, topic);
+  const int parts = int(ends.size());
   int parts2 = 0;
   rd_kafka_t* c = AssignedConsumer({{"enable.partition.eof", "true"}, {"queued.max.messages.kbytes", "262144"}},
                                    brokers, topic, &parts2, 10);
