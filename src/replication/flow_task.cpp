@@ -249,6 +249,12 @@ void FlowTask::Forward(kafka::Message msg) {
   } else {
     state.held.push_back(std::move(record));
     ++held_records_;
+    // Nothing of the partition in flight (this round's window filled and was acknowledged
+    // already): no delivery report will queue it, so queue it now.
+    if (state.in_flight == 0 && !state.release_queued) {
+      state.release_queued = true;
+      release_.push_back(&state);
+    }
   }
 }
 
