@@ -249,6 +249,7 @@ void FlowTask::Forward(kafka::Message msg) {
   } else {
     state.held.push_back(std::move(record));
     ++held_records_;
+    ++held_count_;
     // Nothing of the partition in flight (this round's window filled and was acknowledged
     // already): no delivery report will queue it, so queue it now.
     if (state.in_flight == 0 && !state.release_queued) {
@@ -339,6 +340,10 @@ void FlowTask::DropHeld(const TopicPartition& tp, int64_t from) {
 }
 
 void FlowTask::PublishStats() {
+  if (held_count_ != 0) {
+    stats_->held.fetch_add(held_count_, std::memory_order_relaxed);
+    held_count_ = 0;
+  }
   if (acked_records_ == 0) return;
   stats_->records.fetch_add(acked_records_, std::memory_order_relaxed);
   stats_->bytes.fetch_add(acked_bytes_, std::memory_order_relaxed);

@@ -61,6 +61,7 @@ struct FlowStats {
   std::atomic<uint64_t> loops{0};        // records not copied: the target is in their provenance
   std::atomic<uint64_t> hops{0};         // records not copied: provenance longer than max.hops
   std::atomic<uint64_t> fetch_wakeups{0};  // fetcher restarted after a prefetch threshold
+  std::atomic<uint64_t> held{0};           // records that waited for their partition's batch in flight
 };
 
 class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceListener {
@@ -214,6 +215,7 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   // per poll loop, not per record (two tasks' per-record atomics contend for one cache line).
   uint64_t acked_records_ = 0;
   uint64_t acked_bytes_ = 0;
+  uint64_t held_count_ = 0;
   int64_t avg_record_bytes_ = 1024;  // estimates the bytes of prefetched records
   int64_t prefetch_bytes_ = 0;       // librdkafka's prefetch thresholds
   int64_t prefetch_records_ = 0;
