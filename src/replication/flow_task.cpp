@@ -175,6 +175,7 @@ void FlowTask::RefreshSubscription() {
   }
   Log()->info("{}: subscribed to {} topic(s)", name_, topics.size());
   subscribed_ = std::move(topics);
+  rebalance_pending_ = true;  // until the group has answered the new subscription
 }
 
 const FlowTask::CachedRoute* FlowTask::RouteFor(const kafka::Message& msg) {
@@ -538,7 +539,7 @@ void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost
 }
 
 void FlowTask::OnAssign(const std::vector<TopicPartition>& partitions) noexcept {
-  assigned_once_ = true;
+  rebalance_pending_ = false;
   ForgetPartitions(partitions);
   Log()->info("{}: rebalance: assigned {} partition(s)", name_, partitions.size());
 }
@@ -620,13 +621,15 @@ void FlowTask::FlushOffsetSyncs() {
 
 void FlowTask::Drain() {
   // librdkafka 2.0.2 aborts (cooperative-sticky assignor state) when a consumer that never
-  // completed its first join is closed. A stop right after start waits for that join, a few
-  // seconds at most; records polled meanwhile are dropped unstored, so they are re-read.
-  if (!assigned_once_ && !subscribed_.empty()) {
+  // completed its first join is closed, and a commit made while the group answers a new
+  // subscription fails (ILLEGAL_GENERATION) and leaves the position uncommitted. A stop in
+  // either moment waits for the rebalance to finish, a few seconds at most; records polled
+  // meanwhile are dropped unstored, so they are re-read.
+  if (rebalance_pending_ && !subscribed_.empty()) {
     std::vector<kafka::Message> ignored;
     std::vector<kafka::ConsumerEvent> events;
     const auto until = Clock::now() + std::chrono::seconds(15);
-    while (!assigned_once_ && Clock::now() < until) {
+    while (rebalance_pending_ && Clock::now() < until) {
       consumer_->Poll(ignored, events, kBatch, kPollTimeout);
       ignored.clear();
       events.clear();

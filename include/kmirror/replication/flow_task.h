@@ -229,7 +229,7 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   std::chrono::steady_clock::time_point next_sync_flush_{};
   std::chrono::steady_clock::time_point last_error_log_{};
   bool closing_ = false;
-  bool assigned_once_ = false;  // the consumer completed its first group join
+  bool rebalance_pending_ = false;  // subscribed, and the group has not assigned since
 };
 
 }  // namespace kmirror::replication
