@@ -24,9 +24,33 @@ class MirrorTest : public ::testing::Test {
     return FlowConfig("A", a_->bootstrap(), "B", b_->bootstrap(), topics, group, extra);
   }
 
+  // Every partition of `remote` on B holds exactly the records of `topic` on A, in order.
+  void ExpectExactCopy(const std::string& topic, const std::string& remote, int partitions) const {
+    for (int p = 0; p < partitions; ++p) {
+      auto src = ConsumeAll(a_->client(), topic, p);
+      auto dst = ConsumeAll(b_->client(), remote, p);
+      ASSERT_TRUE(src.ok()) << src.error();
+      ASSERT_TRUE(dst.ok()) << dst.error();
+      ASSERT_EQ(src->size(), dst->size()) << "partition " << p << ": missing or duplicated records";
+      for (size_t i = 0; i < src->size(); ++i) {
+        ASSERT_EQ((*src)[i].key, (*dst)[i].key) << "partition " << p << " record " << i;
+        ASSERT_EQ((*src)[i].value, (*dst)[i].value) << "partition " << p << " record " << i;
+      }
+    }
+  }
+
   KafkaCluster* a_ = &KafkaEnv::Cluster("A");
   KafkaCluster* b_ = &KafkaEnv::Cluster("B");
 };
+
+// The number in front of `label` in kmirror's last progress line ("..., 12 fetcher
+// wake-ups"), or -1 when there is none.
+int64_t LastProgressCount(const std::string& output, const std::string& label) {
+  const size_t at = output.rfind(" " + label);
+  if (at == std::string::npos) return -1;
+  const size_t num = output.rfind(' ', at - 1);
+  return std::stoll(output.substr(num + 1, at - num - 1));
+}
 
 // The record's headers without kmirror's provenance header (which mirroring appends).
 std::vector<Header> UserHeaders(const ConsumedRecord& r) {
@@ -176,23 +200,9 @@ TEST_F(MirrorTest, StaysExactAtATinyMemoryBudget) {
                               "kmirror-budget");
   ASSERT_TRUE(WaitForRecords(b_->client(), "A.budget", kCount, seconds(180), kmirror.get()));
   EXPECT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(30);
-  for (int p = 0; p < 4; ++p) {
-    auto src = ConsumeAll(a_->client(), topic, p);
-    auto dst = ConsumeAll(b_->client(), "A.budget", p);
-    ASSERT_TRUE(src.ok()) << src.error();
-    ASSERT_TRUE(dst.ok()) << dst.error();
-    ASSERT_EQ(src->size(), dst->size()) << "partition " << p << ": missing or duplicated records";
-    for (size_t i = 0; i < src->size(); ++i) {
-      ASSERT_EQ((*src)[i].key, (*dst)[i].key) << "partition " << p << " record " << i;
-      ASSERT_EQ((*src)[i].value, (*dst)[i].value) << "partition " << p << " record " << i;
-    }
-  }
+  ExpectExactCopy(topic, "A.budget", 4);
   // The final progress line counts the wake-ups: the mechanism was exercised, not bypassed.
-  const std::string out = kmirror->Output();
-  const size_t at = out.rfind(" fetcher wake-ups");
-  ASSERT_NE(at, std::string::npos) << kmirror->OutputTail(10);
-  const size_t num = out.rfind(' ', at - 1);
-  EXPECT_GT(std::stoll(out.substr(num + 1, at - num - 1)), 0) << kmirror->OutputTail(10);
+  EXPECT_GT(LastProgressCount(kmirror->Output(), "fetcher wake-ups"), 0) << kmirror->OutputTail(10);
 }
 
 // Five records per produce request: nearly every record waits in the task for its
@@ -210,23 +220,10 @@ TEST_F(MirrorTest, StaysExactWhenRecordsWaitForTheBatchInFlight) {
                               "kmirror-held");
   ASSERT_TRUE(WaitForRecords(b_->client(), "A.held", kCount, seconds(180), kmirror.get()));
   EXPECT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(30);
-  for (int p = 0; p < 4; ++p) {
-    auto src = ConsumeAll(a_->client(), topic, p);
-    auto dst = ConsumeAll(b_->client(), "A.held", p);
-    ASSERT_TRUE(src.ok()) << src.error();
-    ASSERT_TRUE(dst.ok()) << dst.error();
-    ASSERT_EQ(src->size(), dst->size()) << "partition " << p << ": missing or duplicated records";
-    for (size_t i = 0; i < src->size(); ++i) {
-      ASSERT_EQ((*src)[i].key, (*dst)[i].key) << "partition " << p << " record " << i;
-      ASSERT_EQ((*src)[i].value, (*dst)[i].value) << "partition " << p << " record " << i;
-    }
-  }
+  ExpectExactCopy(topic, "A.held", 4);
   // The final progress line counts the held records: the mechanism was exercised.
-  const std::string out = kmirror->Output();
-  const size_t at = out.rfind(" records held for a batch in flight");
-  ASSERT_NE(at, std::string::npos) << kmirror->OutputTail(10);
-  const size_t num = out.rfind(' ', at - 1);
-  EXPECT_GT(std::stoll(out.substr(num + 1, at - num - 1)), kCount / 2) << kmirror->OutputTail(10);
+  EXPECT_GT(LastProgressCount(kmirror->Output(), "records held for a batch in flight"), kCount / 2)
+      << kmirror->OutputTail(10);
 }
 
 TEST_F(MirrorTest, PicksUpNewTopicsAndNewPartitionsWhileRunning) {
