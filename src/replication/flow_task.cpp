@@ -253,10 +253,7 @@ void FlowTask::Forward(kafka::Message msg) {
     ++held_count_;
     // Nothing of the partition in flight (this round's window filled and was acknowledged
     // already): no delivery report will queue it, so queue it now.
-    if (state.in_flight == 0 && !state.release_queued) {
-      state.release_queued = true;
-      release_.push_back(&state);
-    }
+    if (state.in_flight == 0) QueueRelease(state);
   }
 }
 
@@ -268,10 +265,7 @@ bool FlowTask::OpensOrFitsWindow(PartState& state, int64_t wire_bytes) {
     state.window_bytes = 0;
     state.window_records = 0;
   }
-  if (state.window_records > 0 &&
-      (state.window_bytes + wire_bytes > request_bytes_ || state.window_records >= request_records_)) {
-    return false;
-  }
+  if (!FitsRequest(state.window_bytes, state.window_records, wire_bytes)) return false;
   state.window_bytes += wire_bytes;
   ++state.window_records;
   return true;
@@ -301,10 +295,7 @@ bool FlowTask::Send(PartState& state, Held&& record) {
 void FlowTask::ReleaseHeld(bool all) {
   if (all) {
     for (auto& [key, state] : parts_) {
-      if (!state.held.empty() && !state.release_queued) {
-        state.release_queued = true;
-        release_.push_back(&state);
-      }
+      if (!state.held.empty()) QueueRelease(state);
     }
   }
   if (release_.empty()) return;
@@ -317,7 +308,7 @@ void FlowTask::ReleaseHeld(bool all) {
     int64_t bytes = 0, records = 0;
     while (!state->held.empty()) {
       Held& next = state->held.front();
-      if (!all && records > 0 && (bytes + next.wire_bytes > request_bytes_ || records >= request_records_)) break;
+      if (!all && !FitsRequest(bytes, records, next.wire_bytes)) break;
       bytes += next.wire_bytes;
       ++records;
       Held record = std::move(next);
@@ -326,6 +317,16 @@ void FlowTask::ReleaseHeld(bool all) {
       if (!Send(*state, std::move(record))) break;  // a rewind dropped the rest
     }
   }
+}
+
+void FlowTask::QueueRelease(PartState& state) {
+  if (state.release_queued) return;
+  state.release_queued = true;
+  release_.push_back(&state);
+}
+
+bool FlowTask::FitsRequest(int64_t bytes, int64_t records, int64_t next_wire_bytes) const {
+  return records == 0 || (bytes + next_wire_bytes <= request_bytes_ && records < request_records_);
 }
 
 void FlowTask::DropHeld(const TopicPartition& tp, int64_t from) {
@@ -392,10 +393,7 @@ void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
   auto pit = parts_.find(PartKey{src.topic_key(), src.partition().value()});
   if (pit != parts_.end()) {
     state = &pit->second;
-    if (--state->in_flight == 0 && !state->held.empty() && !state->release_queued) {
-      state->release_queued = true;
-      release_.push_back(state);
-    }
+    if (--state->in_flight == 0 && !state->held.empty()) QueueRelease(*state);
   }
   --inflight_records_;
   inflight_bytes_ -= static_cast<int64_t>(src.raw()->len + src.raw()->key_len);

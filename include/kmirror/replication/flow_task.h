@@ -144,6 +144,11 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   // Sends the held records of partitions whose batch in flight was acknowledged, up to one
   // produce request per partition; `all` sends every held record (revoke, shutdown).
   void ReleaseHeld(bool all);
+  // Marks the partition's held records for the next ReleaseHeld() (once).
+  void QueueRelease(PartState& state);
+  // Whether a record of `next_wire_bytes` still fits a produce request that holds `records`
+  // records of `bytes` (the first one always does).
+  bool FitsRequest(int64_t bytes, int64_t records, int64_t next_wire_bytes) const;
   // Forgets held records of `tp` from offset `from` on (they will be re-read).
   void DropHeld(const TopicPartition& tp, int64_t from);
   bool OverBudget() const {
