@@ -7,7 +7,7 @@
 #include <chrono>
 #include <map>
 
-#include "kmirror/api/grpc_status.h"
+#include "api/grpc_status.h"
 #include "kmirror/common/logging.h"
 #include "kmirror/v1/translation.grpc.pb.h"
 

@@ -9,9 +9,10 @@
 #include "kmirror/offsets/checkpoint_emitter.h"
 #include "kmirror/offsets/checkpoint_store.h"
 #include "kmirror/offsets/flow_state_reader.h"
-#include "kmirror/offsets/mm2_records.h"
+#include "kmirror/wire/mm2_records.h"
 #include "kmirror/offsets/offset_index.h"
-#include "kmirror/offsets/offset_sync_event.h"
+#include "kmirror/wire/offset_sync_event.h"
+#include "kmirror/replication/flow.h"
 #include "kmirror/replication/naming_policy.h"
 #include "kmirror/replication/topic_filter.h"
 
@@ -66,8 +67,8 @@ Status App::StartTranslation() {
     ro.flow = KeyOf(fc);
     ro.target = fc.target_admin;
     ro.source = fc.source_admin;
-    ro.offset_sync_topic = offsets::OffsetSyncTopic(fc.source);
-    ro.checkpoints_topic = offsets::mm2::CheckpointsTopic(fc.source);
+    ro.offset_sync_topic = wire::OffsetSyncTopic(fc.source);
+    ro.checkpoints_topic = wire::mm2::CheckpointsTopic(fc.source);
     ro.heartbeats_topic = naming->RemoteTopic(fc.source, replication::NamingPolicy::kHeartbeats);
     ro.source_topic_of = [naming](std::string_view t) { return naming->UpstreamTopic(t).value_or(std::string(t)); };
     auto reader = std::make_unique<offsets::FlowStateReader>(std::move(ro), *index_, *checkpoints_);
@@ -81,7 +82,7 @@ Status App::StartTranslation() {
       eo.source_admin = fc.source_admin;
       eo.target_producer = fc.target_producer;
       eo.target_admin = fc.target_admin;
-      eo.checkpoints_topic = offsets::mm2::CheckpointsTopic(fc.source);
+      eo.checkpoints_topic = wire::mm2::CheckpointsTopic(fc.source);
       eo.checkpoints_replication_factor = fc.checkpoints_replication_factor;
       eo.interval = fc.checkpoints_interval;
       eo.group_selected = [f = *filter, own_groups](const std::string& g) {

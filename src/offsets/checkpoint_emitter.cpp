@@ -6,7 +6,7 @@
 #include "kmirror/kafka/admin.h"
 #include "kmirror/kafka/groups.h"
 #include "kmirror/kafka/producer.h"
-#include "kmirror/offsets/mm2_records.h"
+#include "kmirror/wire/mm2_records.h"
 
 namespace kmirror::offsets {
 namespace {
@@ -168,8 +168,8 @@ void CheckpointEmitter::EmitRound() {
       auto it = last_.find(k);
       const CheckpointRecord* prev = it == last_.end() ? nullptr : &it->second;
       if (!CheckpointAdvances(prev, SourceOffset(o.offset), t->target)) continue;
-      auto key = mm2::EncodeCheckpointKey(g.group_id, t->target_topic, o.partition.partition);
-      auto value = mm2::EncodeCheckpointValue(SourceOffset(o.offset), t->target, o.metadata);
+      auto key = wire::mm2::EncodeCheckpointKey(g.group_id, t->target_topic, o.partition.partition);
+      auto value = wire::mm2::EncodeCheckpointValue(SourceOffset(o.offset), t->target, o.metadata);
       if (!key.ok() || !value.ok()) {
         log->warn("{}: checkpoint of group {}: {}", flow, g.group_id,
                   (!key.ok() ? key.status() : value.status()).ToString());

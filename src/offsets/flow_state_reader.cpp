@@ -4,9 +4,9 @@
 
 #include "kmirror/common/logging.h"
 #include "kmirror/kafka/log_reader.h"
-#include "kmirror/offsets/mm2_records.h"
-#include "kmirror/offsets/offset_sync_event.h"
-#include "kmirror/replication/heartbeat.h"
+#include "kmirror/wire/mm2_records.h"
+#include "kmirror/wire/offset_sync_event.h"
+#include "kmirror/wire/heartbeat.h"
 
 namespace kmirror::offsets {
 namespace {
@@ -257,7 +257,7 @@ void FlowStateReader::ApplyOffsetSync(const kafka::Message& msg) {
   expected = off + 1;
   Status s;
   auto value = msg.value();
-  auto event = ParseOffsetSyncEvent(value.value_or(std::string_view()));
+  auto event = wire::ParseOffsetSyncEvent(value.value_or(std::string_view()));
   if (!event.ok()) {
     s = event.status();
   } else if (event->flow().source_alias() != options_.flow.source_alias ||
@@ -276,8 +276,8 @@ void FlowStateReader::ApplyOffsetSync(const kafka::Message& msg) {
 
 void FlowStateReader::ApplyCheckpoint(const kafka::Message& msg) {
   auto log = logging::Get("offsets");
-  auto key = mm2::DecodeCheckpointKey(msg.key().value_or(std::string_view()));
-  auto value = mm2::DecodeCheckpointValue(msg.value().value_or(std::string_view()));
+  auto key = wire::mm2::DecodeCheckpointKey(msg.key().value_or(std::string_view()));
+  auto value = wire::mm2::DecodeCheckpointValue(msg.value().value_or(std::string_view()));
   if (!key.ok() || !value.ok()) {
     log->warn("{}: unreadable checkpoint at {}-{}@{}: {}", options_.flow.ToString(), options_.checkpoints_topic,
               msg.partition().value(), msg.offset().value(),
@@ -298,7 +298,7 @@ void FlowStateReader::ApplyCheckpoint(const kafka::Message& msg) {
 }
 
 void FlowStateReader::ApplyHeartbeat(const kafka::Message& msg) {
-  auto hb = replication::DecodeHeartbeat(msg.key().value_or(std::string_view()), msg.value().value_or(std::string_view()));
+  auto hb = wire::DecodeHeartbeat(msg.key().value_or(std::string_view()), msg.value().value_or(std::string_view()));
   if (!hb || hb->source_alias != options_.flow.source_alias || hb->target_alias != options_.flow.target_alias) return;
   std::lock_guard lock(mu_);
   if (hb->timestamp_ms >= observed_.last_heartbeat_ms) {

@@ -12,10 +12,10 @@
 #include <rocksdb/snapshot.h>
 #include <rocksdb/write_batch.h>
 
-#include "bytes.h"
+#include "kmirror/wire/bytes.h"
 #include "kmirror/common/logging.h"
-#include "kmirror/offsets/offset_sync_event.h"
-#include "kmirror/offsets/rocksdb_status.h"
+#include "kmirror/wire/offset_sync_event.h"
+#include "offsets/rocksdb_status.h"
 
 namespace kmirror::offsets {
 namespace {
@@ -41,8 +41,8 @@ Result<std::string> FlowPrefix(char tag, const FlowKey& flow) {
   KM_RETURN_IF_ERROR(CheckName("source alias", flow.source_alias));
   KM_RETURN_IF_ERROR(CheckName("target alias", flow.target_alias));
   std::string out(1, tag);
-  bytes::PutStr16(out, flow.source_alias);
-  bytes::PutStr16(out, flow.target_alias);
+  wire::bytes::PutStr16(out, flow.source_alias);
+  wire::bytes::PutStr16(out, flow.target_alias);
   return out;
 }
 
@@ -53,14 +53,14 @@ Result<std::string> PartitionPrefix(char tag, const FlowKey& flow, std::string_v
   Result<std::string> prefix = FlowPrefix(tag, flow);
   if (!prefix.ok()) return prefix.status();
   std::string out = std::move(prefix).value();
-  bytes::PutStr16(out, topic);
-  bytes::PutU32(out, static_cast<uint32_t>(partition.value()));
+  wire::bytes::PutStr16(out, topic);
+  wire::bytes::PutU32(out, static_cast<uint32_t>(partition.value()));
   return out;
 }
 
 std::string RunKey(std::string_view run_prefix, int64_t first_source) {
   std::string key(run_prefix);
-  bytes::PutU64(key, static_cast<uint64_t>(first_source));
+  wire::bytes::PutU64(key, static_cast<uint64_t>(first_source));
   return key;
 }
 
@@ -76,16 +76,16 @@ struct Run {
 
 std::string EncodeRunValue(int64_t first_target, int64_t count) {
   std::string v;
-  bytes::PutU8(v, kValueVersion);
-  bytes::PutU64(v, static_cast<uint64_t>(first_target));
-  bytes::PutU64(v, static_cast<uint64_t>(count));
+  wire::bytes::PutU8(v, kValueVersion);
+  wire::bytes::PutU64(v, static_cast<uint64_t>(first_target));
+  wire::bytes::PutU64(v, static_cast<uint64_t>(count));
   return v;
 }
 
 Result<Run> DecodeRun(const rocksdb::Slice& key, const rocksdb::Slice& value) {
   if (key.size() < 8) return Internal("offset index: run key too short");
-  bytes::Reader k(std::string_view(key.data() + key.size() - 8, 8));
-  bytes::Reader v(std::string_view(value.data(), value.size()));
+  wire::bytes::Reader k(std::string_view(key.data() + key.size() - 8, 8));
+  wire::bytes::Reader v(std::string_view(value.data(), value.size()));
   auto version = v.U8();
   auto target = v.U64();
   auto count = v.U64();
@@ -103,15 +103,15 @@ struct PartitionMeta {
 
 std::string EncodeMeta(const PartitionMeta& m) {
   std::string v;
-  bytes::PutU8(v, kValueVersion);
-  bytes::PutU64(v, static_cast<uint64_t>(m.source_log_start));
-  bytes::PutU64(v, static_cast<uint64_t>(m.written_at_ms));
-  bytes::PutStr16(v, m.target_topic);
+  wire::bytes::PutU8(v, kValueVersion);
+  wire::bytes::PutU64(v, static_cast<uint64_t>(m.source_log_start));
+  wire::bytes::PutU64(v, static_cast<uint64_t>(m.written_at_ms));
+  wire::bytes::PutStr16(v, m.target_topic);
   return v;
 }
 
 Result<PartitionMeta> DecodeMeta(std::string_view value) {
-  bytes::Reader r(value);
+  wire::bytes::Reader r(value);
   auto version = r.U8();
   auto log_start = r.U64();
   auto written = r.U64();
@@ -290,7 +290,7 @@ Result<std::unique_ptr<OffsetIndex>> OffsetIndex::Open(const std::string& dir, O
   s = db->Get(rocksdb::ReadOptions(), kFormatKey, &format);
   if (s.IsNotFound()) {
     std::string v;
-    bytes::PutU32(v, kFormatVersion);
+    wire::bytes::PutU32(v, kFormatVersion);
     rocksdb::WriteOptions wo;
     wo.sync = true;
     s = db->Put(wo, kFormatKey, v);
@@ -298,7 +298,7 @@ Result<std::unique_ptr<OffsetIndex>> OffsetIndex::Open(const std::string& dir, O
   } else if (!s.ok()) {
     return FromRocksDb(s, "open offset index " + dir);
   } else {
-    bytes::Reader r(format);
+    wire::bytes::Reader r(format);
     auto version = r.U32();
     if (!version || *version != kFormatVersion) {
       return FailedPrecondition("offset index " + dir + " has on-disk format " +
@@ -317,11 +317,11 @@ Status OffsetIndex::LoadPositions() {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   const std::string tag(1, kPositionTag);
   for (it->Seek(tag); it->Valid() && it->key().starts_with(tag); it->Next()) {
-    bytes::Reader k(std::string_view(it->key().data() + 1, it->key().size() - 1));
+    wire::bytes::Reader k(std::string_view(it->key().data() + 1, it->key().size() - 1));
     auto source = k.Str16();
     auto target = k.Str16();
     auto partition = k.U32();
-    bytes::Reader v(std::string_view(it->value().data(), it->value().size()));
+    wire::bytes::Reader v(std::string_view(it->value().data(), it->value().size()));
     auto next = v.U64();
     if (!source || !target || !partition || !next || k.remaining() != 0) {
       return DataLoss("offset index: unreadable log position (delete the index directory to rebuild it)");
@@ -333,7 +333,7 @@ Status OffsetIndex::LoadPositions() {
   const std::string ctag(1, kLogClusterTag);
   std::unique_ptr<rocksdb::Iterator> c(db_->NewIterator(rocksdb::ReadOptions()));
   for (c->Seek(ctag); c->Valid() && c->key().starts_with(ctag); c->Next()) {
-    bytes::Reader k(std::string_view(c->key().data() + 1, c->key().size() - 1));
+    wire::bytes::Reader k(std::string_view(c->key().data() + 1, c->key().size() - 1));
     auto source = k.Str16();
     auto target = k.Str16();
     if (!source || !target || k.remaining() != 0) {
@@ -370,7 +370,7 @@ bool OffsetIndex::Applied(const FlowKey& flow, int32_t log_partition, int64_t of
 }
 
 Status OffsetIndex::Apply(const v1::OffsetSyncEvent& e, LogPosition position) {
-  KM_RETURN_IF_ERROR(ValidateOffsetSyncEvent(e));
+  KM_RETURN_IF_ERROR(wire::ValidateOffsetSyncEvent(e));
   if (position.partition < 0 || position.offset < 0) return InvalidArgument("negative offset-sync log position");
   const FlowKey flow{e.flow().source_alias(), e.flow().target_alias()};
   const Partition partition(e.partition());
@@ -428,9 +428,9 @@ Status OffsetIndex::ResetFlow(const FlowKey& flow) {
 
 Status OffsetIndex::Commit(const FlowKey& flow, int32_t log_partition, int64_t next_offset, rocksdb::WriteBatch& batch) {
   KM_ASSIGN_OR_RETURN(key, FlowPrefix(kPositionTag, flow));
-  bytes::PutU32(key, static_cast<uint32_t>(log_partition));
+  wire::bytes::PutU32(key, static_cast<uint32_t>(log_partition));
   std::string value;
-  bytes::PutU64(value, static_cast<uint64_t>(next_offset));
+  wire::bytes::PutU64(value, static_cast<uint64_t>(next_offset));
   batch.Put(key, value);
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
@@ -566,7 +566,7 @@ Result<std::vector<PartitionSummary>> OffsetIndex::Summaries(const FlowKey& flow
   {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      bytes::Reader k(std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
+      wire::bytes::Reader k(std::string_view(it->key().data() + prefix.size(), it->key().size() - prefix.size()));
       auto topic = k.Str16();
       auto partition = k.U32();
       if (!topic || !partition || k.remaining() != 0) {

@@ -1,4 +1,4 @@
-#include "kmirror/offsets/rocksdb_status.h"
+#include "offsets/rocksdb_status.h"
 
 #include <string>
 

@@ -3,7 +3,12 @@
 #include <pthread.h>
 
 #include "kmirror/common/logging.h"
-#include "kmirror/replication/heartbeat.h"
+#include "replication/flow_task.h"
+#include "kmirror/replication/naming_policy.h"
+#include "kmirror/replication/topic_filter.h"
+#include "replication/routes.h"
+#include "replication/topic_sync.h"
+#include "kmirror/wire/heartbeat.h"
 
 namespace kmirror::replication {
 namespace {
@@ -14,7 +19,11 @@ constexpr std::chrono::seconds kSyncRetry{5};
 
 }  // namespace
 
-Flow::Flow(config::FlowConfig config) : config_(std::move(config)), name_(config_.Name()) {}
+Flow::Flow(config::FlowConfig config)
+    : config_(std::move(config)),
+      name_(config_.Name()),
+      board_(std::make_unique<RouteBoard>()),
+      stats_(std::make_unique<FlowStats>()) {}
 
 Flow::~Flow() { Stop(); }
 
@@ -23,11 +32,11 @@ Status Flow::Start() {
   auto filter = TopicFilter::Create(config_.topics, config_.topics_exclude);
   if (!filter.ok()) return filter.status().Annotate(name_);
   std::shared_ptr<const NamingPolicy> naming = MakeNamingPolicy(config_.naming, config_.separator);
-  auto sync = TopicSync::Create(config_, naming, *filter, &board_);
+  auto sync = TopicSync::Create(config_, naming, *filter, board_.get());
   if (!sync.ok()) return sync.status().Annotate(name_);
   sync_ = std::move(sync).value();
   for (int i = 0; i < config_.tasks; ++i) {
-    auto task = std::make_unique<FlowTask>(config_, i, &board_, &stats_);
+    auto task = std::make_unique<FlowTask>(config_, i, board_.get(), stats_.get());
     KM_RETURN_IF_ERROR(task->Start());
     tasks_.push_back(std::move(task));
   }
@@ -75,8 +84,8 @@ void Flow::RunController() {
       wait = std::min<Clock::duration>(wait, next_heartbeat - Clock::now());
     }
     if (wait < Clock::duration::zero()) wait = Clock::duration::zero();
-    sync_now = board_.WaitForSync(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
-    if (board_.stopped()) break;
+    sync_now = board_->WaitForSync(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
+    if (board_->stopped()) break;
   }
   if (heartbeats_) {
     Status f = heartbeats_->Flush(std::chrono::seconds(5));
@@ -90,23 +99,23 @@ void Flow::EmitHeartbeat() {
   auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
-  Status s = heartbeats_->ProduceCopy(heartbeats_topic_, Partition(0), EncodeHeartbeatKey(config_.source, config_.target),
-                                      EncodeHeartbeatValue(now_ms), nullptr);
+  Status s = heartbeats_->ProduceCopy(heartbeats_topic_, Partition(0), wire::EncodeHeartbeatKey(config_.source, config_.target),
+                                      wire::EncodeHeartbeatValue(now_ms), nullptr);
   if (!s.ok()) logging::Get("replication")->warn("{}: heartbeat: {}", name_, s.ToString());
 }
 
 void Flow::LogProgress() {
   auto now = Clock::now();
   double secs = std::chrono::duration<double>(now - last_progress_).count();
-  uint64_t records = stats_.records.load(), bytes = stats_.bytes.load();
+  uint64_t records = stats_->records.load(), bytes = stats_->bytes.load();
   uint64_t dr = records - last_records_, db = bytes - last_bytes_;
   logging::Get("replication")
       ->info("{}: {} records ({:.1f} MB) mirrored in the last {:.0f}s ({:.0f} records/s); total {} records, {} "
              "delivery failures, {} rewinds, {} records lost on the source, {} not sent back to a cluster they "
              "came from, {} beyond max.hops, {} fetcher wake-ups, {} records held for a batch in flight",
-             name_, dr, db / 1e6, secs, secs > 0 ? dr / secs : 0.0, records, stats_.failed.load(),
-             stats_.rewinds.load(), stats_.lost.load(), stats_.loops.load(), stats_.hops.load(),
-             stats_.fetch_wakeups.load(), stats_.held.load());
+             name_, dr, db / 1e6, secs, secs > 0 ? dr / secs : 0.0, records, stats_->failed.load(),
+             stats_->rewinds.load(), stats_->lost.load(), stats_->loops.load(), stats_->hops.load(),
+             stats_->fetch_wakeups.load(), stats_->held.load());
   last_records_ = records;
   last_bytes_ = bytes;
   last_progress_ = now;
@@ -117,7 +126,7 @@ void Flow::Stop() {
   stopped_ = true;
   for (auto& t : tasks_) t->RequestStop();
   for (auto& t : tasks_) t->Join();
-  board_.Stop();
+  board_->Stop();
   if (controller_.joinable()) controller_.join();
   tasks_.clear();
   logging::Get("replication")->info("{}: flow stopped", name_);

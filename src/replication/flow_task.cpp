@@ -1,4 +1,4 @@
-#include "kmirror/replication/flow_task.h"
+#include "replication/flow_task.h"
 
 #include <pthread.h>
 
@@ -7,8 +7,8 @@
 #include <cstdlib>
 
 #include "kmirror/common/logging.h"
-#include "kmirror/offsets/offset_sync_event.h"
-#include "kmirror/replication/provenance.h"
+#include "kmirror/wire/offset_sync_event.h"
+#include "kmirror/wire/provenance.h"
 
 namespace kmirror::replication {
 namespace {
@@ -210,9 +210,9 @@ void FlowTask::Forward(kafka::Message msg) {
   kafka::HeadersPtr headers = msg.DetachHeaders();
 
   // Provenance: never back to a cluster the record has been on, at most max.hops clusters.
-  ProvenancePath path;
-  if (auto prov = kafka::LastHeader(headers.get(), kProvenanceHeader)) {
-    if (auto parsed = ParseProvenance(*prov)) path = std::move(*parsed);
+  wire::ProvenancePath path;
+  if (auto prov = kafka::LastHeader(headers.get(), wire::kProvenanceHeader)) {
+    if (auto parsed = wire::ParseProvenance(*prov)) path = std::move(*parsed);
   }
   if (path.Contains(routes_->target_cluster)) {
     stats_->loops.fetch_add(1, std::memory_order_relaxed);
@@ -231,19 +231,19 @@ void FlowTask::Forward(kafka::Message msg) {
                    route->partitions == 0 ? "remote topic is being created" : "target partition does not exist yet");
     return;
   }
-  if (!EncodeProvenance(path, routes_->source_cluster, &provenance_buf_)) {
+  if (!wire::EncodeProvenance(path, routes_->source_cluster, &provenance_buf_)) {
     stats_->hops.fetch_add(1, std::memory_order_relaxed);  // 255 clusters: cannot be a real path
     Skip(std::move(msg), state);
     return;
   }
-  kafka::SetHeader(headers, kProvenanceHeader, provenance_buf_);
+  kafka::SetHeader(headers, wire::kProvenanceHeader, provenance_buf_);
   const int64_t bytes = static_cast<int64_t>(msg.raw()->len + msg.raw()->key_len);
   state.next_offset = msg.offset().value() + 1;
   if (state.sync_slot == nullptr) state.sync_slot = recorder_.Track({std::string(msg.topic()), msg.partition()});
   ++inflight_records_;
   inflight_bytes_ += bytes;
   // Value, key, the provenance header and a record's framing (varints, attributes, deltas).
-  const int64_t wire = bytes + static_cast<int64_t>(provenance_buf_.size() + kProvenanceHeader.size()) + 24;
+  const int64_t wire = bytes + static_cast<int64_t>(provenance_buf_.size() + wire::kProvenanceHeader.size()) + 24;
   Held record{std::move(msg), std::move(headers), route->topic, bytes, wire};
   if (OpensOrFitsWindow(state, wire)) {
     (void)Send(state, std::move(record));
@@ -597,17 +597,17 @@ void FlowTask::WatchFetcher(size_t polled) {
 void FlowTask::EmitOffsetSync(const offsets::OffsetSyncRun& run) {
   if (!routes_ || !routes_->offset_syncs_ready) return;  // logged by TopicSync
   if (offset_sync_topic_ == nullptr) {
-    auto t = producer_->Topic(offsets::OffsetSyncTopic(flow_.source));
+    auto t = producer_->Topic(wire::OffsetSyncTopic(flow_.source));
     if (!t.ok()) return;
     offset_sync_topic_ = *t;
   }
   auto route = routes_->topics.find(run.partition->topic);
   const std::string target_topic = route != routes_->topics.end() ? route->second.remote_topic : std::string();
-  offsets::OffsetSyncWriterInfo info{flow_.source, flow_.target, routes_->source_cluster_id,
+  wire::OffsetSyncWriterInfo info{flow_.source, flow_.target, routes_->source_cluster_id,
                                      routes_->target_cluster_id, name_};
   auto now_ms = std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  std::string value = offsets::SerializeOffsetSyncEvent(offsets::MakeOffsetSyncEvent(info, target_topic, run, now_ms));
-  Status s = producer_->ProduceCopy(offset_sync_topic_, Partition(0), offsets::OffsetSyncRecordKey(*run.partition),
+  std::string value = wire::SerializeOffsetSyncEvent(wire::MakeOffsetSyncEvent(info, target_topic, run, now_ms));
+  Status s = producer_->ProduceCopy(offset_sync_topic_, Partition(0), wire::OffsetSyncRecordKey(*run.partition),
                                     value, nullptr);
   if (!s.ok()) Log()->warn("{}: offset-sync event: {}", name_, s.ToString());
 }

@@ -1,4 +1,4 @@
-#include "kmirror/replication/routes.h"
+#include "replication/routes.h"
 
 #include <utility>
 

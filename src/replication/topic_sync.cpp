@@ -1,11 +1,11 @@
-#include "kmirror/replication/topic_sync.h"
+#include "replication/topic_sync.h"
 
 #include <map>
 
 #include <re2/re2.h>
 
 #include "kmirror/common/logging.h"
-#include "kmirror/offsets/offset_sync_event.h"
+#include "kmirror/wire/offset_sync_event.h"
 
 namespace kmirror::replication {
 namespace {
@@ -94,7 +94,7 @@ void TopicSync::EnsureHeartbeatsTopic(const kafka::ClusterInfo& source) {
 
 bool TopicSync::EnsureOffsetSyncTopic(const kafka::ClusterInfo& target) {
   if (offset_syncs_ready_) return true;
-  const std::string topic = offsets::OffsetSyncTopic(flow_->source);
+  const std::string topic = wire::OffsetSyncTopic(flow_->source);
   for (const auto& t : target.topics) {
     if (t.name == topic) return offset_syncs_ready_ = true;
   }
@@ -151,8 +151,8 @@ Status TopicSync::SyncOnce() {
 
   Status first_error;
   RouteTable table;
-  table.source_cluster = ClusterKeyOf(src->cluster_id);
-  table.target_cluster = ClusterKeyOf(tgt->cluster_id);
+  table.source_cluster = wire::ClusterKeyOf(src->cluster_id);
+  table.target_cluster = wire::ClusterKeyOf(tgt->cluster_id);
   if (table.source_cluster == table.target_cluster) {
     return Status(StatusCode::kFailedPrecondition,
                   flow + ": " + flow_->source + " and " + flow_->target + " are the same Kafka cluster (id " +

@@ -5,7 +5,7 @@
 
 #include <thread>
 
-#include "kmirror/replication/provenance.h"
+#include "kmirror/wire/provenance.h"
 #include "support/kafka_cluster.h"
 #include "support/kafka_env.h"
 #include "support/kmirror_runner.h"
@@ -56,7 +56,7 @@ int64_t LastProgressCount(const std::string& output, const std::string& label) {
 std::vector<Header> UserHeaders(const ConsumedRecord& r) {
   std::vector<Header> out;
   for (const auto& h : r.headers) {
-    if (h.first != replication::kProvenanceHeader) out.push_back(h);
+    if (h.first != wire::kProvenanceHeader) out.push_back(h);
   }
   return out;
 }
@@ -157,10 +157,10 @@ TEST_F(MirrorTest, MirrorsEveryRecordByteForByteIntoTheSamePartition) {
       // User headers untouched and in order, then the provenance header naming A.
       ASSERT_EQ(s.headers, UserHeaders(d)) << "partition " << p << " record " << i;
       ASSERT_FALSE(d.headers.empty());
-      ASSERT_EQ(d.headers.back().first, replication::kProvenanceHeader);
-      auto path = replication::ParseProvenance(d.headers.back().second.value_or(""));
+      ASSERT_EQ(d.headers.back().first, wire::kProvenanceHeader);
+      auto path = wire::ParseProvenance(d.headers.back().second.value_or(""));
       ASSERT_TRUE(path.has_value());
-      ASSERT_EQ(path->clusters, std::vector<replication::ClusterKey>{replication::ClusterKeyOf(a_->cluster_id())});
+      ASSERT_EQ(path->clusters, std::vector<wire::ClusterKey>{wire::ClusterKeyOf(a_->cluster_id())});
       ASSERT_EQ(s.timestamp_ms, d.timestamp_ms) << "partition " << p << " record " << i;
       ASSERT_EQ(d.timestamp_type, TimestampType::kCreateTime);
     }

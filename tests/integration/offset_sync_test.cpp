@@ -6,7 +6,7 @@
 #include <map>
 
 #include "kmirror/offsets/offset_index.h"
-#include "kmirror/offsets/offset_sync_event.h"
+#include "kmirror/wire/offset_sync_event.h"
 #include "support/kafka_cluster.h"
 #include "support/kmirror_runner.h"
 
@@ -47,12 +47,12 @@ TEST(OffsetSyncLog, TranslatesEverySourceOffsetExactlyAcrossGaps) {
   auto index = offsets::OffsetIndex::Open((dir / "db").string());
   ASSERT_TRUE(index.ok()) << index.status().ToString();
   const offsets::FlowKey flow{"A", "B"};
-  const std::string log_topic = offsets::OffsetSyncTopic("A");
+  const std::string log_topic = wire::OffsetSyncTopic("A");
   auto events = ConsumeAll(b.client(), log_topic, 0, true).value();
   ASSERT_FALSE(events.empty()) << "no offset-sync events in " << log_topic;
   EXPECT_FALSE((*index)->Translate(flow, topic, Partition(0), SourceOffset(0)).ok()) << "not ready yet";
   for (const auto& e : events) {
-    auto ev = offsets::ParseOffsetSyncEvent(e.value.value_or(""));
+    auto ev = wire::ParseOffsetSyncEvent(e.value.value_or(""));
     ASSERT_TRUE(ev.ok()) << ev.status().ToString();
     ASSERT_TRUE((*index)->Apply(*ev, {0, e.offset}).ok());
   }

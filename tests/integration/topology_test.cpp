@@ -6,7 +6,7 @@
 #include <set>
 #include <thread>
 
-#include "kmirror/replication/provenance.h"
+#include "kmirror/wire/provenance.h"
 #include "support/kafka_cluster.h"
 #include "support/kafka_env.h"
 #include "support/kmirror_runner.h"
@@ -119,14 +119,14 @@ TEST_F(TopologyTest, ChainForwardsTheOriginsRecordsByDefault) {
   ASSERT_FALSE(records.empty());
   std::optional<std::string> prov;
   for (const auto& [k, v] : records[0].headers) {
-    if (k == replication::kProvenanceHeader) prov = v;
+    if (k == wire::kProvenanceHeader) prov = v;
   }
   ASSERT_TRUE(prov.has_value());
-  auto path = replication::ParseProvenance(*prov);
+  auto path = wire::ParseProvenance(*prov);
   ASSERT_TRUE(path.has_value());
   ASSERT_EQ(path->clusters.size(), 2u);
-  EXPECT_EQ(path->clusters[0], replication::ClusterKeyOf(a_->cluster_id()));
-  EXPECT_EQ(path->clusters[1], replication::ClusterKeyOf(b_->cluster_id()));
+  EXPECT_EQ(path->clusters[0], wire::ClusterKeyOf(a_->cluster_id()));
+  EXPECT_EQ(path->clusters[1], wire::ClusterKeyOf(b_->cluster_id()));
 }
 
 TEST_F(TopologyTest, SameClusterUnderTwoAliasesDoesNotLoop) {

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "api_test_util.h"
-#include "kmirror/offsets/mm2_records.h"
+#include "kmirror/wire/mm2_records.h"
 #include "support/kafka_env.h"
 #include "support/kmirror_runner.h"
 #include "support/rdkafka_handles.h"
@@ -165,13 +165,13 @@ TEST(Translation, ExactAcrossCompactionAndAbortedTransactions) {
 
 // The latest checkpoint per (group, topic, partition) in A.checkpoints.internal, decoded with
 // MM2's layout.
-std::map<std::tuple<std::string, std::string, int32_t>, offsets::mm2::CheckpointValue> ReadCheckpoints(KafkaCluster& b) {
-  std::map<std::tuple<std::string, std::string, int32_t>, offsets::mm2::CheckpointValue> out;
-  auto records = ConsumeAll(b.client(), offsets::mm2::CheckpointsTopic("A"), 0);
+std::map<std::tuple<std::string, std::string, int32_t>, wire::mm2::CheckpointValue> ReadCheckpoints(KafkaCluster& b) {
+  std::map<std::tuple<std::string, std::string, int32_t>, wire::mm2::CheckpointValue> out;
+  auto records = ConsumeAll(b.client(), wire::mm2::CheckpointsTopic("A"), 0);
   if (!records.ok()) return out;
   for (const auto& r : *records) {
-    auto k = offsets::mm2::DecodeCheckpointKey(r.key.value_or(""));
-    auto v = offsets::mm2::DecodeCheckpointValue(r.value.value_or(""));
+    auto k = wire::mm2::DecodeCheckpointKey(r.key.value_or(""));
+    auto v = wire::mm2::DecodeCheckpointValue(r.value.value_or(""));
     EXPECT_TRUE(k.ok() && v.ok()) << "undecodable checkpoint at offset " << r.offset;
     if (!k.ok() || !v.ok()) continue;
     out[{k->group, k->topic, k->partition.value()}] = *v;

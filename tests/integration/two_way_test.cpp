@@ -6,8 +6,8 @@
 #include <set>
 #include <thread>
 
-#include "kmirror/replication/heartbeat.h"
-#include "kmirror/replication/provenance.h"
+#include "kmirror/wire/heartbeat.h"
+#include "kmirror/wire/provenance.h"
 #include "support/kafka_cluster.h"
 #include "support/kafka_env.h"
 #include "support/kmirror_runner.h"
@@ -49,13 +49,13 @@ std::thread ProduceInBackground(const ClientConfig& client, std::string topic, s
 
 // Every record of every topic on `cluster` whose provenance contains `cluster` itself.
 int64_t ReturnedRecords(const KafkaCluster& cluster) {
-  auto self = replication::ClusterKeyOf(cluster.cluster_id());
+  auto self = wire::ClusterKeyOf(cluster.cluster_id());
   int64_t returned = 0;
   for (const auto& topic : ListTopics(cluster.client()).value()) {
     for (const auto& r : ConsumeTopic(cluster.client(), topic).value()) {
       for (const auto& [k, v] : r.headers) {
-        if (k != replication::kProvenanceHeader || !v) continue;
-        auto path = replication::ParseProvenance(*v);
+        if (k != wire::kProvenanceHeader || !v) continue;
+        auto path = wire::ParseProvenance(*v);
         if (path && path->Contains(self)) ++returned;
       }
     }
@@ -75,7 +75,7 @@ void ExpectHeartbeatsFrom(const KafkaCluster& target, const std::string& topic, 
   ASSERT_TRUE(records.ok()) << records.error();
   ASSERT_FALSE(records->empty()) << "no heartbeats in " << topic;
   for (const auto& r : *records) {
-    auto hb = replication::DecodeHeartbeat(r.key.value_or(""), r.value.value_or(""));
+    auto hb = wire::DecodeHeartbeat(r.key.value_or(""), r.value.value_or(""));
     ASSERT_TRUE(hb.has_value()) << "not an MM2 heartbeat in " << topic;
     EXPECT_EQ(hb->source_alias, source);
     EXPECT_EQ(hb->target_alias, target_alias);

@@ -17,7 +17,6 @@
 
 #include "kmirror/common/status.h"
 #include "kmirror/config/mirror_config.h"
-#include "kmirror/replication/flow.h"
 
 namespace kmirror::offsets {
 class OffsetIndex;
@@ -28,6 +27,10 @@ class CheckpointEmitter;
 
 namespace kmirror::kafka {
 class GroupAdmin;
+}
+
+namespace kmirror::replication {
+class Flow;
 }
 
 namespace kmirror::api {

@@ -113,7 +113,7 @@ class OffsetIndex {
   // Applies the event read at `position` of its flow's log and stores position + 1 as the
   // place to resume, atomically. An event at or before an already applied position is
   // ignored (OK), so re-reading the log after a crash is harmless. Invalid events fail
-  // (InvalidArgument / FailedPrecondition, see ValidateOffsetSyncEvent) and change nothing;
+  // (InvalidArgument / FailedPrecondition, see wire::ValidateOffsetSyncEvent) and change nothing;
   // the reader logs them and moves past with AdvanceLogPosition.
   Status Apply(const v1::OffsetSyncEvent& event, LogPosition position);
 

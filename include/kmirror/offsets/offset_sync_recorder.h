@@ -28,20 +28,12 @@
 #include <unordered_map>
 
 #include "kmirror/common/types.h"
+#include "kmirror/wire/offset_sync_event.h"
 
 namespace kmirror::offsets {
 
-// One run as emitted. `partition` refers to the recorder's own copy and is only valid
-// during the callback.
-struct OffsetSyncRun {
-  const TopicPartition* partition = nullptr;  // the source topic and partition
-  SourceOffset first_source{0};
-  TargetOffset first_target{0};
-  int64_t count = 0;                  // 0: no run, only partition facts (log start)
-  bool reset = false;                 // see offset_sync.proto: supersedes later runs
-  SourceOffset source_log_start{-1};  // -1 when unknown
-  bool closed = false;                // the run will not grow any more
-};
+// One run as emitted (the offset-sync log's event content, defined with its format).
+using OffsetSyncRun = wire::OffsetSyncRun;
 
 class OffsetSyncRecorder {
  public:

@@ -17,13 +17,14 @@
 #include "kmirror/common/status.h"
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/kafka/producer.h"
-#include "kmirror/replication/flow_task.h"
-#include "kmirror/replication/naming_policy.h"
-#include "kmirror/replication/routes.h"
-#include "kmirror/replication/topic_filter.h"
-#include "kmirror/replication/topic_sync.h"
 
 namespace kmirror::replication {
+
+// The flow's parts are private to src/replication.
+class RouteBoard;
+class TopicSync;
+class FlowTask;
+struct FlowStats;
 
 class Flow {
  public:
@@ -34,7 +35,6 @@ class Flow {
   void Stop();
   // Non-OK once a task failed beyond recovery.
   Status failure() const;
-  const FlowStats& stats() const { return stats_; }
   const std::string& name() const { return name_; }
 
  private:
@@ -44,8 +44,8 @@ class Flow {
 
   const config::FlowConfig config_;
   const std::string name_;
-  RouteBoard board_;
-  FlowStats stats_;
+  std::unique_ptr<RouteBoard> board_;
+  std::unique_ptr<FlowStats> stats_;
   std::unique_ptr<TopicSync> sync_;
   std::vector<std::unique_ptr<FlowTask>> tasks_;
   std::thread controller_;

@@ -21,7 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "kmirror/api/translation_server.h"
-#include "kmirror/offsets/offset_sync_event.h"
+#include "kmirror/wire/offset_sync_event.h"
 #include "kmirror/v1/translation.grpc.pb.h"
 
 namespace kmirror::api::apitest {
@@ -32,7 +32,7 @@ inline constexpr int64_t kSyncWrittenAtMs = 1700000000000;
 inline v1::OffsetSyncEvent SyncRun(int32_t partition, int64_t s0, int64_t t0, int64_t count,
                                    int64_t log_start = -1) {
   v1::OffsetSyncEvent e;
-  e.set_version(offsets::kOffsetSyncEventVersion);
+  e.set_version(wire::kOffsetSyncEventVersion);
   e.mutable_flow()->set_source_alias("A");
   e.mutable_flow()->set_target_alias("B");
   e.set_source_topic("orders");

@@ -1,4 +1,4 @@
-#include "kmirror/api/grpc_status.h"
+#include "api/grpc_status.h"
 
 #include <gtest/gtest.h>
 

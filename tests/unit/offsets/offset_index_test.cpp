@@ -11,9 +11,9 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
-#include "kmirror/offsets/offset_sync_event.h"
+#include "kmirror/wire/offset_sync_event.h"
 #include "kmirror/offsets/offset_sync_recorder.h"
-#include "kmirror/offsets/rocksdb_status.h"
+#include "offsets/rocksdb_status.h"
 
 namespace kmirror::offsets {
 namespace {
@@ -25,7 +25,7 @@ const FlowKey kFlow{"A", "B"};
 v1::OffsetSyncEvent Event(const std::string& topic, int32_t partition, int64_t s0, int64_t t0, int64_t count,
                           bool reset = false, int64_t log_start = -1) {
   v1::OffsetSyncEvent e;
-  e.set_version(kOffsetSyncEventVersion);
+  e.set_version(wire::kOffsetSyncEventVersion);
   e.mutable_flow()->set_source_alias(kFlow.source_alias);
   e.mutable_flow()->set_target_alias(kFlow.target_alias);
   e.set_source_topic(topic);
@@ -64,7 +64,7 @@ class OffsetIndexTest : public ::testing::Test {
 
   // Appends the event to the fake log (partition 0) and applies it at its position.
   void Log(const v1::OffsetSyncEvent& e) {
-    log_.push_back(SerializeOffsetSyncEvent(e));
+    log_.push_back(wire::SerializeOffsetSyncEvent(e));
     Status s = index_->Apply(e, LogPosition{0, static_cast<int64_t>(log_.size()) - 1});
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
@@ -279,7 +279,7 @@ TEST_F(OffsetIndexTest, EventsAtAppliedPositionsAreIgnored) {
 
 TEST_F(OffsetIndexTest, InvalidEventsChangeNothing) {
   v1::OffsetSyncEvent newer = Event("orders", 0, 0, 100, 10);
-  newer.set_version(kOffsetSyncEventVersion + 1);
+  newer.set_version(wire::kOffsetSyncEventVersion + 1);
   EXPECT_EQ(index_->Apply(newer, LogPosition{0, 0}).code(), StatusCode::kFailedPrecondition);
   v1::OffsetSyncEvent negative = Event("orders", 0, -5, 100, 10);
   EXPECT_EQ(index_->Apply(negative, LogPosition{0, 0}).code(), StatusCode::kInvalidArgument);
@@ -381,9 +381,9 @@ TEST_F(OffsetIndexTest, RandomHistoriesMatchTheModelAndRebuildFromTheLogAlone) {
     std::mt19937 rng(seed);
     Model model;
     std::vector<v1::OffsetSyncEvent> events;
-    OffsetSyncWriterInfo info{"A", "B", "cluster-a", "cluster-b", "A->B#0@test"};
+    wire::OffsetSyncWriterInfo info{"A", "B", "cluster-a", "cluster-b", "A->B#0@test"};
     OffsetSyncRecorder recorder([&](const OffsetSyncRun& run) {
-      events.push_back(MakeOffsetSyncEvent(info, "A.orders", run, 0));
+      events.push_back(wire::MakeOffsetSyncEvent(info, "A.orders", run, 0));
     });
     const TopicPartition tp{"orders", Partition(0)};
     int64_t source = 0;
@@ -433,7 +433,7 @@ TEST_F(OffsetIndexTest, RandomHistoriesMatchTheModelAndRebuildFromTheLogAlone) {
     Reopen();
     EXPECT_TRUE(index_->LogPositions(kFlow).empty());
     for (size_t i = 0; i < log_.size(); ++i) {
-      auto parsed = ParseOffsetSyncEvent(log_[i]);
+      auto parsed = wire::ParseOffsetSyncEvent(log_[i]);
       ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
       ASSERT_TRUE(index_->Apply(*parsed, LogPosition{0, static_cast<int64_t>(i)}).ok());
     }

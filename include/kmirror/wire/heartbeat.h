@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace kmirror::replication {
+namespace kmirror::wire {
 
 struct Heartbeat {
   std::string source_alias;
@@ -22,4 +22,4 @@ std::string EncodeHeartbeatKey(std::string_view source_alias, std::string_view t
 std::string EncodeHeartbeatValue(int64_t timestamp_ms);
 std::optional<Heartbeat> DecodeHeartbeat(std::string_view key, std::string_view value);
 
-}  // namespace kmirror::replication
+}  // namespace kmirror::wire

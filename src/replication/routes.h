@@ -14,7 +14,7 @@
 #include <set>
 #include <string>
 
-#include "kmirror/replication/provenance.h"
+#include "kmirror/wire/provenance.h"
 
 namespace kmirror::replication {
 
@@ -34,8 +34,8 @@ using Routes = std::map<std::string, Route>;
 // connects (by Kafka cluster id) for the provenance check.
 struct RouteTable {
   Routes topics;
-  ClusterKey source_cluster{};
-  ClusterKey target_cluster{};
+  wire::ClusterKey source_cluster{};
+  wire::ClusterKey target_cluster{};
   std::string source_cluster_id, target_cluster_id;
   // The flow's offset-sync log topic exists on the target (see offsets/).
   bool offset_syncs_ready = false;

@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-namespace kmirror::replication {
+namespace kmirror::wire {
 
 inline constexpr std::string_view kProvenanceHeader = "kmirror.prov";
 inline constexpr uint8_t kProvenanceVersion = 1;
@@ -45,4 +45,4 @@ std::optional<ProvenancePath> ParseProvenance(std::string_view value);
 // `out` is reused to avoid allocating per record. False if the path would exceed 255.
 bool EncodeProvenance(const ProvenancePath& path, const ClusterKey& via, std::string* out);
 
-}  // namespace kmirror::replication
+}  // namespace kmirror::wire

@@ -1,8 +1,8 @@
-#include "kmirror/offsets/offset_sync_event.h"
+#include "kmirror/wire/offset_sync_event.h"
 
 #include <gtest/gtest.h>
 
-namespace kmirror::offsets {
+namespace kmirror::wire {
 namespace {
 
 const OffsetSyncWriterInfo kInfo{"A", "B", "cluster-a", "cluster-b", "A->B#0@host"};
@@ -73,4 +73,4 @@ TEST(OffsetSyncEvent, ValidationRejectsWhatCannotBeAppliedSafely) {
 }
 
 }  // namespace
-}  // namespace kmirror::offsets
+}  // namespace kmirror::wire

@@ -22,7 +22,7 @@
 #include "kmirror/common/status.h"
 #include "kmirror/common/types.h"
 
-namespace kmirror::offsets::mm2 {
+namespace kmirror::wire::mm2 {
 
 // MirrorMaker 2's checkpoint topic for checkpoints of groups on `source_alias`
 // (DefaultReplicationPolicy and IdentityReplicationPolicy agree on it).
@@ -69,4 +69,4 @@ std::string EncodeOffsetSyncValue(SourceOffset upstream_offset, TargetOffset dow
 Result<OffsetSyncKey> DecodeOffsetSyncKey(std::string_view bytes);
 Result<OffsetSyncValue> DecodeOffsetSyncValue(std::string_view bytes);
 
-}  // namespace kmirror::offsets::mm2
+}  // namespace kmirror::wire::mm2

@@ -1,8 +1,8 @@
-#include "kmirror/replication/provenance.h"
+#include "kmirror/wire/provenance.h"
 
 #include <gtest/gtest.h>
 
-namespace kmirror::replication {
+namespace kmirror::wire {
 namespace {
 
 std::string Hex(std::string_view s) {
@@ -54,4 +54,4 @@ TEST(Provenance, RejectsMalformedValues) {
 }
 
 }  // namespace
-}  // namespace kmirror::replication
+}  // namespace kmirror::wire

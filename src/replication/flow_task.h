@@ -48,7 +48,7 @@
 #include "kmirror/kafka/consumer.h"
 #include "kmirror/kafka/producer.h"
 #include "kmirror/offsets/offset_sync_recorder.h"
-#include "kmirror/replication/routes.h"
+#include "replication/routes.h"
 
 namespace kmirror::replication {
 

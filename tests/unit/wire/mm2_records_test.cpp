@@ -1,10 +1,10 @@
-#include "kmirror/offsets/mm2_records.h"
+#include "kmirror/wire/mm2_records.h"
 
 #include <string>
 
 #include <gtest/gtest.h>
 
-namespace kmirror::offsets::mm2 {
+namespace kmirror::wire::mm2 {
 namespace {
 
 std::string Hex(const std::string& bytes) {
@@ -115,4 +115,4 @@ TEST(Mm2OffsetSync, EncodesAndDecodesExactlyLikeMirrorMaker2) {
 }
 
 }  // namespace
-}  // namespace kmirror::offsets::mm2
+}  // namespace kmirror::wire::mm2

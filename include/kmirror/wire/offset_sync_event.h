@@ -11,13 +11,25 @@
 
 #include "kmirror/common/status.h"
 #include "kmirror/common/types.h"
-#include "kmirror/offsets/offset_sync_recorder.h"
 #include "kmirror/v1/offset_sync.pb.h"
 
-namespace kmirror::offsets {
+namespace kmirror::wire {
 
 // The event schema version this build writes and the highest it reads.
 inline constexpr uint32_t kOffsetSyncEventVersion = 1;
+
+// One run of a source partition as a flow task's recorder emits it (offsets/
+// offset_sync_recorder.h): source offsets first_source.. map to target offsets
+// first_target.. for `count` records. `partition` is only valid during the emission.
+struct OffsetSyncRun {
+  const TopicPartition* partition = nullptr;  // the source topic and partition
+  SourceOffset first_source{0};
+  TargetOffset first_target{0};
+  int64_t count = 0;                  // 0: no run, only partition facts (log start)
+  bool reset = false;                 // see offset_sync.proto: supersedes later runs
+  SourceOffset source_log_start{-1};  // -1 when unknown
+  bool closed = false;                // the run will not grow any more
+};
 
 // What an event says about its flow and writer, fixed for a task.
 struct OffsetSyncWriterInfo {
@@ -51,4 +63,4 @@ Status ValidateOffsetSyncEvent(const v1::OffsetSyncEvent& event);
 // Parses and validates a record value.
 Result<v1::OffsetSyncEvent> ParseOffsetSyncEvent(std::string_view bytes);
 
-}  // namespace kmirror::offsets
+}  // namespace kmirror::wire

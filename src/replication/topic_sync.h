@@ -21,7 +21,7 @@
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/kafka/admin.h"
 #include "kmirror/replication/naming_policy.h"
-#include "kmirror/replication/routes.h"
+#include "replication/routes.h"
 #include "kmirror/replication/topic_filter.h"
 
 namespace re2 {

@@ -1,6 +1,6 @@
 // Big-endian byte encoding shared by the offset index's keys (where big-endian makes
 // bytewise order equal numeric order, which SeekForPrev relies on) and MM2's record formats
-// (Kafka's protocol types are big-endian). Private to src/offsets.
+// (Kafka's protocol types are big-endian). Used by the wire formats and by the offset index (src/offsets).
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace kmirror::offsets::bytes {
+namespace kmirror::wire::bytes {
 
 inline void PutU8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
 
@@ -70,4 +70,4 @@ class Reader {
   size_t pos_ = 0;
 };
 
-}  // namespace kmirror::offsets::bytes
+}  // namespace kmirror::wire::bytes

@@ -1,11 +1,11 @@
-#include "kmirror/offsets/mm2_records.h"
+#include "kmirror/wire/mm2_records.h"
 
 #include <cstdint>
 #include <optional>
 
-#include "bytes.h"
+#include "kmirror/wire/bytes.h"
 
-namespace kmirror::offsets::mm2 {
+namespace kmirror::wire::mm2 {
 namespace {
 
 // Kafka's STRING: int16 length, so at most Short.MAX_VALUE bytes (MM2 throws beyond).
@@ -148,4 +148,4 @@ Result<OffsetSyncValue> DecodeOffsetSyncValue(std::string_view in) {
   return value;
 }
 
-}  // namespace kmirror::offsets::mm2
+}  // namespace kmirror::wire::mm2

@@ -1,8 +1,8 @@
-#include "kmirror/replication/provenance.h"
+#include "kmirror/wire/provenance.h"
 
 #include <algorithm>
 
-namespace kmirror::replication {
+namespace kmirror::wire {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -99,4 +99,4 @@ bool EncodeProvenance(const ProvenancePath& path, const ClusterKey& via, std::st
   return true;
 }
 
-}  // namespace kmirror::replication
+}  // namespace kmirror::wire

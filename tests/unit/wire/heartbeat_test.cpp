@@ -1,8 +1,8 @@
-#include "kmirror/replication/heartbeat.h"
+#include "kmirror/wire/heartbeat.h"
 
 #include <gtest/gtest.h>
 
-namespace kmirror::replication {
+namespace kmirror::wire {
 namespace {
 
 TEST(Heartbeat, Mm2ByteLayout) {
@@ -19,4 +19,4 @@ TEST(Heartbeat, Mm2ByteLayout) {
 }
 
 }  // namespace
-}  // namespace kmirror::replication
+}  // namespace kmirror::wire

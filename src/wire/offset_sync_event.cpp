@@ -1,9 +1,9 @@
-#include "kmirror/offsets/offset_sync_event.h"
+#include "kmirror/wire/offset_sync_event.h"
 
 #include <limits>
 #include <string>
 
-namespace kmirror::offsets {
+namespace kmirror::wire {
 
 std::string OffsetSyncTopic(std::string_view source_alias) {
   return "kmirror-offset-syncs." + std::string(source_alias) + ".internal";
@@ -75,4 +75,4 @@ Result<v1::OffsetSyncEvent> ParseOffsetSyncEvent(std::string_view bytes) {
   return e;
 }
 
-}  // namespace kmirror::offsets
+}  // namespace kmirror::wire
