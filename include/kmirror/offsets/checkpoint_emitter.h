@@ -2,7 +2,7 @@
 //
 // Every `interval` it lists the consumer groups on the source (those `group_selected`
 // accepts), reads their committed offsets, translates each through the flow's offset index
-// and writes a checkpoint record in MM2's exact format (offsets/mm2_records.h) to
+// and writes a checkpoint record in MM2's exact format (wire/mm2_records.h) to
 // "<source>.checkpoints.internal" on the target, where MM2's RemoteClusterUtils and
 // kmirror's API find it. Nothing is written while the index is not ready or before the
 // existing checkpoints were loaded (CheckpointStore::IsLoaded): a checkpoint must never
