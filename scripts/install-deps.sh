@@ -4,6 +4,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
       librdkafka-dev librocksdb-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
       libspdlog-dev libgtest-dev libgmock-dev libre2-dev libcli11-dev nlohmann-json3-dev libjemalloc-dev
+      clang-format  # scripts/format.sh --check (ctest format.check)
       default-jre-headless maven
       python3-grpcio python3-grpc-tools)  # the Python example client (docs/examples/python), tested too
 missing=()
