@@ -19,6 +19,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/test_admin.h"
+
 namespace kmirror::test {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

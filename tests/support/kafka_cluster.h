@@ -7,7 +7,11 @@
 // the demo and benchmarks use. Broker logs go to <dir>/broker.log (INFO), JVM output to
 // <dir>/stdout.log; neither reaches the test's own output.
 //
-// The JVM is a ChildProcess: it dies with the test process, however that ends.
+// The JVM is a ChildProcess: it dies with the test process, however that ends. The data
+// directory is a TempDir under ScratchRoot(), removed with the object.
+//
+// Threads: one thread at a time uses a KafkaCluster (the test's, or KafkaEnv's); StartAll
+// waits for the clusters on threads of its own, one per cluster.
 #pragma once
 
 #include <chrono>
@@ -17,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "support/kafka_client.h"
+#include "support/client_config.h"
 #include "support/process.h"
 
 namespace kmirror::test {

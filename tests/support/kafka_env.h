@@ -10,7 +10,9 @@
 //   }
 //
 // If a cluster cannot start, the environment's SetUp fails and GoogleTest runs no test (the
-// failure message quotes the broker log). Tests share the clusters, so each should use its
+// failure message quotes the broker log). After the last test TearDown stops every cluster
+// (concurrently) and removes its data directory. GoogleTest calls SetUp and TearDown on the
+// main thread; tests call Cluster() from theirs. Tests share the clusters, so each should use its
 // own topic and group names (e.g. derived from the test name, see UniqueName()).
 #pragma once
 

@@ -1,5 +1,10 @@
 // Running the kmirror binary under test against real clusters: writing its configuration,
-// starting it, and waiting until the target holds what the test expects.
+// starting it, and waiting until the target holds what the test expects. Includes the test
+// clients (support/kafka_client.h), which every test that runs kmirror checks the target with.
+//
+// Each kmirror is a ChildProcess (support/process.h): it dies with the test process, and
+// its config file, offset index and log stay under ScratchRoot() until the process exits.
+// Any thread may call these functions; a ChildProcess is used by one thread at a time.
 #pragma once
 
 #include <chrono>

@@ -1,6 +1,8 @@
-// RAII owners for raw librdkafka handles, for the test support code only (kafka_client.cpp,
-// kafka_cluster.cpp). Tests verify kmirror with librdkafka used directly, never through the
+// RAII owners for raw librdkafka handles, for the test clients (client_internal.h and the
+// test_*.cpp files). Tests verify kmirror with librdkafka used directly, never through the
 // wrappers under test, so a bug in those wrappers cannot hide itself.
+//
+// Types only: each owner is used by one thread, like the handle it belongs to.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
