@@ -1,4 +1,4 @@
-#include "kmirror/config/client_props.h"
+#include "config/client_props.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "kmirror/config/diagnostics.h"
+#include "config/diagnostics.h"
 
 #include <algorithm>
 #include <cctype>

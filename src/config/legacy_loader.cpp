@@ -9,11 +9,11 @@
 // broker, with the target broker's default replication factor (MM1 had no setting for it).
 #include <algorithm>
 
-#include "kmirror/config/client_props.h"
-#include "kmirror/config/diagnostics.h"
-#include "kmirror/config/java_regex.h"
+#include "config/client_props.h"
+#include "config/diagnostics.h"
+#include "config/java_regex.h"
+#include "config/properties.h"
 #include "kmirror/config/mirror_config.h"
-#include "kmirror/config/properties.h"
 #include "kmirror/config/settings.h"
 
 namespace kmirror::config {

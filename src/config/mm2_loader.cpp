@@ -18,10 +18,10 @@
 #include <cctype>
 #include <set>
 
-#include "kmirror/config/client_props.h"
-#include "kmirror/config/diagnostics.h"
+#include "config/client_props.h"
+#include "config/diagnostics.h"
+#include "config/properties.h"
 #include "kmirror/config/mirror_config.h"
-#include "kmirror/config/properties.h"
 #include "kmirror/config/settings.h"
 
 namespace kmirror::config {

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "kmirror/config/java_regex.h"
+#include "config/java_regex.h"
 
 namespace kmirror::config {
 namespace {

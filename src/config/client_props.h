@@ -28,8 +28,8 @@
 #include <string_view>
 #include <vector>
 
+#include "config/diagnostics.h"
 #include "kmirror/common/status.h"
-#include "kmirror/config/diagnostics.h"
 #include "kmirror/config/mirror_config.h"
 
 namespace kmirror::config {
