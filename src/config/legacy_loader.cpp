@@ -98,7 +98,7 @@ MirrorConfig LoadLegacy(const LegacyArgs& args) {
     // MM1's Java consumer skipped internal topics (exclude.internal.topics=true); with identity
     // naming, mirroring them would write into the target's own __consumer_offsets.
     f.topics_exclude = {"__consumer_offsets", "__transaction_state"};
-    f.naming = NamingPolicy::kIdentity;
+    f.naming = RemoteTopicNaming::kIdentity;
     f.tasks = std::max(1, args.num_streams);
     // MM1 has no such knobs: the registry's defaults.
     f.max_inflight_bytes = *ParseInteger(GetSetting("task.max.inflight.bytes").default_value);

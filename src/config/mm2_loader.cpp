@@ -316,8 +316,8 @@ class Mm2Loader {
     f.target = t;
     f.topics = SplitList(Resolve(s, t, "topics").value);
     f.topics_exclude = SplitList(ResolveWithAlias(s, t, "topics.exclude", "topics.blacklist").value);
-    f.naming = Resolve(s, t, "replication.policy.class").value == kIdentityPolicy ? NamingPolicy::kIdentity
-                                                                                   : NamingPolicy::kPrefix;
+    f.naming = Resolve(s, t, "replication.policy.class").value == kIdentityPolicy ? RemoteTopicNaming::kIdentity
+                                                                                   : RemoteTopicNaming::kPrefix;
     f.separator = Resolve(s, t, "replication.policy.separator").value;
     Resolved tasks = Resolve(s, t, "tasks.max");
     f.tasks = tasks.is_set ? static_cast<int>(ParseInteger(tasks.value).value_or(1)) : DefaultTasks();
@@ -472,9 +472,9 @@ class Mm2Loader {
 
   void CheckIdentityLoops(const MirrorConfig& config) {
     for (const auto& f : config.flows) {
-      if (f.naming != NamingPolicy::kIdentity || f.source > f.target) continue;
+      if (f.naming != RemoteTopicNaming::kIdentity || f.source > f.target) continue;
       for (const auto& back : config.flows) {
-        if (back.source == f.target && back.target == f.source && back.naming == NamingPolicy::kIdentity) {
+        if (back.source == f.target && back.target == f.source && back.naming == RemoteTopicNaming::kIdentity) {
           diag_.Warning(Resolve(f.source, f.target, "replication.policy.class").origin,
                         "flows " + f.Name() + " and " + back.Name() + " both keep topic names "
                         "(IdentityReplicationPolicy): a topic selected in both directions would be copied back "

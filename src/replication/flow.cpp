@@ -41,7 +41,7 @@ Status Flow::Start() {
   }
   controller_ = std::thread([this] { RunController(); });
   log->info("{}: flow started: {} task(s), naming {}, topics [{}] minus [{}], consumer group {}", name_,
-            config_.tasks, config_.naming == config::NamingPolicy::kPrefix ? "prefix" : "identity",
+            config_.tasks, config_.naming == config::RemoteTopicNaming::kPrefix ? "prefix" : "identity",
             fmt::join(config_.topics, ", "), fmt::join(config_.topics_exclude, ", "), config_.group_id);
   return Status::Ok();
 }

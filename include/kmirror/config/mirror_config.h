@@ -39,7 +39,7 @@ class ConfigError : public std::runtime_error {
   std::vector<ConfigProblem> problems_;
 };
 
-enum class NamingPolicy {
+enum class RemoteTopicNaming {
   kPrefix,    // MM2's DefaultReplicationPolicy: "<source alias><separator><topic>"
   kIdentity,  // MM2's IdentityReplicationPolicy: the same name as on the source
 };
@@ -57,7 +57,7 @@ struct FlowConfig {
   std::vector<std::string> topics;
   std::vector<std::string> topics_exclude;
 
-  NamingPolicy naming = NamingPolicy::kPrefix;
+  RemoteTopicNaming naming = RemoteTopicNaming::kPrefix;
   std::string separator = ".";
 
   int tasks = 1;                 // consumer/producer pairs (tasks.max, --num.streams)
