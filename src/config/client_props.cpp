@@ -4,6 +4,7 @@
 #include <cctype>
 #include <fstream>
 
+#include "kmirror/common/strings.h"
 #include "kmirror/config/settings.h"
 #include "kmirror/kafka/property_check.h"
 
@@ -240,25 +241,6 @@ const char* RoleName(ClientRole role) {
   return "client";
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return "";
-  size_t e = s.find_last_not_of(" \t");
-  return std::string(s.substr(b, e - b + 1));
-}
-
 // The key prefix under which the user wrote `java` ("clusterA." for "clusterA.ssl.x"), so
 // advice can name the exact key to write instead.
 std::string PrefixOf(const SourcedValue& v, std::string_view java) {
@@ -355,7 +337,7 @@ class Translator {
 
   void Engine(const std::string& name, const SourcedValue& v) {
     const Origin& at = v.origin;
-    std::string value = Lower(Trim(v.value));
+    std::string value = ToLower(Trim(v.value));
     bool consumer = role_ == ClientRole::kConsumer;
     bool producer = role_ == ClientRole::kProducer;
     if (name == "group.id" && consumer) {
@@ -407,11 +389,11 @@ class Translator {
       if (joined.empty()) diag_.Problem(at, "is empty: list at least one host:port");
       else Set("bootstrap.servers", joined, at);
     } else if (name == "security.protocol") {
-      std::string u = Upper(value);
+      std::string u = ToUpper(value);
       if (u != "PLAINTEXT" && u != "SSL" && u != "SASL_PLAINTEXT" && u != "SASL_SSL") {
         diag_.Problem(at, "'" + v.value + "' is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL");
       } else {
-        Set("security.protocol", Lower(u), at);
+        Set("security.protocol", ToLower(u), at);
       }
     } else if (name == "sasl.mechanism") {
       static const std::vector<std::string> kMechanisms = {"GSSAPI", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512",
@@ -424,7 +406,7 @@ class Translator {
     } else if (name == "sasl.jaas.config") {
       Jaas(v);
     } else if (name == "ssl.endpoint.identification.algorithm") {
-      Set(name, value.empty() ? "none" : Lower(value), at);
+      Set(name, value.empty() ? "none" : ToLower(value), at);
     } else if (name == "ssl.cipher.suites") {
       if (value.rfind("TLS_", 0) == 0 || value.rfind("SSL_", 0) == 0 || value.find(", TLS_") != std::string::npos ||
           value.find(",TLS_") != std::string::npos) {
@@ -450,7 +432,7 @@ class Translator {
     } else if (name.rfind("compression.", 0) == 0 && name.size() > 18) {  // compression.<codec>.level
       std::string codec = name.substr(12, name.size() - 12 - 6);
       const SourcedValue* type = Get("compression.type");
-      if (type != nullptr && Lower(Trim(type->value)) == codec) {
+      if (type != nullptr && ToLower(Trim(type->value)) == codec) {
         Set("compression.level", value, at);
       } else {
         Drop(at, "applies only when compression.type is " + codec);
@@ -514,7 +496,7 @@ class Translator {
       }
       for (const auto& [key, value] : opts) {
         if (key == "username" || key == "password") continue;
-        if (key == "tokenauth" && Lower(value) == "true") {
+        if (key == "tokenauth" && ToLower(value) == "true") {
           diag_.Problem(at, "delegation-token authentication (tokenauth=true) is not supported");
         } else {
           diag_.Warning(at, "JAAS option '" + key + "' has no librdkafka counterpart; ignored");
@@ -556,7 +538,7 @@ class Translator {
     if (trust_location != nullptr) {
       const Origin& at = trust_location->origin;
       std::string path = Trim(trust_location->value);
-      std::string type = trust_type != nullptr ? Upper(Trim(trust_type->value)) : "";
+      std::string type = trust_type != nullptr ? ToUpper(Trim(trust_type->value)) : "";
       StoreFormat format = SniffStore(path);
       std::string prefix = PrefixOf(*trust_location, "ssl.truststore.location");
       if (type == "PEM" || format == StoreFormat::kPem) {
@@ -586,7 +568,7 @@ class Translator {
     if (key_location != nullptr) {
       const Origin& at = key_location->origin;
       std::string path = Trim(key_location->value);
-      std::string type = key_type != nullptr ? Upper(Trim(key_type->value)) : "";
+      std::string type = key_type != nullptr ? ToUpper(Trim(key_type->value)) : "";
       StoreFormat format = SniffStore(path);
       std::string prefix = PrefixOf(*key_location, "ssl.keystore.location");
       if (type == "PEM" || format == StoreFormat::kPem) {
@@ -775,7 +757,7 @@ Result<JaasLogin> ParseJaasConfig(std::string_view text) {
     login.login_module = t->text;
     auto flag = tok.Next();
     if (!flag.ok()) return flag.status();
-    std::string f = Lower(flag->text);
+    std::string f = ToLower(flag->text);
     if (flag->type != JaasTokenizer::Type::kWord ||
         (f != "required" && f != "requisite" && f != "sufficient" && f != "optional")) {
       return InvalidArgument("sasl.jaas.config: the login module must be followed by a control flag (required, "

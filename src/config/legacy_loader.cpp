@@ -13,6 +13,7 @@
 #include "config/diagnostics.h"
 #include "config/java_regex.h"
 #include "config/properties.h"
+#include "kmirror/common/strings.h"
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/config/settings.h"
 
@@ -25,18 +26,10 @@ constexpr const char* kTarget = "target";
 // MM1's TopicFilter normalisation: commas become alternatives, blanks vanish, and quotes that
 // survived the shell ("'.*'") are stripped from both ends.
 std::string NormaliseWhitelist(const std::string& raw) {
-  std::string s = raw;
-  size_t b = s.find_first_not_of(" \t\r\n");
-  size_t e = s.find_last_not_of(" \t\r\n");
-  s = b == std::string::npos ? "" : s.substr(b, e - b + 1);
+  std::string s = Trim(raw, " \t\r\n");
   std::replace(s.begin(), s.end(), ',', '|');
   s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
-  size_t first = s.find_first_not_of("\"'");
-  if (first == std::string::npos) return "";
-  s.erase(0, first);
-  size_t last = s.find_last_not_of("\"'");
-  s.erase(last + 1);
-  return s;
+  return Trim(s, "\"'");
 }
 
 JavaClientProps AllOf(const Properties& props) {

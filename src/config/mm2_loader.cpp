@@ -21,6 +21,7 @@
 #include "config/client_props.h"
 #include "config/diagnostics.h"
 #include "config/properties.h"
+#include "kmirror/common/strings.h"
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/config/settings.h"
 

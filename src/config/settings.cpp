@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
 #include "config/java_regex.h"
+#include "kmirror/common/strings.h"
 
 namespace kmirror::config {
 namespace {
@@ -47,7 +47,7 @@ std::string CheckSeparator(const std::string& v) {
 }
 
 std::string CheckNotEmpty(const std::string& v) {
-  return v.find_first_not_of(" \t") == std::string::npos ? "must not be empty" : "";
+  return Trim(v).empty() ? "must not be empty" : "";
 }
 
 std::string CheckNoTransforms(const std::string& v) {
@@ -437,29 +437,11 @@ const SettingSpec& GetSetting(std::string_view name) {
 }
 
 std::optional<bool> ParseBool(std::string_view text) {
-  std::string t;
-  for (char c : text) {
-    if (c != ' ' && c != '\t') t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
+  std::string t = ToLower(text);
+  std::erase_if(t, [](char c) { return kBlanks.find(c) != std::string_view::npos; });
   if (t == "true") return true;
   if (t == "false") return false;
   return std::nullopt;
-}
-
-std::optional<int64_t> ParseInteger(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  if (text.empty()) return std::nullopt;
-  std::string s(text);
-  size_t digits_from = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-  if (digits_from == s.size()) return std::nullopt;
-  for (size_t i = digits_from; i < s.size(); ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-  }
-  errno = 0;
-  long long v = std::strtoll(s.c_str(), nullptr, 10);
-  if (errno == ERANGE) return std::nullopt;
-  return static_cast<int64_t>(v);
 }
 
 std::vector<std::string> SplitList(std::string_view text) {
@@ -468,12 +450,8 @@ std::vector<std::string> SplitList(std::string_view text) {
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
     if (comma == std::string_view::npos) comma = text.size();
-    std::string_view item = text.substr(start, comma - start);
-    size_t b = item.find_first_not_of(" \t");
-    if (b != std::string_view::npos) {
-      size_t e = item.find_last_not_of(" \t");
-      out.emplace_back(item.substr(b, e - b + 1));
-    }
+    std::string item = Trim(text.substr(start, comma - start));
+    if (!item.empty()) out.push_back(std::move(item));
     start = comma + 1;
   }
   return out;

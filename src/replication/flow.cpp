@@ -1,8 +1,7 @@
 #include "kmirror/replication/flow.h"
 
-#include <pthread.h>
-
 #include "kmirror/common/logging.h"
+#include "kmirror/common/thread_name.h"
 #include "kmirror/replication/heartbeat.h"
 
 namespace kmirror::replication {
@@ -47,8 +46,7 @@ Status Flow::Start() {
 }
 
 void Flow::RunController() {
-  std::string thread_name = ("km-sync-" + name_).substr(0, 15);
-  pthread_setname_np(pthread_self(), thread_name.c_str());
+  SetThreadName("km-sync-" + name_);
   auto log = logging::Get("replication");
   last_progress_ = Clock::now();
   bool sync_now = true;

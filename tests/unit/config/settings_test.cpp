@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "kmirror/common/strings.h"
+
 namespace kmirror::config {
 namespace {
 
