@@ -13,6 +13,7 @@
 #include "config/diagnostics.h"
 #include "config/java_regex.h"
 #include "config/properties.h"
+#include "config/value_parsers.h"
 #include "kmirror/common/strings.h"
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/config/settings.h"

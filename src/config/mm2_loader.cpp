@@ -15,12 +15,12 @@
 // A->B.producer.x.
 #include <thread>
 #include <algorithm>
-#include <cctype>
 #include <set>
 
 #include "config/client_props.h"
 #include "config/diagnostics.h"
 #include "config/properties.h"
+#include "config/value_parsers.h"
 #include "kmirror/common/strings.h"
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/config/settings.h"
@@ -50,10 +50,6 @@ bool SameValue(const std::string& a, const std::string& b) {
   auto ba = ParseBool(a);
   auto bb = ParseBool(b);
   return ba && bb ? *ba == *bb : a == b;
-}
-
-bool IsValidAliasChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
 }
 
 class Mm2Loader {
@@ -109,7 +105,7 @@ class Mm2Loader {
         diag_.Warning(At(*e), "lists '" + alias + "' twice");
         continue;
       }
-      if (!std::all_of(alias.begin(), alias.end(), IsValidAliasChar)) {
+      if (!std::all_of(alias.begin(), alias.end(), IsTopicNameChar)) {
         diag_.Problem(At(*e), "alias '" + alias + "' may only contain ASCII letters, digits, '.', '_' and '-' "
                               "(it becomes part of remote topic names)");
         continue;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "config/client_rules.h"
+#include "config/jaas.h"
 #include "config_test_util.h"
 
 namespace kmirror::config {

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "config/client_props.h"
+#include "config/client_rules.h"
 #include "config_test_util.h"
 #include "kmirror/config/settings.h"
 
