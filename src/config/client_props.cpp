@@ -25,8 +25,8 @@ std::string PrefixOf(const SourcedValue& v, std::string_view java) {
 }
 
 // One translation of one client's properties: built, Run() once, discarded, all on the
-// loader's thread. Rules come from client_rules.h; this class carries out the kCustom and
-// kEngine ones and checks the result with librdkafka.
+// loader's thread. Rules come from client_rules.h; this class carries out the kCustom,
+// kEngine and kMapped ones and checks the result with librdkafka.
 class Translator {
  public:
   Translator(const JavaClientProps& java, ClientRole role, Diagnostics& diag)
@@ -71,8 +71,12 @@ class Translator {
       diag_.Problem(at, std::string("cannot be used: ") + rule->note);
       return;
     }
+    if (rule->kind == Kind::kMapped) {
+      Mapped(*rule, name, v);
+      return;
+    }
     if (rule->kind == Kind::kEngine) {
-      Engine(name, v);
+      Engine(*rule, name, v);
       return;
     }
     if ((rule->roles & RoleBitOf(role_)) == 0) {
@@ -85,54 +89,71 @@ class Translator {
       case Kind::kDrop: Drop(at, std::string("Java-only client setting (") + rule->note + ")"); return;
       case Kind::kCustom: Custom(name, v); return;
       case Kind::kEngine:
+      case Kind::kMapped:
       case Kind::kReject: return;  // handled above
     }
   }
 
-  void Engine(const std::string& name, const SourcedValue& v) {
+  // group.id and auto.offset.reset: the engine owns the client property, and the user's value
+  // goes to the loader, which places it into FlowConfig.
+  void Mapped(const ClientRule& rule, const std::string& name, const SourcedValue& v) {
     const Origin& at = v.origin;
     std::string value = ToLower(Trim(v.value));
-    bool consumer = role_ == ClientRole::kConsumer;
-    bool producer = role_ == ClientRole::kProducer;
-    if (name == "group.id" && consumer) {
+    if ((rule.roles & RoleBitOf(role_)) == 0) {
+      diag_.Info(at, std::string("decided by kmirror (") + rule.note + "); ignored");
+    } else if (name == "group.id") {
       out_.group_id = v;
-    } else if (name == "auto.offset.reset" && consumer) {
-      if (value == "earliest" || value == "smallest" || value == "beginning") {
-        out_.start_position = StartPosition::kEarliest;
-        out_.start_position_origin = at;
-      } else if (value == "latest" || value == "largest" || value == "end") {
-        out_.start_position = StartPosition::kLatest;
-        out_.start_position_origin = at;
-      } else if (value == "none" || value == "error") {
-        diag_.Problem(at, "'" + v.value + "' (fail when there is no committed offset) is not supported: use earliest "
-                          "or latest");
-      } else {
-        diag_.Problem(at, "'" + v.value + "' is not one of earliest, latest");
-      }
-    } else if (name == "isolation.level" && consumer) {
-      if (value == "read_uncommitted") {
-        diag_.Warning(at, "kmirror always reads committed records only (records of aborted transactions are never "
-                          "mirrored); read_uncommitted is overridden");
-      } else if (value != "read_committed") {
-        diag_.Problem(at, "'" + v.value + "' is not one of read_committed, read_uncommitted");
-      }
-    } else if ((name == "acks" || name == "request.required.acks") && producer) {
-      if (value != "all" && value != "-1") {
-        diag_.Warning(at, "kmirror always waits for all in-sync replicas; acks=" + v.value + " is overridden by acks=all");
-      }
-    } else if (name == "enable.idempotence" && producer) {
-      auto b = ParseBool(value);
-      if (!b) diag_.Problem(at, "'" + v.value + "' is not a boolean: use true or false");
-      else if (!*b) diag_.Warning(at, "kmirror's producer is always idempotent; enable.idempotence=false is overridden");
-    } else if (name == "enable.auto.commit" || name == "auto.commit.enable") {
-      diag_.Info(at, "kmirror commits offsets itself, only for records the target acknowledged; ignored");
-    } else if (name == "group.instance.id" || name == "transactional.id" || name == "transaction.timeout.ms") {
-      diag_.Warning(at, std::string(FindClientRule(name)->note) + "; ignored");
+    } else if (value == "earliest" || value == "smallest" || value == "beginning") {  // auto.offset.reset
+      out_.start_position = StartPosition::kEarliest;
+      out_.start_position_origin = at;
+    } else if (value == "latest" || value == "largest" || value == "end") {
+      out_.start_position = StartPosition::kLatest;
+      out_.start_position_origin = at;
+    } else if (value == "none" || value == "error") {
+      diag_.Problem(at, "'" + v.value + "' (fail when there is no committed offset) is not supported: use earliest "
+                        "or latest");
     } else {
-      const ClientRule* rule = FindClientRule(name);
-      diag_.Info(at, std::string("decided by kmirror (") + rule->note + "); ignored");
+      diag_.Problem(at, "'" + v.value + "' is not one of earliest, latest");
     }
   }
+
+  // A property the engine owns (kafka/engine_props.h): its table says why, and for a forced
+  // one which value kmirror uses. Asking for what the engine does anyway passes silently;
+  // asking for a weaker guarantee or a feature kmirror does not offer is a warning.
+  void Engine(const ClientRule& rule, const std::string& name, const SourcedValue& v) {
+    const Origin& at = v.origin;
+    const kafka::EngineProp& owned = EnginePropOf(rule);
+    const std::string reason(owned.reason);
+    std::string value = ToLower(Trim(v.value));
+    bool applies = (rule.roles & RoleBitOf(role_)) != 0;
+    if (applies && name == "isolation.level") {
+      if (value == "read_uncommitted") {
+        diag_.Warning(at, Overridden(owned, name, v));
+      } else if (value != owned.value) {
+        diag_.Problem(at, "'" + v.value + "' is not one of read_committed, read_uncommitted");
+      }
+    } else if (applies && (name == "acks" || name == "request.required.acks")) {
+      if (value != owned.value && value != "-1") diag_.Warning(at, Overridden(owned, name, v));  // -1: all
+    } else if (applies && name == "enable.idempotence") {
+      auto b = ParseBool(value);
+      if (!b) diag_.Problem(at, "'" + v.value + "' is not a boolean: use true or false");
+      else if (*b != ParseBool(owned.value)) diag_.Warning(at, Overridden(owned, name, v));
+    } else if (name == "enable.auto.commit" || name == "auto.commit.enable") {
+      // auto.commit.enable is librdkafka's legacy spelling of the same setting.
+      const kafka::EngineProp* commit = kafka::FindEngineProp(kafka::ClientKind::kConsumer, "enable.auto.commit");
+      diag_.Info(at, std::string(commit->reason) + "; ignored");
+    } else if (name == "group.instance.id" || name == "transactional.id" || name == "transaction.timeout.ms") {
+      diag_.Warning(at, reason + "; ignored");
+    } else {
+      diag_.Info(at, "decided by kmirror (" + reason + "); ignored");
+    }
+  }
+
+  static std::string Overridden(const kafka::EngineProp& owned, const std::string& name, const SourcedValue& v) {
+    return std::string(owned.reason) + "; " + name + "=" + v.value + " is overridden by " + std::string(owned.name) +
+           "=" + std::string(owned.value);
+  }
+
 
   void Custom(const std::string& name, const SourcedValue& v) {
     const Origin& at = v.origin;

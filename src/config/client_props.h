@@ -11,7 +11,8 @@
 //   - taken by the engine: group.id, auto.offset.reset (-> StartPosition), enable.auto.commit,
 //     isolation.level, acks, enable.idempotence, partitioner, transactions. kmirror always
 //     produces idempotently with acks=all and reads committed records only; asking for less
-//     is warned about and overridden;
+//     is warned about and overridden. What the engine sets instead, and why, is the engine's
+//     table (kafka/engine_props.h), which the notes quote;
 //   - rejected with a ConfigProblem saying what to use instead: JKS stores, Kerberos / OAuth
 //     JAAS logins, Java classes (interceptors, callback handlers), values librdkafka refuses.
 // Properties that are not Java client names pass through as librdkafka names, so librdkafka's

@@ -1,5 +1,8 @@
 #include "config/client_rules.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace kmirror::config {
 namespace {
 
@@ -11,10 +14,6 @@ constexpr const char* kLoginTuning = "Java's login refresh tuning; librdkafka re
 constexpr const char* kOauthValidation = "token validation of Java's OAuth callback handler";
 constexpr const char* kMetrics = "Java client metrics; kmirror reports its own";
 constexpr const char* kBytes = "kmirror copies keys and values as bytes";
-constexpr const char* kPartitioner = "kmirror writes each record to the partition number it had on the source";
-constexpr const char* kTransactions =
-    "kmirror does not write transactionally: its producer is idempotent and it commits source offsets only "
-    "after the target acknowledged";
 
 }  // namespace
 
@@ -121,10 +120,9 @@ const std::vector<ClientRule>& ClientRules() {
        "the ZooKeeper-based clients are gone: use bootstrap.servers"},
       {"plugin.library.paths", Kind::kReject, "", kAll, "kmirror loads no librdkafka plugins"},
       // Consumer.
-      {"group.id", Kind::kEngine, "", kC,
+      {"group.id", Kind::kMapped, "group.id", kC,
        "MM2: the flow's group is flow.group.id. MirrorMaker 1: becomes the flow's consumer group"},
-      {"group.instance.id", Kind::kEngine, "", kC,
-       "kmirror runs several consumers per flow, which one static member id would fence"},
+      {"group.instance.id", Kind::kEngine, "group.instance.id", kC, ""},
       {"group.protocol", Kind::kDrop, "", kC, "librdkafka 2.0 speaks the classic group protocol"},
       {"group.remote.assignor", Kind::kDrop, "", kC, "librdkafka 2.0 speaks the classic group protocol"},
       {"session.timeout.ms", Kind::kSame, "session.timeout.ms", kC, ""},
@@ -133,13 +131,11 @@ const std::vector<ClientRule>& ClientRules() {
       {"rebalance.timeout.ms", Kind::kDrop, "", kC, "a Kafka Connect worker setting"},
       {"partition.assignment.strategy", Kind::kCustom, "partition.assignment.strategy", kC,
        "Java assignor classes become range, roundrobin or cooperative-sticky"},
-      {"enable.auto.commit", Kind::kEngine, "", kC,
-       "kmirror commits offsets itself, only for records the target acknowledged"},
+      {"enable.auto.commit", Kind::kEngine, "enable.auto.commit", kC, ""},
       {"auto.commit.interval.ms", Kind::kSame, "auto.commit.interval.ms", kC, ""},
-      {"auto.offset.reset", Kind::kEngine, "", kC,
+      {"auto.offset.reset", Kind::kMapped, "auto.offset.reset", kC,
        "where a flow starts on partitions without a committed offset: earliest or latest"},
-      {"isolation.level", Kind::kEngine, "", kC,
-       "kmirror reads committed records only; records of aborted transactions are never mirrored"},
+      {"isolation.level", Kind::kEngine, "isolation.level", kC, ""},
       {"fetch.min.bytes", Kind::kSame, "fetch.min.bytes", kC, ""},
       {"fetch.max.bytes", Kind::kSame, "fetch.max.bytes", kC, ""},
       {"fetch.max.wait.ms", Kind::kRename, "fetch.wait.max.ms", kC, ""},
@@ -153,8 +149,8 @@ const std::vector<ClientRule>& ClientRules() {
       {"key.deserializer", Kind::kDrop, "", kC, kBytes},
       {"value.deserializer", Kind::kDrop, "", kC, kBytes},
       // Producer.
-      {"acks", Kind::kEngine, "", kP, "kmirror always waits for all in-sync replicas (acks=all)"},
-      {"enable.idempotence", Kind::kEngine, "", kP, "kmirror's producer is always idempotent"},
+      {"acks", Kind::kEngine, "acks", kP, ""},
+      {"enable.idempotence", Kind::kEngine, "enable.idempotence", kP, ""},
       {"linger.ms", Kind::kSame, "linger.ms", kP, ""},
       {"batch.size", Kind::kSame, "batch.size", kP, ""},
       {"compression.type", Kind::kSame, "compression.type", kP, ""},
@@ -167,27 +163,27 @@ const std::vector<ClientRule>& ClientRules() {
       {"buffer.memory", Kind::kCustom, "queue.buffering.max.kbytes", kP, "bytes become KiB, rounded up"},
       {"max.request.size", Kind::kRename, "message.max.bytes", kP, ""},
       {"max.block.ms", Kind::kDrop, "", kP, "librdkafka's produce call does not block"},
-      {"partitioner.class", Kind::kEngine, "", kP, kPartitioner},
-      {"partitioner.ignore.keys", Kind::kEngine, "", kP, kPartitioner},
-      {"partitioner.adaptive.partitioning.enable", Kind::kEngine, "", kP, kPartitioner},
-      {"partitioner.availability.timeout.ms", Kind::kEngine, "", kP, kPartitioner},
-      {"transactional.id", Kind::kEngine, "", kP, kTransactions},
-      {"transaction.timeout.ms", Kind::kEngine, "", kP, kTransactions},
+      {"partitioner.class", Kind::kEngine, "partitioner", kP, ""},
+      {"partitioner.ignore.keys", Kind::kEngine, "partitioner", kP, ""},
+      {"partitioner.adaptive.partitioning.enable", Kind::kEngine, "partitioner", kP, ""},
+      {"partitioner.availability.timeout.ms", Kind::kEngine, "partitioner", kP, ""},
+      {"transactional.id", Kind::kEngine, "transactional.id", kP, ""},
+      {"transaction.timeout.ms", Kind::kEngine, "transaction.timeout.ms", kP, ""},
       {"key.serializer", Kind::kDrop, "", kP, kBytes},
       {"value.serializer", Kind::kDrop, "", kP, kBytes},
       {"producer.type", Kind::kDrop, "", kP,
        "MirrorMaker 1's sync/async switch; kmirror's producer is asynchronous and offsets are committed after "
        "acknowledgement"},
       // librdkafka names of engine-owned settings, for users who write librdkafka names.
-      {"enable.auto.offset.store", Kind::kEngine, "", kC, "kmirror stores offsets after acknowledgement"},
-      {"auto.commit.enable", Kind::kEngine, "", kC, "kmirror commits offsets itself"},
-      {"enable.partition.eof", Kind::kEngine, "", kC, "kmirror's consumer loop owns it"},
-      {"offset.store.method", Kind::kEngine, "", kC, "offsets are stored in the consumer group"},
-      {"request.required.acks", Kind::kEngine, "", kP, "kmirror always waits for all in-sync replicas (acks=all)"},
-      {"enable.gapless.guarantee", Kind::kEngine, "", kP, "kmirror's producer owns it"},
-      {"queuing.strategy", Kind::kEngine, "", kP, "kmirror's producer owns it"},
-      {"produce.offset.report", Kind::kEngine, "", kP, "kmirror's producer owns it"},
-      {"partitioner", Kind::kEngine, "", kP, kPartitioner},
+      {"enable.auto.offset.store", Kind::kEngine, "enable.auto.offset.store", kC, ""},
+      {"auto.commit.enable", Kind::kEngine, "auto.commit.enable", kC, ""},
+      {"enable.partition.eof", Kind::kEngine, "enable.partition.eof", kC, ""},
+      {"offset.store.method", Kind::kEngine, "offset.store.method", kC, ""},
+      {"request.required.acks", Kind::kEngine, "request.required.acks", kP, ""},
+      {"enable.gapless.guarantee", Kind::kEngine, "enable.gapless.guarantee", kP, ""},
+      {"queuing.strategy", Kind::kEngine, "queuing.strategy", kP, ""},
+      {"produce.offset.report", Kind::kEngine, "produce.offset.report", kP, ""},
+      {"partitioner", Kind::kEngine, "partitioner", kP, ""},
   };
   return rules;
 }
@@ -219,6 +215,17 @@ const char* RoleName(ClientRole role) {
   return "client";
 }
 
+const kafka::EngineProp& EnginePropOf(const ClientRule& rule) {
+  const kafka::EngineProp* row = nullptr;
+  if (rule.roles == kC) row = kafka::FindEngineProp(kafka::ClientKind::kConsumer, rule.target);
+  if (rule.roles == kP) row = kafka::FindEngineProp(kafka::ClientKind::kProducer, rule.target);
+  if (row == nullptr) {
+    std::fprintf(stderr, "kmirror: client rule '%s' names no engine-owned property\n", rule.java);
+    std::abort();
+  }
+  return *row;
+}
+
 std::vector<ClientPropertyDoc> ClientPropertyTable() {
   std::vector<ClientPropertyDoc> rows;
   for (const auto& r : ClientRules()) {
@@ -230,10 +237,11 @@ std::vector<ClientPropertyDoc> ClientPropertyTable() {
         outcome = r.target[0] != '\0' ? std::string("`") + r.target + "`" : "see note";
         break;
       case Kind::kDrop: outcome = "ignored (info)"; break;
-      case Kind::kEngine: outcome = "decided by kmirror"; break;
+      case Kind::kEngine:
+      case Kind::kMapped: outcome = "decided by kmirror"; break;
       case Kind::kReject: outcome = "rejected"; break;
     }
-    std::string note = r.note;
+    std::string note = r.kind == Kind::kEngine ? std::string(EnginePropOf(r).reason) : r.note;
     if (r.roles != kAll && r.kind != Kind::kReject) {
       std::string only;
       if (r.roles & kC) only += "consumer";

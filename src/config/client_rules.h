@@ -1,6 +1,7 @@
 // The table of Java client properties kmirror knows: for each name, what the translator
 // (client_props.h) does with it, which clients it means something for, and the note shown in
-// docs/configuration.md and in log lines. Immutable; any thread.
+// docs/configuration.md and in log lines. Properties the engine owns are only named here;
+// what kmirror uses instead and why is kafka/engine_props.h's. Immutable; any thread.
 #pragma once
 
 #include <string>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "config/client_props.h"
+#include "kmirror/kafka/engine_props.h"
 
 namespace kmirror::config {
 
@@ -16,7 +18,8 @@ struct ClientRule {
     kSame,    // same name in librdkafka
     kRename,  // another name in librdkafka, same value
     kDrop,    // Java-only, no librdkafka counterpart: info note
-    kEngine,  // decided by kmirror's replication engine
+    kEngine,  // decided by kmirror's engine (kafka/engine_props.h), which also says why
+    kMapped,  // decided by kmirror; the user's value goes into FlowConfig (group.id, auto.offset.reset)
     kReject,  // cannot be honoured: ConfigProblem
     kCustom,  // value or name rewritten, see the translator
   };
@@ -25,9 +28,13 @@ struct ClientRule {
 
   const char* java;
   Kind kind;
-  const char* target;  // librdkafka name (kSame/kRename/kCustom), for docs and renames
-  unsigned roles;      // clients it means something for; elsewhere it is dropped with a note
-  const char* note;    // why (kDrop/kEngine/kReject) or how (kCustom); shown in docs and notes
+  // librdkafka name: what the value becomes (kSame/kRename/kCustom, shown in docs), or the
+  // engine's property (kEngine/kMapped, looked up with EnginePropOf).
+  const char* target;
+  unsigned roles;  // clients it means something for; elsewhere it is dropped with a note
+  // Why (kDrop/kReject/kMapped) or how (kCustom); shown in docs and notes. Empty for kEngine:
+  // the engine's table gives the reason.
+  const char* note;
 };
 
 // Every rule, in documentation order.
@@ -40,6 +47,11 @@ const ClientRule* FindClientRule(std::string_view java);
 // The ClientRule::Roles bit of `role`, and its name in messages ("admin client").
 unsigned RoleBitOf(ClientRole role);
 const char* RoleName(ClientRole role);
+
+// The engine's row behind a kEngine or kMapped rule: property `target` of the client in
+// `roles` (consumer or producer). Aborts when there is none, a programming error that the
+// unit tests catch (every rule is rendered into the docs).
+const kafka::EngineProp& EnginePropOf(const ClientRule& rule);
 
 // One row of the translation table in docs/configuration.md.
 struct ClientPropertyDoc {
