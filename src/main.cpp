@@ -14,6 +14,7 @@
 #include "kmirror/app/app.h"
 #include "kmirror/app/commands.h"
 #include "kmirror/common/logging.h"
+#include "kmirror/common/thread_name.h"
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/config/settings.h"
 
@@ -58,7 +59,7 @@ int RunUntilSignal(kmirror::config::MirrorConfig config) {
   std::atomic<bool> stopped{false};
   const auto timeout = app_timeout;
   std::thread watchdog([&stopped, &set, timeout, log] {
-    pthread_setname_np(pthread_self(), "km-shutdown");
+    kmirror::SetThreadName("km-shutdown");
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     const timespec poll{0, 100 * 1000 * 1000};
     while (!stopped) {

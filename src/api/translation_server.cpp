@@ -9,6 +9,7 @@
 
 #include "api/grpc_status.h"
 #include "kmirror/common/logging.h"
+#include "kmirror/common/thread_name.h"
 #include "kmirror/v1/translation.grpc.pb.h"
 
 namespace kmirror::api {
@@ -302,7 +303,7 @@ Result<std::unique_ptr<TranslationServer>> TranslationServer::Start(const std::s
 TranslationServer::~TranslationServer() { Stop(); }
 
 void TranslationServer::WatchReadiness() {
-  pthread_setname_np(pthread_self(), "km-api-health");
+  SetThreadName("km-api-health");
   bool last = false;
   bool first = true;
   while (!stopping_) {

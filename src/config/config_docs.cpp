@@ -3,7 +3,7 @@
 #include <cctype>
 #include <sstream>
 
-#include "kmirror/config/client_props.h"
+#include "config/client_rules.h"
 #include "kmirror/config/settings.h"
 
 namespace kmirror::config {

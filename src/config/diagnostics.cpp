@@ -1,10 +1,11 @@
-#include "kmirror/config/diagnostics.h"
+#include "config/diagnostics.h"
 
 #include <algorithm>
 #include <cctype>
 #include <climits>
 
 #include "kmirror/common/logging.h"
+#include "kmirror/common/strings.h"
 
 namespace kmirror::config {
 
@@ -39,7 +40,7 @@ void Diagnostics::FileProblem(const std::string& path, const std::string& flag, 
     size_t digits = 0;
     while (digits < message.size() && std::isdigit(static_cast<unsigned char>(message[digits]))) ++digits;
     if (digits > 0 && message.compare(digits, 1, ":") == 0) {
-      line = std::stoi(message.substr(0, digits));
+      line = static_cast<int>(ParseInteger(message.substr(0, digits)).value_or(0));
       message.erase(0, digits + 1);
     }
     if (!message.empty() && message[0] == ' ') message.erase(0, 1);

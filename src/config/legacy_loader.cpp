@@ -9,11 +9,13 @@
 // broker, with the target broker's default replication factor (MM1 had no setting for it).
 #include <algorithm>
 
-#include "kmirror/config/client_props.h"
-#include "kmirror/config/diagnostics.h"
-#include "kmirror/config/java_regex.h"
+#include "config/client_props.h"
+#include "config/diagnostics.h"
+#include "config/java_regex.h"
+#include "config/properties.h"
+#include "config/value_parsers.h"
+#include "kmirror/common/strings.h"
 #include "kmirror/config/mirror_config.h"
-#include "kmirror/config/properties.h"
 #include "kmirror/config/settings.h"
 
 namespace kmirror::config {
@@ -25,18 +27,10 @@ constexpr const char* kTarget = "target";
 // MM1's TopicFilter normalisation: commas become alternatives, blanks vanish, and quotes that
 // survived the shell ("'.*'") are stripped from both ends.
 std::string NormaliseWhitelist(const std::string& raw) {
-  std::string s = raw;
-  size_t b = s.find_first_not_of(" \t\r\n");
-  size_t e = s.find_last_not_of(" \t\r\n");
-  s = b == std::string::npos ? "" : s.substr(b, e - b + 1);
+  std::string s = Trim(raw, " \t\r\n");
   std::replace(s.begin(), s.end(), ',', '|');
   s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
-  size_t first = s.find_first_not_of("\"'");
-  if (first == std::string::npos) return "";
-  s.erase(0, first);
-  size_t last = s.find_last_not_of("\"'");
-  s.erase(last + 1);
-  return s;
+  return Trim(s, "\"'");
 }
 
 JavaClientProps AllOf(const Properties& props) {
@@ -98,7 +92,7 @@ MirrorConfig LoadLegacy(const LegacyArgs& args) {
     // MM1's Java consumer skipped internal topics (exclude.internal.topics=true); with identity
     // naming, mirroring them would write into the target's own __consumer_offsets.
     f.topics_exclude = {"__consumer_offsets", "__transaction_state"};
-    f.naming = NamingPolicy::kIdentity;
+    f.naming = RemoteTopicNaming::kIdentity;
     f.tasks = std::max(1, args.num_streams);
     // MM1 has no such knobs: the registry's defaults.
     f.max_inflight_bytes = *ParseInteger(GetSetting("task.max.inflight.bytes").default_value);

@@ -15,13 +15,14 @@
 // A->B.producer.x.
 #include <thread>
 #include <algorithm>
-#include <cctype>
 #include <set>
 
-#include "kmirror/config/client_props.h"
-#include "kmirror/config/diagnostics.h"
+#include "config/client_props.h"
+#include "config/diagnostics.h"
+#include "config/properties.h"
+#include "config/value_parsers.h"
+#include "kmirror/common/strings.h"
 #include "kmirror/config/mirror_config.h"
-#include "kmirror/config/properties.h"
 #include "kmirror/config/settings.h"
 
 namespace kmirror::config {
@@ -49,10 +50,6 @@ bool SameValue(const std::string& a, const std::string& b) {
   auto ba = ParseBool(a);
   auto bb = ParseBool(b);
   return ba && bb ? *ba == *bb : a == b;
-}
-
-bool IsValidAliasChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
 }
 
 class Mm2Loader {
@@ -108,7 +105,7 @@ class Mm2Loader {
         diag_.Warning(At(*e), "lists '" + alias + "' twice");
         continue;
       }
-      if (!std::all_of(alias.begin(), alias.end(), IsValidAliasChar)) {
+      if (!std::all_of(alias.begin(), alias.end(), IsTopicNameChar)) {
         diag_.Problem(At(*e), "alias '" + alias + "' may only contain ASCII letters, digits, '.', '_' and '-' "
                               "(it becomes part of remote topic names)");
         continue;
@@ -316,8 +313,8 @@ class Mm2Loader {
     f.target = t;
     f.topics = SplitList(Resolve(s, t, "topics").value);
     f.topics_exclude = SplitList(ResolveWithAlias(s, t, "topics.exclude", "topics.blacklist").value);
-    f.naming = Resolve(s, t, "replication.policy.class").value == kIdentityPolicy ? NamingPolicy::kIdentity
-                                                                                   : NamingPolicy::kPrefix;
+    f.naming = Resolve(s, t, "replication.policy.class").value == kIdentityPolicy ? RemoteTopicNaming::kIdentity
+                                                                                   : RemoteTopicNaming::kPrefix;
     f.separator = Resolve(s, t, "replication.policy.separator").value;
     Resolved tasks = Resolve(s, t, "tasks.max");
     f.tasks = tasks.is_set ? static_cast<int>(ParseInteger(tasks.value).value_or(1)) : DefaultTasks();
@@ -472,9 +469,9 @@ class Mm2Loader {
 
   void CheckIdentityLoops(const MirrorConfig& config) {
     for (const auto& f : config.flows) {
-      if (f.naming != NamingPolicy::kIdentity || f.source > f.target) continue;
+      if (f.naming != RemoteTopicNaming::kIdentity || f.source > f.target) continue;
       for (const auto& back : config.flows) {
-        if (back.source == f.target && back.target == f.source && back.naming == NamingPolicy::kIdentity) {
+        if (back.source == f.target && back.target == f.source && back.naming == RemoteTopicNaming::kIdentity) {
           diag_.Warning(Resolve(f.source, f.target, "replication.policy.class").origin,
                         "flows " + f.Name() + " and " + back.Name() + " both keep topic names "
                         "(IdentityReplicationPolicy): a topic selected in both directions would be copied back "

@@ -1,4 +1,4 @@
-#include "kmirror/config/properties.h"
+#include "config/properties.h"
 
 #include <cerrno>
 #include <cstring>
@@ -6,10 +6,14 @@
 #include <sstream>
 #include <sys/stat.h>
 
+#include "kmirror/common/strings.h"
+
 namespace kmirror::config {
 namespace {
 
-bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\f'; }
+constexpr std::string_view kBlankChars = " \t\f";  // java.util.Properties' whitespace
+
+bool IsBlank(char c) { return kBlankChars.find(c) != std::string_view::npos; }
 
 // A logical line: natural lines joined at odd trailing backslashes, escapes still raw.
 struct LogicalLine {
@@ -208,11 +212,7 @@ Result<Properties> ParseProperties(std::string_view text, const std::string& fil
     }
     // Keys cannot carry unescaped blanks, but an escaped one at either end is almost always a
     // typo rather than intent, so keys are trimmed as well.
-    std::string k = std::move(key).value();
-    size_t b = k.find_first_not_of(" \t\f");
-    size_t e = k.find_last_not_of(" \t\f");
-    k = b == std::string::npos ? std::string() : k.substr(b, e - b + 1);
-    props.Set(std::move(k), std::move(value).value(), ll.line);
+    props.Set(Trim(*key, kBlankChars), std::move(value).value(), ll.line);
   }
   return props;
 }

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "kmirror/common/logging.h"
+#include "kmirror/kafka/engine_props.h"
 #include "kmirror/kafka/errors.h"
 
 namespace kmirror::kafka {
@@ -19,24 +20,9 @@ std::vector<TopicPartition> ToVector(const rd_kafka_topic_partition_list_t* part
 }  // namespace
 
 Result<std::unique_ptr<Consumer>> Consumer::Create(const ClientProps& props, const ConsumerOptions& options) {
-  ClientProps p = props;
-  p["group.id"] = options.group_id;
-  // Offsets are stored by kmirror after the target acknowledged a record, and librdkafka's
-  // auto-commit only commits what was stored.
-  p["enable.auto.commit"] = "true";
-  p["enable.auto.offset.store"] = "false";
-  p.try_emplace("auto.commit.interval.ms", "1000");
-  // A committed offset that the broker no longer has is data loss: report, never reset.
-  p["auto.offset.reset"] = "error";
-  p["isolation.level"] = "read_committed";
-  p["enable.partition.eof"] = "false";
-  p.try_emplace("partition.assignment.strategy", "cooperative-sticky");
-  // Prefetch: librdkafka's defaults (64 MiB queued, 50 MiB fetches) size a consumer for
-  // throughput alone; callers that bound memory (FlowTask) set their own, this is the cap
-  // for the others.
-  p.try_emplace("queued.max.messages.kbytes", "16384");
-  p.try_emplace("fetch.max.bytes", "16777216");
-  auto conf = MakeConf(p, options.name);
+  // Offsets are stored explicitly and auto-committed from the store; a committed offset the
+  // broker no longer has is reported, never reset (engine_props.h).
+  auto conf = MakeConf(WithEngineProps(ClientKind::kConsumer, props, {{"group.id", options.group_id}}), options.name);
   if (!conf.ok()) return conf.status();
   std::unique_ptr<Consumer> c(new Consumer());
   c->options_ = options;

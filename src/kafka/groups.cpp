@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "admin_request.h"
+#include "kmirror/kafka/engine_props.h"
 #include "kmirror/kafka/errors.h"
 
 namespace kmirror::kafka {
@@ -130,11 +131,7 @@ namespace {
 
 // A consumer handle that carries the group's id for committed()/commit() and never joins.
 Result<HandlePtr> GroupHandle(const ClientProps& props, const std::string& name, const std::string& group) {
-  ClientProps p = props;
-  p["group.id"] = group;
-  p["enable.auto.commit"] = "false";
-  p["allow.auto.create.topics"] = "false";
-  KM_ASSIGN_OR_RETURN(conf, MakeConf(p, name));
+  KM_ASSIGN_OR_RETURN(conf, MakeConf(WithEngineProps(ClientKind::kGroupHandle, props, {{"group.id", group}}), name));
   return MakeHandle(RD_KAFKA_CONSUMER, std::move(conf));
 }
 

@@ -1,24 +1,13 @@
 #include "kmirror/kafka/log_reader.h"
 
+#include "kmirror/kafka/engine_props.h"
 #include "kmirror/kafka/errors.h"
 
 namespace kmirror::kafka {
 
 Result<std::unique_ptr<LogReader>> LogReader::Create(const ClientProps& props, const std::string& name) {
-  ClientProps p = props;
-  p.erase("group.id");
-  p["enable.auto.commit"] = "false";
-  p["enable.auto.offset.store"] = "false";
-  p["enable.partition.eof"] = "false";
-  p["allow.auto.create.topics"] = "false";
-  // kmirror's logs are written by idempotent, non-transactional producers; read_committed
-  // costs nothing and keeps a future transactional writer safe.
-  p["isolation.level"] = "read_committed";
-  // Small, steady logs: keep the prefetch small and notice new records quickly.
-  p.try_emplace("fetch.wait.max.ms", "100");
-  p.try_emplace("queued.max.messages.kbytes", "4096");
-  p["auto.offset.reset"] = "earliest";
-  KM_ASSIGN_OR_RETURN(conf, MakeConf(p, name));
+  // No group, nothing committed, small prefetch (engine_props.h).
+  KM_ASSIGN_OR_RETURN(conf, MakeConf(WithEngineProps(ClientKind::kLogReader, props), name));
   KM_ASSIGN_OR_RETURN(rk, MakeHandle(RD_KAFKA_CONSUMER, std::move(conf)));
   std::unique_ptr<LogReader> r(new LogReader());
   r->rk_ = std::move(rk);

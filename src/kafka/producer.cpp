@@ -1,27 +1,14 @@
 #include "kmirror/kafka/producer.h"
 
+#include "kmirror/kafka/engine_props.h"
 #include "kmirror/kafka/errors.h"
 
 namespace kmirror::kafka {
 
 Result<std::unique_ptr<Producer>> Producer::Create(const ClientProps& props, const std::string& name,
                                                    DeliveryHandler* handler) {
-  ClientProps p = props;
-  // Durability is not negotiable: the source position only moves once the target has the
-  // record on all in-sync replicas, and retries never reorder or duplicate.
-  p["enable.idempotence"] = "true";
-  p["acks"] = "all";
-  // Metadata requests must never create a topic: a topic auto-created by the broker gets
-  // num.partitions partitions, which breaks the partition mapping (MirrorMaker 1's pitfall).
-  p["allow.auto.create.topics"] = "false";
-  p.try_emplace("linger.ms", "20");
-  p.try_emplace("batch.size", "1000000");
-  // The local queue holds records waiting for the target. Forward() never copies payloads,
-  // so what it holds is the consumer's fetch buffers; 32 MiB is ~100 ms of a saturated
-  // 2.5 Gbit/s link per task, enough to keep batches full, and bounds memory. A full queue
-  // makes Forward() wait for delivery reports (flow control), not fail.
-  p.try_emplace("queue.buffering.max.kbytes", "32768");
-  auto conf = MakeConf(p, name);
+  // Idempotence and acks=all are forced (engine_props.h): durability is not negotiable.
+  auto conf = MakeConf(WithEngineProps(ClientKind::kProducer, props), name);
   if (!conf.ok()) return conf.status();
   std::unique_ptr<Producer> producer(new Producer());
   producer->handler_ = handler;

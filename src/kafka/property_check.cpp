@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "kmirror/common/strings.h"
 #include "kmirror/kafka/client.h"
 
 namespace kmirror::kafka {
@@ -12,9 +13,7 @@ Status CheckClientProperty(const std::string& name, const std::string& value) {
   if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), err, sizeof(err)) == RD_KAFKA_CONF_OK) {
     return Status::Ok();
   }
-  std::string message(err);
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-  return InvalidArgument("librdkafka rejects it: " + message);
+  return InvalidArgument("librdkafka rejects it: " + Trim(err, " \n"));
 }
 
 }  // namespace kmirror::kafka

@@ -1,8 +1,7 @@
 #include "kmirror/offsets/checkpoint_emitter.h"
 
-#include <pthread.h>
-
 #include "kmirror/common/logging.h"
+#include "kmirror/common/thread_name.h"
 #include "kmirror/kafka/admin.h"
 #include "kmirror/kafka/groups.h"
 #include "kmirror/kafka/producer.h"
@@ -55,8 +54,7 @@ void CheckpointEmitter::Stop() {
 }
 
 void CheckpointEmitter::Run() {
-  std::string thread_name = ("km-ckpt-" + options_.flow.source_alias).substr(0, 15);
-  pthread_setname_np(pthread_self(), thread_name.c_str());
+  SetThreadName("km-ckpt-" + options_.flow.source_alias);
   auto log = logging::Get("offsets");
   const std::string flow = options_.flow.ToString();
   // Short first wait: the flow's first offset syncs and the index need a moment; then the

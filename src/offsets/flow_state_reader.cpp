@@ -1,8 +1,7 @@
 #include "kmirror/offsets/flow_state_reader.h"
 
-#include <pthread.h>
-
 #include "kmirror/common/logging.h"
+#include "kmirror/common/thread_name.h"
 #include "kmirror/kafka/log_reader.h"
 #include "kmirror/wire/mm2_records.h"
 #include "kmirror/wire/offset_sync_event.h"
@@ -49,8 +48,7 @@ FlowObservations FlowStateReader::Observations() const {
 }
 
 void FlowStateReader::Run() {
-  std::string thread_name = ("km-state-" + options_.flow.source_alias).substr(0, 15);
-  pthread_setname_np(pthread_self(), thread_name.c_str());
+  SetThreadName("km-state-" + options_.flow.source_alias);
   auto log = logging::Get("offsets");
   const std::string flow = options_.flow.ToString();
 
@@ -308,8 +306,7 @@ void FlowStateReader::ApplyHeartbeat(const kafka::Message& msg) {
 }
 
 void FlowStateReader::RunSourcePoller() {
-  std::string thread_name = ("km-lag-" + options_.flow.source_alias).substr(0, 15);
-  pthread_setname_np(pthread_self(), thread_name.c_str());
+  SetThreadName("km-lag-" + options_.flow.source_alias);
   auto s = kafka::LogReader::Create(options_.source, "kmirror-lag-" + options_.flow.ToString());
   if (!s.ok()) {
     logging::Get("offsets")->error("{}: no lag reporting: {}", options_.flow.ToString(), s.status().ToString());

@@ -1,8 +1,7 @@
 #include "kmirror/replication/flow.h"
 
-#include <pthread.h>
-
 #include "kmirror/common/logging.h"
+#include "kmirror/common/thread_name.h"
 #include "replication/flow_task.h"
 #include "kmirror/replication/naming_policy.h"
 #include "kmirror/replication/topic_filter.h"
@@ -50,14 +49,13 @@ Status Flow::Start() {
   }
   controller_ = std::thread([this] { RunController(); });
   log->info("{}: flow started: {} task(s), naming {}, topics [{}] minus [{}], consumer group {}", name_,
-            config_.tasks, config_.naming == config::NamingPolicy::kPrefix ? "prefix" : "identity",
+            config_.tasks, config_.naming == config::RemoteTopicNaming::kPrefix ? "prefix" : "identity",
             fmt::join(config_.topics, ", "), fmt::join(config_.topics_exclude, ", "), config_.group_id);
   return Status::Ok();
 }
 
 void Flow::RunController() {
-  std::string thread_name = ("km-sync-" + name_).substr(0, 15);
-  pthread_setname_np(pthread_self(), thread_name.c_str());
+  SetThreadName("km-sync-" + name_);
   auto log = logging::Get("replication");
   last_progress_ = Clock::now();
   bool sync_now = true;

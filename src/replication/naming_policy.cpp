@@ -85,8 +85,8 @@ bool NamingPolicy::IsCycle(std::string_view topic, std::string_view target_alias
   return true;
 }
 
-std::unique_ptr<NamingPolicy> MakeNamingPolicy(config::NamingPolicy kind, const std::string& separator) {
-  if (kind == config::NamingPolicy::kIdentity) return std::make_unique<IdentityPolicy>(separator);
+std::unique_ptr<NamingPolicy> MakeNamingPolicy(config::RemoteTopicNaming kind, const std::string& separator) {
+  if (kind == config::RemoteTopicNaming::kIdentity) return std::make_unique<IdentityPolicy>(separator);
   return std::make_unique<PrefixPolicy>(separator);
 }
 

@@ -39,7 +39,7 @@ class ConfigError : public std::runtime_error {
   std::vector<ConfigProblem> problems_;
 };
 
-enum class NamingPolicy {
+enum class RemoteTopicNaming {
   kPrefix,    // MM2's DefaultReplicationPolicy: "<source alias><separator><topic>"
   kIdentity,  // MM2's IdentityReplicationPolicy: the same name as on the source
 };
@@ -57,7 +57,7 @@ struct FlowConfig {
   std::vector<std::string> topics;
   std::vector<std::string> topics_exclude;
 
-  NamingPolicy naming = NamingPolicy::kPrefix;
+  RemoteTopicNaming naming = RemoteTopicNaming::kPrefix;
   std::string separator = ".";
 
   int tasks = 1;                 // consumer/producer pairs (tasks.max, --num.streams)
@@ -95,10 +95,10 @@ struct FlowConfig {
   StartPosition start_position = StartPosition::kEarliest;
 
   // Fully resolved librdkafka client properties (bootstrap.servers, security, overrides),
-  // translated from Java names and checked by librdkafka (config/client_props.h). The loaders
-  // never put group.id, enable.auto.commit, enable.auto.offset.store, auto.offset.reset,
+  // translated from Java names and checked by librdkafka (src/config/client_props.h). The
+  // loaders never put group.id, enable.auto.commit, enable.auto.offset.store, auto.offset.reset,
   // isolation.level, acks, enable.idempotence, transactional or partitioner settings here:
-  // the replication engine owns those.
+  // the engine owns those (kafka/engine_props.h), and the kafka wrappers set them.
   ClientProps source_consumer;
   ClientProps source_admin;
   ClientProps target_producer;

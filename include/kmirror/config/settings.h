@@ -82,12 +82,6 @@ const SettingSpec& GetSetting(std::string_view name);
 // regex list, extra rule); otherwise InvalidArgument saying what is wrong.
 Status ValidateSetting(const SettingSpec& spec, const std::string& value);
 
-// Parsers shared by the loaders; nullopt when the text is not of the type.
-std::optional<bool> ParseBool(std::string_view text);
-std::optional<int64_t> ParseInteger(std::string_view text);  // surrounding blanks allowed
-// MM2's list syntax: split at commas, entries trimmed, empty entries dropped.
-std::vector<std::string> SplitList(std::string_view text);
-
 // Registered names close to `key` (small edit distance), best first, for "did you mean" hints.
 std::vector<std::string> SuggestSettings(std::string_view key, Scope scope);
 

@@ -3,7 +3,6 @@
 // the handle types shared by the Producer, Consumer and Admin wrappers.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,10 +11,9 @@
 
 #include "kmirror/common/status.h"
 #include "kmirror/common/types.h"
+#include "kmirror/kafka/props.h"
 
 namespace kmirror::kafka {
-
-using ClientProps = std::map<std::string, std::string>;
 
 struct HandleDeleter {
   void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }

@@ -40,6 +40,6 @@ class NamingPolicy {
   std::string separator_;
 };
 
-std::unique_ptr<NamingPolicy> MakeNamingPolicy(config::NamingPolicy kind, const std::string& separator);
+std::unique_ptr<NamingPolicy> MakeNamingPolicy(config::RemoteTopicNaming kind, const std::string& separator);
 
 }  // namespace kmirror::replication

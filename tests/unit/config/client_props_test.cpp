@@ -1,8 +1,11 @@
-#include "kmirror/config/client_props.h"
+#include "config/client_props.h"
 
 #include <gtest/gtest.h>
 
+#include "config/client_rules.h"
+#include "config/jaas.h"
 #include "config_test_util.h"
+#include "kmirror/kafka/engine_props.h"
 
 namespace kmirror::config {
 namespace {
@@ -336,6 +339,52 @@ TEST(ClientPropsTest, WeakerProducerGuaranteesAreWarnedAndOverridden) {
 
   auto fine = Translate({{"acks", "all"}, {"enable.idempotence", "true"}}, ClientRole::kProducer);
   EXPECT_TRUE(fine.diag.notes().empty()) << fine.Everything();
+}
+
+TEST(ClientPropsTest, EngineOwnedWarningsCiteTheEngineTable) {
+  const kafka::EngineProp* acks = kafka::FindEngineProp(kafka::ClientKind::kProducer, "acks");
+  ASSERT_NE(acks, nullptr);
+  auto weak = Translate({{"acks", "1"}}, ClientRole::kProducer);
+  EXPECT_TRUE(weak.Note(kWarning, std::string(acks->reason) + "; acks=1 is overridden by acks=all")) << weak.Everything();
+  auto legacy = Translate({{"request.required.acks", "0"}}, ClientRole::kProducer);
+  EXPECT_TRUE(legacy.Note(kWarning, std::string(acks->reason) + "; request.required.acks=0 is overridden by acks=all"))
+      << legacy.Everything();
+
+  const kafka::EngineProp* isolation = kafka::FindEngineProp(kafka::ClientKind::kConsumer, "isolation.level");
+  ASSERT_NE(isolation, nullptr);
+  auto uncommitted = Translate({{"isolation.level", "read_uncommitted"}});
+  EXPECT_TRUE(uncommitted.Note(kWarning, std::string(isolation->reason))) << uncommitted.Everything();
+
+  const kafka::EngineProp* txn = kafka::FindEngineProp(kafka::ClientKind::kProducer, "transactional.id");
+  ASSERT_NE(txn, nullptr);
+  auto transactional = Translate({{"transactional.id", "mm"}}, ClientRole::kProducer);
+  EXPECT_TRUE(transactional.Note(kWarning, std::string(txn->reason) + "; ignored")) << transactional.Everything();
+}
+
+TEST(ClientPropsTest, EveryEngineOwnedRuleNamesARowOfTheEngineTable) {
+  int owned = 0;
+  for (const ClientRule& rule : ClientRules()) {
+    if (rule.kind != ClientRule::Kind::kEngine && rule.kind != ClientRule::Kind::kMapped) continue;
+    ++owned;
+    EXPECT_TRUE(rule.roles == ClientRule::kC || rule.roles == ClientRule::kP) << rule.java;
+    EXPECT_NE(kafka::FindEngineProp(rule.roles == ClientRule::kC ? kafka::ClientKind::kConsumer
+                                                                 : kafka::ClientKind::kProducer,
+                                    rule.target),
+              nullptr)
+        << rule.java;
+    // The reason is the table's; a rule that restated it could drift from it.
+    if (rule.kind == ClientRule::Kind::kEngine) {
+      EXPECT_STREQ(rule.note, "") << rule.java;
+    }
+  }
+  EXPECT_GT(owned, 20);
+  for (const auto& row : ClientPropertyTable()) {
+    const ClientRule* rule = FindClientRule(row.java_name);
+    ASSERT_NE(rule, nullptr) << row.java_name;
+    if (rule->kind == ClientRule::Kind::kEngine) {
+      EXPECT_EQ(row.note.rfind(std::string(EnginePropOf(*rule).reason), 0), 0u) << row.java_name << ": " << row.note;
+    }
+  }
 }
 
 TEST(ClientPropsTest, IdempotenceConstraintsAreCheckedAtTheirLine) {

@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "config/client_rules.h"
 #include "config_test_util.h"
-#include "kmirror/config/client_props.h"
 #include "kmirror/config/settings.h"
 
 namespace kmirror::config {

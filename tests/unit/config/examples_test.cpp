@@ -50,7 +50,7 @@ TEST(ExamplesTest, Mm2SeedFile) {
   EXPECT_EQ(f.Name(), "clusterA->clusterB");
   EXPECT_EQ(f.topics, (std::vector<std::string>{"prod.*.global$"}));
   EXPECT_EQ(f.topics_exclude, (std::vector<std::string>{"^(clusterA|clusterB).*heartbeats$"}));
-  EXPECT_EQ(f.naming, NamingPolicy::kPrefix);
+  EXPECT_EQ(f.naming, RemoteTopicNaming::kPrefix);
   EXPECT_EQ(f.separator, ".");
   EXPECT_EQ(f.tasks, 8);
   EXPECT_EQ(f.replication_factor, 3);
@@ -94,7 +94,7 @@ TEST(ExamplesTest, Mm1SeedFiles) {
   EXPECT_EQ(f.Name(), "source->target");
   EXPECT_EQ(f.tasks, 4);
   EXPECT_EQ(f.topics, (std::vector<std::string>{".*"}));
-  EXPECT_EQ(f.naming, NamingPolicy::kIdentity);
+  EXPECT_EQ(f.naming, RemoteTopicNaming::kIdentity);
   EXPECT_EQ(f.group_id, "mirrormaker");
   EXPECT_EQ(f.start_position, StartPosition::kEarliest);  // the file sets auto.offset.reset=earliest
   EXPECT_EQ(f.replication_factor, -1);
@@ -110,7 +110,7 @@ TEST(ExamplesTest, LocalDemoConfig) {
   MirrorConfig c = LoadMm2Properties(SourcePath("config/mm2-local.properties"));
   ASSERT_EQ(c.flows.size(), 2u);
   for (const auto& f : c.flows) {
-    EXPECT_EQ(f.naming, NamingPolicy::kPrefix);
+    EXPECT_EQ(f.naming, RemoteTopicNaming::kPrefix);
     EXPECT_EQ(f.replication_factor, 1);
     EXPECT_EQ(f.tasks, 2);
     EXPECT_EQ(f.refresh_topics_interval, std::chrono::seconds(10));

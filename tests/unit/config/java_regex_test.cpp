@@ -1,4 +1,4 @@
-#include "kmirror/config/java_regex.h"
+#include "config/java_regex.h"
 
 #include <gtest/gtest.h>
 

@@ -30,7 +30,7 @@ TEST_F(LegacyLoaderTest, OneIdentityFlowFromTheTwoFiles) {
   ASSERT_EQ(c.flows.size(), 1u);
   const FlowConfig& f = c.flows[0];
   EXPECT_EQ(f.Name(), "source->target");
-  EXPECT_EQ(f.naming, NamingPolicy::kIdentity);
+  EXPECT_EQ(f.naming, RemoteTopicNaming::kIdentity);
   EXPECT_EQ(f.tasks, 3);
   EXPECT_EQ(f.topics, (std::vector<std::string>{"orders.*"}));
   EXPECT_EQ(f.topics_exclude, (std::vector<std::string>{"__consumer_offsets", "__transaction_state"}));

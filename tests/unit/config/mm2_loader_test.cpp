@@ -43,7 +43,7 @@ TEST_F(Mm2LoaderTest, MinimalFlowGetsMm2Defaults) {
   EXPECT_EQ(f.Name(), "A->B");
   EXPECT_EQ(f.topics, (std::vector<std::string>{".*"}));
   EXPECT_EQ(f.topics_exclude, (std::vector<std::string>{R"(.*[\-\.]internal)", R"(.*\.replica)", "__.*"}));
-  EXPECT_EQ(f.naming, NamingPolicy::kPrefix);
+  EXPECT_EQ(f.naming, RemoteTopicNaming::kPrefix);
   EXPECT_EQ(f.separator, ".");
   EXPECT_EQ(f.tasks, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())))
       << "unset: one task per hardware thread";
@@ -109,7 +109,7 @@ TEST_F(Mm2LoaderTest, ReplicationPolicyAndSeparator) {
                         "A->B.enabled = true\n"
                         "replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy\n"
                         "replication.policy.separator = _\n");
-  EXPECT_EQ(c.flows[0].naming, NamingPolicy::kIdentity);
+  EXPECT_EQ(c.flows[0].naming, RemoteTopicNaming::kIdentity);
   EXPECT_EQ(c.flows[0].separator, "_");
   auto problems = Fail(std::string(kTwoClusters) +
                        "A->B.enabled = true\nreplication.policy.class = com.example.CustomPolicy\n");

@@ -1,4 +1,4 @@
-#include "kmirror/config/properties.h"
+#include "config/properties.h"
 
 #include <gtest/gtest.h>
 

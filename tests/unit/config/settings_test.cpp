@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "config/value_parsers.h"
+#include "kmirror/common/strings.h"
+
 namespace kmirror::config {
 namespace {
 

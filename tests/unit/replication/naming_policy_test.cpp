@@ -6,7 +6,7 @@ namespace kmirror::replication {
 namespace {
 
 TEST(PrefixNaming, PrefixesWithSourceAlias) {
-  auto p = MakeNamingPolicy(config::NamingPolicy::kPrefix, ".");
+  auto p = MakeNamingPolicy(config::RemoteTopicNaming::kPrefix, ".");
   EXPECT_EQ(p->RemoteTopic("A", "orders"), "A.orders");
   EXPECT_EQ(p->RemoteTopic("clusterA", "prod.x.global"), "clusterA.prod.x.global");
   EXPECT_EQ(p->TopicSource("A.orders"), "A");
@@ -16,14 +16,14 @@ TEST(PrefixNaming, PrefixesWithSourceAlias) {
 }
 
 TEST(PrefixNaming, CustomSeparator) {
-  auto p = MakeNamingPolicy(config::NamingPolicy::kPrefix, "__");
+  auto p = MakeNamingPolicy(config::RemoteTopicNaming::kPrefix, "__");
   EXPECT_EQ(p->RemoteTopic("A", "orders"), "A__orders");
   EXPECT_EQ(p->TopicSource("A__orders"), "A");
   EXPECT_EQ(p->TopicSource("A.orders"), std::nullopt);
 }
 
 TEST(PrefixNaming, DetectsCyclesThroughAnyNumberOfHops) {
-  auto p = MakeNamingPolicy(config::NamingPolicy::kPrefix, ".");
+  auto p = MakeNamingPolicy(config::RemoteTopicNaming::kPrefix, ".");
   EXPECT_TRUE(p->IsCycle("B.orders", "B"));      // B's own records coming back
   EXPECT_TRUE(p->IsCycle("C.B.orders", "B"));    // B -> C -> A -> B
   EXPECT_FALSE(p->IsCycle("C.orders", "B"));
@@ -31,7 +31,7 @@ TEST(PrefixNaming, DetectsCyclesThroughAnyNumberOfHops) {
 }
 
 TEST(IdentityNaming, KeepsNamesButPrefixesHeartbeats) {
-  auto p = MakeNamingPolicy(config::NamingPolicy::kIdentity, ".");
+  auto p = MakeNamingPolicy(config::RemoteTopicNaming::kIdentity, ".");
   EXPECT_EQ(p->RemoteTopic("A", "orders"), "orders");
   EXPECT_EQ(p->RemoteTopic("A", "heartbeats"), "A.heartbeats");
   EXPECT_EQ(p->TopicSource("orders"), std::nullopt);
@@ -41,7 +41,7 @@ TEST(IdentityNaming, KeepsNamesButPrefixesHeartbeats) {
 }
 
 TEST(NamingPolicy, InternalTopicsAreNeverMirrored) {
-  auto p = MakeNamingPolicy(config::NamingPolicy::kPrefix, ".");
+  auto p = MakeNamingPolicy(config::RemoteTopicNaming::kPrefix, ".");
   for (const char* t : {"__consumer_offsets", "__transaction_state", ".hidden", "mm2-offsets.B.internal",
                         "connect-configs-internal", "A.checkpoints.internal"}) {
     EXPECT_TRUE(p->IsInternalTopic(t)) << t;

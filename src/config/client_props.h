@@ -11,7 +11,8 @@
 //   - taken by the engine: group.id, auto.offset.reset (-> StartPosition), enable.auto.commit,
 //     isolation.level, acks, enable.idempotence, partitioner, transactions. kmirror always
 //     produces idempotently with acks=all and reads committed records only; asking for less
-//     is warned about and overridden;
+//     is warned about and overridden. What the engine sets instead, and why, is the engine's
+//     table (kafka/engine_props.h), which the notes quote;
 //   - rejected with a ConfigProblem saying what to use instead: JKS stores, Kerberos / OAuth
 //     JAAS logins, Java classes (interceptors, callback handlers), values librdkafka refuses.
 // Properties that are not Java client names pass through as librdkafka names, so librdkafka's
@@ -20,16 +21,18 @@
 // line that caused it.
 //
 // Secrets (passwords, JAAS strings, private keys) never appear in notes or problems.
+//
+// The parts: the rule table (client_rules.h), the JAAS parser (jaas.h), key/trust store
+// sniffing (key_stores.h); the translator itself is client_props.cpp. Pure functions of
+// their input (store files are read); any thread.
 #pragma once
 
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
-#include "kmirror/common/status.h"
-#include "kmirror/config/diagnostics.h"
+#include "config/diagnostics.h"
 #include "kmirror/config/mirror_config.h"
 
 namespace kmirror::config {
@@ -70,27 +73,5 @@ bool IsClusterClientProperty(std::string_view name);
 
 // Passwords, secrets, private keys and JAAS strings (Java or librdkafka names).
 bool IsSecretProperty(std::string_view name);
-
-// One JAAS login module entry: "<class> <flag> key=value ...;".
-struct JaasLogin {
-  std::string login_module;
-  std::string control_flag;  // lower case: required, requisite, sufficient or optional
-  std::map<std::string, std::string> options;
-};
-
-// Parses a sasl.jaas.config value as Kafka's JaasConfig does (quoted values with backslash
-// escapes, // and /* */ comments); exactly one entry; the final ';' may be omitted. Error
-// messages never contain option values.
-Result<JaasLogin> ParseJaasConfig(std::string_view text);
-
-// One row of the translation table in docs/configuration.md.
-struct ClientPropertyDoc {
-  std::string java_name;
-  std::string outcome;  // e.g. "`message.max.bytes`", "dropped", "rejected"
-  std::string note;
-};
-
-// The documented translation rules, in table order.
-std::vector<ClientPropertyDoc> ClientPropertyTable();
 
 }  // namespace kmirror::config
