@@ -4,6 +4,7 @@
 
 #include "kmirror/common/logging.h"
 #include "kmirror/replication/heartbeat.h"
+#include "replication/flow_task.h"
 
 namespace kmirror::replication {
 namespace {
@@ -106,7 +107,7 @@ void Flow::LogProgress() {
              "came from, {} beyond max.hops, {} fetcher wake-ups, {} records held for a batch in flight",
              name_, dr, db / 1e6, secs, secs > 0 ? dr / secs : 0.0, records, stats_.failed.load(),
              stats_.rewinds.load(), stats_.lost.load(), stats_.loops.load(), stats_.hops.load(),
-             stats_.fetch_wakeups.load(), stats_.held.load());
+             stats_.fetch_wakeups.load(), stats_.held_total.load());
   last_records_ = records;
   last_bytes_ = bytes;
   last_progress_ = now;

@@ -10,6 +10,8 @@
 // drain and commit, then the controller; the destructor stops too.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -17,13 +19,28 @@
 #include "kmirror/common/status.h"
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/kafka/producer.h"
-#include "kmirror/replication/flow_task.h"
 #include "kmirror/replication/naming_policy.h"
 #include "kmirror/replication/routes.h"
 #include "kmirror/replication/topic_filter.h"
 #include "kmirror/replication/topic_sync.h"
 
 namespace kmirror::replication {
+
+// A flow's counters, summed over its tasks: written by the task threads (once per poll
+// loop), read by the controller's progress line and the app.
+struct FlowStats {
+  std::atomic<uint64_t> records{0};      // acknowledged by the target
+  std::atomic<uint64_t> bytes{0};        // key + value bytes acknowledged
+  std::atomic<uint64_t> failed{0};       // delivery failures (each leads to a rewind)
+  std::atomic<uint64_t> rewinds{0};
+  std::atomic<uint64_t> lost{0};         // records deleted on the source before mirroring
+  std::atomic<uint64_t> loops{0};        // records not copied: the target is in their provenance
+  std::atomic<uint64_t> hops{0};         // records not copied: provenance longer than max.hops
+  std::atomic<uint64_t> fetch_wakeups{0};  // fetcher restarted after a prefetch threshold
+  std::atomic<uint64_t> held_total{0};     // records that waited for their partition's batch in flight
+};
+
+class FlowTask;  // src/replication/flow_task.h
 
 class Flow {
  public:
