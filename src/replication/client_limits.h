@@ -15,7 +15,7 @@
 // with the default it computed, which is also what goes to librdkafka when the user did not
 // set the property.
 //
-// A value type; computed on the flow's thread before the task starts.
+// A value type, computed once when the task is constructed (Flow::Start) and read-only after.
 #pragma once
 
 #include <cstdint>

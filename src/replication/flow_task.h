@@ -57,6 +57,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -118,6 +119,7 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
     int64_t wire_bytes = 0;  // estimated size in a produce request
     SourceOffset offset() const { return msg.offset(); }
   };
+  static_assert(!std::is_copy_constructible_v<Held>, "a held record is moved, its payload never copied");
   // Everything the task knows about one source partition. Entries are never erased, so
   // pointers to them (name index, release queue, rewinds, offset stores) stay valid.
   struct PartState {
