@@ -68,6 +68,13 @@ constexpr EngineProp kRows[] = {
     {kProducer, "queue.buffering.max.kbytes", kDefault, "32768",
      "bounds the records waiting for the target at 32 MiB"},
 
+    // ---- A flow task's producer (then every producer row) ---------------------------------
+    // The task forms the batches itself (one per partition in flight, the next one waiting
+    // in the task: src/replication/produce_window.h), so librdkafka's linger only gathers
+    // one poll round's records; every cycle waits it out once more, which at 20 ms halved
+    // the drain rate (docs/performance.md, session 4).
+    {kFlowProducer, "linger.ms", kDefault, "5", "the task batches itself; linger only gathers one poll round"},
+
     // ---- Log reader ----------------------------------------------------------------------
     {kLogReader, "group.id", kWithheld, "", "a log reader chooses its partitions and offsets and joins no group"},
     {kLogReader, "enable.auto.commit", kForced, "false", "a log reader commits nothing"},
@@ -98,10 +105,12 @@ const EngineProp* FindEngineProp(ClientKind client, std::string_view name) {
   for (const EngineProp& row : kRows) {
     if (row.client == client && (row.name == name || (!row.alias.empty() && row.alias == name))) return &row;
   }
-  return nullptr;
+  return client == ClientKind::kFlowProducer ? FindEngineProp(ClientKind::kProducer, name) : nullptr;
 }
 
-ClientProps WithEngineProps(ClientKind client, ClientProps props, const ClientProps& per_client) {
+namespace {
+
+void Apply(ClientKind client, ClientProps& props, const ClientProps& per_client) {
   for (const EngineProp& row : kRows) {
     if (row.client != client) continue;
     const std::string name(row.name);
@@ -121,6 +130,13 @@ ClientProps WithEngineProps(ClientKind client, ClientProps props, const ClientPr
       case kDefault: props.try_emplace(name, row.value); break;
     }
   }
+}
+
+}  // namespace
+
+ClientProps WithEngineProps(ClientKind client, ClientProps props, const ClientProps& per_client) {
+  Apply(client, props, per_client);
+  if (client == ClientKind::kFlowProducer) Apply(ClientKind::kProducer, props, per_client);
   return props;
 }
 

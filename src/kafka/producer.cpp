@@ -1,14 +1,13 @@
 #include "kmirror/kafka/producer.h"
 
-#include "kmirror/kafka/engine_props.h"
 #include "kmirror/kafka/errors.h"
 
 namespace kmirror::kafka {
 
 Result<std::unique_ptr<Producer>> Producer::Create(const ClientProps& props, const std::string& name,
-                                                   DeliveryHandler* handler) {
+                                                   DeliveryHandler* handler, ClientKind kind) {
   // Idempotence and acks=all are forced (engine_props.h): durability is not negotiable.
-  auto conf = MakeConf(WithEngineProps(ClientKind::kProducer, props), name);
+  auto conf = MakeConf(WithEngineProps(kind, props), name);
   if (!conf.ok()) return conf.status();
   std::unique_ptr<Producer> producer(new Producer());
   producer->handler_ = handler;

@@ -2,6 +2,7 @@
 
 #include "kmirror/common/logging.h"
 #include "kmirror/common/thread_name.h"
+#include "replication/flow_stats.h"
 #include "replication/flow_task.h"
 #include "kmirror/replication/naming_policy.h"
 #include "kmirror/replication/topic_filter.h"
@@ -113,7 +114,7 @@ void Flow::LogProgress() {
              "came from, {} beyond max.hops, {} fetcher wake-ups, {} records held for a batch in flight",
              name_, dr, db / 1e6, secs, secs > 0 ? dr / secs : 0.0, records, stats_->failed.load(),
              stats_->rewinds.load(), stats_->lost.load(), stats_->loops.load(), stats_->hops.load(),
-             stats_->fetch_wakeups.load(), stats_->held.load());
+             stats_->fetch_wakeups.load(), stats_->held_total.load());
   last_records_ = records;
   last_bytes_ = bytes;
   last_progress_ = now;

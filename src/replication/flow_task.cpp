@@ -1,14 +1,9 @@
 #include "replication/flow_task.h"
 
-#include <pthread.h>
-
-#include <algorithm>
-#include <climits>
-#include <cstdlib>
-
 #include "kmirror/common/logging.h"
-#include "kmirror/wire/offset_sync_event.h"
+#include "kmirror/common/thread_name.h"
 #include "kmirror/wire/provenance.h"
+#include "replication/data_loss.h"
 
 namespace kmirror::replication {
 namespace {
@@ -25,19 +20,15 @@ constexpr milliseconds kRewindDelay{1000};
 constexpr milliseconds kDrainTimeout{60000};
 // How often open offset-sync runs are written: bounds how far the log trails the mirror.
 constexpr milliseconds kOffsetSyncFlush{500};
-
-int64_t ParseIntProp(const kafka::ClientProps& props, const std::string& key, int64_t fallback) {
-  auto it = props.find(key);
-  if (it == props.end()) return fallback;
-  char* end = nullptr;
-  const long long v = std::strtoll(it->second.c_str(), &end, 10);
-  return end != it->second.c_str() && *end == '\0' && v > 0 ? v : fallback;
-}
+constexpr RequestLimit kReleaseAll = RequestLimit::Unlimited();
 
 std::shared_ptr<spdlog::logger> Log() {
   static auto log = logging::Get("replication");
   return log;
 }
+
+// Key + value, as the budget counts a record.
+int64_t RecordBytes(const kafka::Message& msg) { return static_cast<int64_t>(msg.key_size() + msg.value_size()); }
 
 }  // namespace
 
@@ -46,6 +37,10 @@ FlowTask::FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board,
       name_(flow.Name() + "#" + std::to_string(index)),
       board_(board),
       stats_(stats),
+      limits_(ClientLimits::For(flow)),
+      request_{limits_.request_bytes, limits_.request_records},
+      fetcher_(limits_.prefetch_bytes(), limits_.prefetch_records, kBatch),
+      offset_syncs_(flow.source, flow.target, name_),
       recorder_([this](const offsets::OffsetSyncRun& run) { EmitOffsetSync(run); }) {}
 
 FlowTask::~FlowTask() {
@@ -60,44 +55,11 @@ Status FlowTask::Start() {
   copts.start_at =
       flow_.start_position == config::StartPosition::kEarliest ? kafka::StartAt::kEarliest : kafka::StartAt::kLatest;
   copts.listener = this;
-  kafka::ClientProps cprops = flow_.source_consumer;
-  // The consumer notices new source partitions through its metadata refresh; keep that in
-  // step with the topic refresh instead of librdkafka's 5 minute default.
-  auto refresh = std::min<milliseconds>(flow_.refresh_topics_interval, milliseconds(30000));
-  cprops.try_emplace("topic.metadata.refresh.interval.ms", std::to_string(refresh.count()));
-  // The budget: half for prefetch (librdkafka's thresholds; a fetch response of an eighth
-  // may land on top), a quarter for records waiting for the target (the producer's queue).
-  // Measured at 16 MiB (docs/performance.md): prefetch is what keeps a task busy while the
-  // fetcher is woken; the producer needs only rate x (linger.ms + round trip), and smaller
-  // fetches bound the records of small-record topics, where per-record bookkeeping dominates.
-  const int64_t budget_kb = std::max<int64_t>(flow_.max_inflight_bytes / 1024, 64);
-  // librdkafka wants a fetch to hold at least one record of the largest size (1 MB by default).
-  const int64_t max_record = ParseIntProp(cprops, "message.max.bytes", 1000000);
-  cprops.try_emplace("fetch.max.bytes", std::to_string(std::max(budget_kb / 8 * 1024, max_record)));
-  cprops.try_emplace("queued.max.messages.kbytes", std::to_string(budget_kb / 2));
-  cprops.try_emplace("queued.min.messages", std::to_string(flow_.max_inflight_records / 2));
-  prefetch_bytes_ = ParseIntProp(cprops, "queued.max.messages.kbytes", budget_kb / 2) * 1024;
-  prefetch_records_ = ParseIntProp(cprops, "queued.min.messages", flow_.max_inflight_records / 2);
-  auto consumer = kafka::Consumer::Create(cprops, copts);
+  auto consumer = kafka::Consumer::Create(limits_.ConsumerProps(flow_.source_consumer), copts);
   if (!consumer.ok()) return consumer.status().Annotate(name_);
-  kafka::ClientProps pprops = flow_.target_producer;
-  pprops.try_emplace("queue.buffering.max.kbytes",
-                     std::to_string(std::max(budget_kb / 4, 2 * ParseIntProp(pprops, "message.max.bytes", 1000000) / 1024)));
-  pprops.try_emplace("queue.buffering.max.messages", std::to_string(flow_.max_inflight_records / 2));
-  // The task batches itself (records wait while their partition's batch is in flight, see
-  // Held), so librdkafka's linger only has to gather one poll round's records: every cycle
-  // waits it out once more, which at 20 ms halved the drain rate.
-  pprops.try_emplace("linger.ms", "5");
-  // What the task lets the producer hold (see OverBudget) and one produce request's worth
-  // per partition (see Held): librdkafka's defaults unless the user set them. Records carry
-  // a provenance header and per-record framing, so a request's worth is counted with a
-  // margin below the broker's limit.
-  producer_bytes_ = ParseIntProp(pprops, "queue.buffering.max.kbytes", budget_kb / 4) * 1024;
-  producer_records_ = ParseIntProp(pprops, "queue.buffering.max.messages", flow_.max_inflight_records / 2);
-  request_bytes_ = std::min(ParseIntProp(pprops, "batch.size", 1000000), ParseIntProp(pprops, "message.max.bytes", 1000000)) *
-                   9 / 10;
-  request_records_ = ParseIntProp(pprops, "batch.num.messages", 10000);
-  auto producer = kafka::Producer::Create(pprops, "kmirror-" + name_ + "-producer", this);
+  auto producer =
+      kafka::Producer::Create(limits_.ProducerProps(flow_.target_producer), "kmirror-" + name_ + "-producer", this,
+                              kafka::ClientKind::kFlowProducer);
   if (!producer.ok()) return producer.status().Annotate(name_);
   consumer_ = std::move(consumer).value();
   producer_ = std::move(producer).value();
@@ -115,8 +77,7 @@ Status FlowTask::failure() const {
 }
 
 void FlowTask::Run() {
-  std::string thread_name = ("km-" + name_).substr(0, 15);
-  pthread_setname_np(pthread_self(), thread_name.c_str());
+  SetThreadName("km-" + name_);
   Log()->info("{}: task started (consumer group {})", name_, flow_.group_id);
 
   std::vector<kafka::Message> batch;
@@ -131,22 +92,22 @@ void FlowTask::Run() {
       producer_->Poll(milliseconds(10));
       ReleaseHeld(producer_->OutstandingCount() == 0);  // nothing in flight: never wait on it
     }
-    consumer_->Poll(batch, events, kBatch, held_records_ > 0 ? kHeldPollTimeout : kPollTimeout);
+    consumer_->Poll(batch, events, kBatch, held_now_ > 0 ? kHeldPollTimeout : kPollTimeout);
     for (auto& ev : events) HandleEvent(ev);
     events.clear();
     const size_t polled = batch.size();
     for (auto& msg : batch) {
       if (stop_.load(std::memory_order_relaxed)) break;  // unsent records are simply re-read
-      Forward(std::move(msg));
+      MirrorRecord(std::move(msg));
     }
     batch.clear();
     WatchFetcher(polled);
-    producer_->Poll(milliseconds(0));
+    producer_->Poll(milliseconds(0));  // delivery reports: OnDelivery
     ReleaseHeld(false);
     PublishStats();
     FlushStores();
     if (Clock::now() >= next_sync_flush_) FlushOffsetSyncs();
-    if (!rewinds_.empty()) ProcessRewinds(false);
+    if (!rewinds_.empty()) ProcessRewinds();
     Status fatal = producer_->FatalError();
     if (!fatal.ok()) {
       Log()->critical("{}: {}; stopping this flow (the source position stays at the last acknowledged record)",
@@ -195,18 +156,17 @@ const FlowTask::CachedRoute* FlowTask::RouteFor(const kafka::Message& msg) {
   return &route_cache_.emplace(msg.topic_key(), CachedRoute{handle, r->second.target_partitions}).first->second;
 }
 
-void FlowTask::Forward(kafka::Message msg) {
-  if (!rewinds_.empty() && rewinds_.count({std::string(msg.topic()), msg.partition()}) != 0) {
+void FlowTask::MirrorRecord(kafka::Message msg) {
+  PartState& state = StateFor(msg);
+  if (!rewinds_.empty() && rewinds_.Find(&state) != nullptr) {
     return;  // this partition will be re-read from its rewind point
   }
   const CachedRoute* route = RouteFor(msg);
   if (route == nullptr) {
     // Not routed (yet, or any more): never skip a record silently; re-read it later.
-    ScheduleRewind({std::string(msg.topic()), msg.partition()}, msg.offset(), kRewindDelay, nullptr,
-                   "topic not routed to the target");
+    ScheduleRewind(state, msg.offset(), kRewindDelay, nullptr, "topic not routed to the target");
     return;
   }
-  PartState& state = StateFor(msg);
   kafka::HeadersPtr headers = msg.DetachHeaders();
 
   // Provenance: never back to a cluster the record has been on, at most max.hops clusters.
@@ -225,9 +185,9 @@ void FlowTask::Forward(kafka::Message msg) {
     return;
   }
   if (msg.partition().value() >= route->partitions) {
-    if (route->partitions == 0) board_->RequestCreate(std::string(msg.topic()));
+    if (route->partitions == 0) board_->RequestCreate(state.tp.topic);
     board_->RequestSync();
-    ScheduleRewind({std::string(msg.topic()), msg.partition()}, msg.offset(), kRewindDelay, route->topic,
+    ScheduleRewind(state, msg.offset(), kRewindDelay, route->topic,
                    route->partitions == 0 ? "remote topic is being created" : "target partition does not exist yet");
     return;
   }
@@ -237,46 +197,34 @@ void FlowTask::Forward(kafka::Message msg) {
     return;
   }
   kafka::SetHeader(headers, wire::kProvenanceHeader, provenance_buf_);
-  const int64_t bytes = static_cast<int64_t>(msg.raw()->len + msg.raw()->key_len);
-  state.next_offset = msg.offset().value() + 1;
-  if (state.sync_slot == nullptr) state.sync_slot = recorder_.Track({std::string(msg.topic()), msg.partition()});
+  const int64_t bytes = RecordBytes(msg);
+  state.next_offset = SourceOffset(msg.offset().value() + 1);
+  if (state.sync_slot == nullptr) state.sync_slot = recorder_.Track(state.tp);
   ++inflight_records_;
   inflight_bytes_ += bytes;
   // Value, key, the provenance header and a record's framing (varints, attributes, deltas).
   const int64_t wire = bytes + static_cast<int64_t>(provenance_buf_.size() + wire::kProvenanceHeader.size()) + 24;
   Held record{std::move(msg), std::move(headers), route->topic, bytes, wire};
-  if (OpensOrFitsWindow(state, wire)) {
-    (void)Send(state, std::move(record));
-  } else {
-    state.held.push_back(std::move(record));
-    ++held_records_;
-    ++held_count_;
-    // Nothing of the partition in flight (this round's window filled and was acknowledged
-    // already): no delivery report will queue it, so queue it now.
-    if (state.in_flight == 0) QueueRelease(state);
+  if (state.window.Admit(round_, wire, request_)) {
+    (void)Send(state.window, std::move(record));
+    return;
   }
+  ++held_now_;
+  ++held_since_publish_;
+  if (state.window.Hold(std::move(record))) release_.Push(state.window);
 }
 
-bool FlowTask::OpensOrFitsWindow(PartState& state, int64_t wire_bytes) {
-  if (!state.held.empty()) return false;  // behind older records
-  if (state.window_round != round_) {
-    if (state.in_flight > 0) return false;  // the previous batch is not acknowledged yet
-    state.window_round = round_;
-    state.window_bytes = 0;
-    state.window_records = 0;
-  }
-  if (!FitsRequest(state.window_bytes, state.window_records, wire_bytes)) return false;
-  state.window_bytes += wire_bytes;
-  ++state.window_records;
-  return true;
+void FlowTask::Skip(kafka::Message msg, PartState& state) {
+  state.next_offset = SourceOffset(msg.offset().value() + 1);
+  if (state.store.Skipped(std::move(msg), !state.window.idle())) dirty_.push_back(&state);
 }
 
-bool FlowTask::Send(PartState& state, Held&& record) {
+bool FlowTask::Send(PartitionWindow<Held>& window, Held&& record) {
   const Partition partition = record.msg.partition();
   for (;;) {
     Status s = producer_->Forward(record.topic, partition, record.msg, record.headers);
     if (s.ok()) {
-      ++state.in_flight;
+      window.Sent();
       return true;
     }
     if (s.code() == StatusCode::kUnavailable &&
@@ -286,7 +234,7 @@ bool FlowTask::Send(PartState& state, Held&& record) {
     }
     --inflight_records_;
     inflight_bytes_ -= record.bytes;
-    ScheduleRewind({std::string(record.msg.topic()), partition}, record.msg.offset(), kRewindDelay,
+    ScheduleRewind(StateFor(record.msg), record.msg.offset(), kRewindDelay,
                    s.code() == StatusCode::kNotFound ? record.topic : nullptr, s.ToString());
     return false;
   }
@@ -295,56 +243,34 @@ bool FlowTask::Send(PartState& state, Held&& record) {
 void FlowTask::ReleaseHeld(bool all) {
   if (all) {
     for (auto& [key, state] : parts_) {
-      if (!state.held.empty()) QueueRelease(state);
+      if (state.window.held() > 0) release_.Push(state.window);
     }
   }
   if (release_.empty()) return;
-  // Send() may poll the producer, whose deliveries queue partitions again: work on a copy.
-  release_scratch_.clear();
-  release_scratch_.swap(release_);
-  for (PartState* state : release_scratch_) {
-    state->release_queued = false;
-    if (!all && state->in_flight > 0) continue;  // queued again when that batch is acknowledged
-    int64_t bytes = 0, records = 0;
-    while (!state->held.empty()) {
-      Held& next = state->held.front();
-      if (!all && !FitsRequest(bytes, records, next.wire_bytes)) break;
-      bytes += next.wire_bytes;
-      ++records;
-      Held record = std::move(next);
-      state->held.pop_front();
-      --held_records_;
-      if (!Send(*state, std::move(record))) break;  // a rewind dropped the rest
+  const RequestLimit& limit = all ? kReleaseAll : request_;
+  // Send() may poll the producer, whose delivery reports queue partitions again: those
+  // wait for the next call.
+  for (PartitionWindow<Held>* window : release_.Take()) {
+    if (!window->BeginRelease(all)) continue;  // queued again when that batch is acknowledged
+    while (auto record = window->NextRelease(limit)) {
+      --held_now_;
+      if (!Send(*window, std::move(*record))) break;  // a rewind dropped the rest
     }
   }
 }
 
-void FlowTask::QueueRelease(PartState& state) {
-  if (state.release_queued) return;
-  state.release_queued = true;
-  release_.push_back(&state);
-}
+void FlowTask::DropHeld(PartState& state, SourceOffset from) { Unbudget(state.window.DropFrom(from)); }
 
-bool FlowTask::FitsRequest(int64_t bytes, int64_t records, int64_t next_wire_bytes) const {
-  return records == 0 || (bytes + next_wire_bytes <= request_bytes_ && records < request_records_);
-}
-
-void FlowTask::DropHeld(const TopicPartition& tp, int64_t from) {
-  auto it = parts_by_name_.find(tp);
-  if (it == parts_by_name_.end()) return;
-  auto& held = it->second->held;
-  while (!held.empty() && held.back().msg.offset().value() >= from) {
-    --inflight_records_;
-    --held_records_;
-    inflight_bytes_ -= held.back().bytes;
-    held.pop_back();
-  }
+void FlowTask::Unbudget(const DroppedRecords& dropped) {
+  inflight_records_ -= dropped.records;
+  inflight_bytes_ -= dropped.bytes;
+  held_now_ -= dropped.records;
 }
 
 void FlowTask::PublishStats() {
-  if (held_count_ != 0) {
-    stats_->held.fetch_add(held_count_, std::memory_order_relaxed);
-    held_count_ = 0;
+  if (held_since_publish_ != 0) {
+    stats_->held_total.fetch_add(held_since_publish_, std::memory_order_relaxed);
+    held_since_publish_ = 0;
   }
   if (acked_records_ == 0) return;
   stats_->records.fetch_add(acked_records_, std::memory_order_relaxed);
@@ -353,102 +279,72 @@ void FlowTask::PublishStats() {
   acked_bytes_ = 0;
 }
 
-void FlowTask::StoreLater(PartState& state, kafka::Message&& msg) {
-  if (state.pending_store && state.pending_store.offset() >= msg.offset()) return;
-  if (!state.pending_store) dirty_.push_back(&state);
-  state.pending_store = std::move(msg);
-}
-
 void FlowTask::FlushStores() {
   for (PartState* state : dirty_) {
-    Status s = consumer_->StoreOffset(state->pending_store);
+    const kafka::Message msg = state->store.TakePending();
+    Status s = consumer_->StoreOffset(msg);
     if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());  // partition revoked meanwhile
-    state->pending_store = kafka::Message();
   }
   dirty_.clear();
 }
 
 FlowTask::PartState& FlowTask::StateFor(const kafka::Message& msg) {
-  auto [it, inserted] = parts_.try_emplace(PartKey{msg.topic_key(), msg.partition().value()});
-  if (inserted) {
-    it->second.tp = {std::string(msg.topic()), msg.partition()};
-    parts_by_name_[it->second.tp] = &it->second;
-  }
+  const PartitionKey key = KeyOf(msg);
+  auto it = parts_.find(key);
+  if (it != parts_.end()) return it->second;
+  // The partition's first record: its name is made once, here.
+  it = parts_.try_emplace(key, TopicPartition{std::string(msg.topic()), msg.partition()}).first;
+  parts_by_name_[it->second.tp] = &it->second;
   return it->second;
 }
 
-void FlowTask::Skip(kafka::Message msg, PartState& state) {
-  state.next_offset = msg.offset().value() + 1;
-  if (state.in_flight == 0 && state.held.empty()) {
-    StoreLater(state, std::move(msg));
-  } else {
-    state.skipped = std::move(msg);
-  }
+FlowTask::PartState* FlowTask::StateByName(const TopicPartition& tp) {
+  auto it = parts_by_name_.find(tp);
+  return it == parts_by_name_.end() ? nullptr : it->second;
 }
 
 void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
-  if (!d.source) return;
+  if (!d.source) return;  // a record produced by copy (offset syncs)
   const kafka::Message& src = d.source;
-  PartState* state = nullptr;
-  auto pit = parts_.find(PartKey{src.topic_key(), src.partition().value()});
-  if (pit != parts_.end()) {
-    state = &pit->second;
-    if (--state->in_flight == 0 && !state->held.empty()) QueueRelease(*state);
-  }
+  PartState& state = StateFor(src);  // exists: the record was mirrored through it
+  if (state.window.Acked()) release_.Push(state.window);
+  const int64_t bytes = RecordBytes(src);
   --inflight_records_;
-  inflight_bytes_ -= static_cast<int64_t>(src.raw()->len + src.raw()->key_len);
+  inflight_bytes_ -= bytes;
   if (d.status.ok()) {
-    // Records after a failed one must not move the position past the failure.
-    int64_t blocked_from = INT64_MAX;
-    if (!rewinds_.empty()) {
-      auto it = rewinds_.find({std::string(src.topic()), src.partition()});
-      if (it != rewinds_.end()) blocked_from = it->second.offset.value();
-    }
-    const int64_t offset = src.offset().value();
     ++acked_records_;
-    acked_bytes_ += src.raw()->len + src.raw()->key_len;
-    if (state == nullptr) {  // not expected: every forwarded partition has a state
-      if (offset < blocked_from) (void)consumer_->StoreOffset(src);
-      return;
+    acked_bytes_ += static_cast<uint64_t>(bytes);
+    if (state.sync_slot != nullptr) recorder_.Record(state.sync_slot, src.offset(), d.offset);
+    // Records after a failed one must not move the position past the failure.
+    std::optional<SourceOffset> rewind_from;
+    if (!rewinds_.empty()) {
+      if (const Rewinds::Rewind* r = rewinds_.Find(&state)) rewind_from = r->offset;
     }
-    if (state->sync_slot != nullptr) recorder_.Record(state->sync_slot, src.offset(), d.offset);
-    if (offset < blocked_from) StoreLater(*state, std::move(d.source));
-    if (state->in_flight == 0 && state->held.empty() && state->skipped) {
-      int64_t skipped = state->skipped.offset().value();
-      if (skipped > offset && skipped < blocked_from) StoreLater(*state, std::move(state->skipped));
-      state->skipped = kafka::Message();
-    }
+    if (state.store.Acked(std::move(d.source), rewind_from, !state.window.idle())) dirty_.push_back(&state);
     return;
   }
-  if (state != nullptr) state->skipped = kafka::Message();  // re-read from the failure anyway
+  state.store.Failed();
   stats_->failed.fetch_add(1, std::memory_order_relaxed);
   if (closing_) return;  // re-read on restart: its offset was never stored
-  ScheduleRewind({std::string(src.topic()), src.partition()}, src.offset(), kRewindDelay, nullptr,
-                 d.status.ToString());
+  ScheduleRewind(state, src.offset(), kRewindDelay, nullptr, d.status.ToString());
 }
 
-void FlowTask::ScheduleRewind(TopicPartition tp, SourceOffset offset, milliseconds delay,
+void FlowTask::ScheduleRewind(PartState& state, SourceOffset offset, milliseconds delay,
                               kafka::Producer::TopicRef refresh_topic, const std::string& why) {
-  auto [it, inserted] = rewinds_.try_emplace(tp, Rewind{offset, Clock::now() + delay, refresh_topic});
-  if (!inserted) {
-    it->second.offset = std::min(it->second.offset, offset);
-    if (refresh_topic != nullptr) it->second.refresh_topic = refresh_topic;
-  }
-  DropHeld(tp, it->second.offset.value());  // re-read from there
-  if (!inserted) return;
-  PauseFor(tp, kPauseRewind);
-  auto now = Clock::now();
+  const auto now = Clock::now();
+  const auto [rewind, first] = rewinds_.Request(&state, offset, now + delay, refresh_topic);
+  DropHeld(state, rewind.offset);  // re-read from there
+  if (!first) return;
+  PauseFor(state, PauseReasons::kRewind);
   if (now - last_error_log_ > std::chrono::seconds(1)) {
     last_error_log_ = now;
-    Log()->warn("{}: {} will be re-read from offset {}: {}", name_, tp.ToString(), offset.value(), why);
+    Log()->warn("{}: {} will be re-read from offset {}: {}", name_, state.tp.ToString(), offset.value(), why);
   }
 }
 
-void FlowTask::ProcessRewinds(bool force) {
-  auto now = Clock::now();
-  bool due = force;
-  for (const auto& [tp, r] : rewinds_) due = due || r.not_before <= now;
-  if (!due) return;
+void FlowTask::ProcessRewinds() {
+  const auto now = Clock::now();
+  if (!rewinds_.AnyDue(now)) return;
   // Every record sent before the rewind must have its delivery report first, so that no
   // late report of an abandoned record is mistaken for one of the re-read records.
   Status f = producer_->Flush(kDrainTimeout);
@@ -457,27 +353,22 @@ void FlowTask::ProcessRewinds(bool force) {
     return;
   }
   FlushStores();
-  for (auto it = rewinds_.begin(); it != rewinds_.end();) {
-    if (!force && it->second.not_before > now) {
-      ++it;
-      continue;
-    }
-    if (it->second.refresh_topic != nullptr) {
-      Status m = producer_->RefreshMetadata(it->second.refresh_topic);
+  rewinds_.Due(now, &due_rewinds_);  // after the flush: its delivery reports may add to them
+  for (const auto& [state, rewind] : due_rewinds_) {
+    if (rewind.refresh_topic != nullptr) {
+      Status m = producer_->RefreshMetadata(rewind.refresh_topic);
       if (!m.ok()) Log()->debug("{}: {}", name_, m.ToString());
     }
-    Status s = consumer_->Seek(it->first, it->second.offset);
+    Status s = consumer_->Seek(state->tp, rewind.offset);
     if (!s.ok()) {
-      Log()->warn("{}: rewind of {}: {}; retrying", name_, it->first.ToString(), s.ToString());
-      it->second.not_before = now + kRewindDelay;
-      ++it;
+      Log()->warn("{}: rewind of {}: {}; retrying", name_, state->tp.ToString(), s.ToString());
+      rewinds_.Retry(state, now + kRewindDelay);
       continue;
     }
-    auto st = parts_by_name_.find(it->first);
-    if (st != parts_by_name_.end()) st->second->next_offset = it->second.offset.value();
-    ResumeFor(it->first, kPauseRewind);
+    state->next_offset = rewind.offset;
+    ResumeFor(*state, PauseReasons::kRewind);
     stats_->rewinds.fetch_add(1, std::memory_order_relaxed);
-    it = rewinds_.erase(it);
+    rewinds_.Done(state);
   }
 }
 
@@ -492,37 +383,26 @@ void FlowTask::HandleEvent(const kafka::ConsumerEvent& ev) {
     auto wm = consumer_->QueryWatermarks(tp, milliseconds(10000));
     if (wm.ok()) range = *wm;
   }
-  if (!range) {
-    Log()->error("{}: DATA LOSS: {} position {} is no longer on {}, and its log range is unknown; retrying", name_,
-                 tp.ToString(), ev.offset.value(), flow_.source);
+  const DataLossReport loss = DescribeDataLoss(name_, tp, ev.offset, range, flow_.source, flow_.target);
+  if (loss.lost > 0) stats_->lost.fetch_add(loss.lost, std::memory_order_relaxed);
+  Log()->error("{}", loss.log_line);
+  if (!range) {  // retried from the same position
     Status s = consumer_->Restart(tp, ev.offset);
     if (!s.ok()) Log()->error("{}: {}", name_, s.ToString());
     return;
   }
-  const int64_t pos = ev.offset.value();
-  const int64_t low = range->low.value(), high = range->high.value();
-  if (pos >= 0 && pos < low) {
-    stats_->lost.fetch_add(static_cast<uint64_t>(low - pos), std::memory_order_relaxed);
-    Log()->error(
-        "{}: DATA LOSS: {} offsets {}..{} ({} records) were deleted on {} (retention or delete-records) before "
-        "they were mirrored to {}; continuing from offset {}",
-        name_, tp.ToString(), pos, low - 1, low - pos, flow_.source, flow_.target, low);
-  } else {
-    Log()->error(
-        "{}: DATA LOSS: {} position {} is outside the source log [{}, {}): the partition was truncated or the "
-        "topic recreated on {}; continuing from offset {} (records from there may already be on {})",
-        name_, tp.ToString(), pos, low, high, flow_.source, low, flow_.target);
-  }
   if (ev.log_range) return;  // the consumer already continues from the log start
-  ForgetPartitions({tp});  // assigned afresh: not paused, position unknown until its next record
+  ForgetPartition(tp);  // assigned afresh: not paused, position unknown until its next record
   Status s = consumer_->Restart(tp, range->low);
-  if (!s.ok()) Log()->error("{}: restarting {} at {}: {}", name_, tp.ToString(), low, s.ToString());
+  if (!s.ok()) Log()->error("{}: restarting {} at {}: {}", name_, tp.ToString(), range->low.value(), s.ToString());
 }
 
 void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost) noexcept {
   Log()->info("{}: rebalance: giving up {} partition(s){}", name_, partitions.size(), lost ? " (lost)" : "");
   if (lost) {
-    for (const auto& tp : partitions) DropHeld(tp, -1);  // the new owner re-reads them
+    for (const auto& tp : partitions) {
+      if (PartState* state = StateByName(tp)) Unbudget(state->window.DropAll());  // the new owner re-reads them
+    }
   } else {
     // Let the target acknowledge what is held and in flight so its offsets are stored and
     // committed before another member takes over; fewer duplicates.
@@ -532,61 +412,43 @@ void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost
     FlushOffsetSyncs();
   }
   FlushStores();  // the consumer commits right after this returns
-  for (const auto& tp : partitions) rewinds_.erase(tp);
-  ForgetPartitions(partitions);
+  for (const auto& tp : partitions) {
+    if (PartState* state = StateByName(tp)) rewinds_.Done(state);
+    ForgetPartition(tp);
+  }
 }
 
 void FlowTask::OnAssign(const std::vector<TopicPartition>& partitions) noexcept {
   rebalance_pending_ = false;
-  ForgetPartitions(partitions);
+  for (const auto& tp : partitions) ForgetPartition(tp);
   Log()->info("{}: rebalance: assigned {} partition(s)", name_, partitions.size());
 }
 
-void FlowTask::PauseFor(const TopicPartition& tp, PauseReason why) {
-  uint8_t& reasons = paused_[tp];
-  if (reasons == 0) {
-    Status s = consumer_->Pause(tp);
-    if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());
-  }
-  reasons |= why;
-}
-
-void FlowTask::ResumeFor(const TopicPartition& tp, PauseReason why) {
-  auto it = paused_.find(tp);
-  if (it == paused_.end()) return;  // assigned afresh meanwhile: not paused
-  it->second &= static_cast<uint8_t>(~why);
-  if (it->second != 0) return;
-  paused_.erase(it);
-  Status s = consumer_->Resume(tp);
+void FlowTask::PauseFor(PartState& state, PauseReasons::Reason why) {
+  if (!state.paused.Add(why)) return;
+  Status s = consumer_->Pause(state.tp);
   if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());
 }
 
-void FlowTask::ForgetPartitions(const std::vector<TopicPartition>& partitions) {
-  for (const auto& tp : partitions) {
-    paused_.erase(tp);
-    auto it = parts_by_name_.find(tp);
-    if (it != parts_by_name_.end()) it->second->next_offset = -1;
-  }
+void FlowTask::ResumeFor(PartState& state, PauseReasons::Reason why) {
+  if (!state.paused.Remove(why)) return;  // other reasons left, or assigned afresh meanwhile
+  Status s = consumer_->Resume(state.tp);
+  if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());
+}
+
+void FlowTask::ForgetPartition(const TopicPartition& tp) {
+  PartState* state = StateByName(tp);
+  if (state == nullptr) return;
+  state->paused.Clear();
+  state->next_offset.reset();
 }
 
 void FlowTask::WatchFetcher(size_t polled) {
   const auto queued = static_cast<int64_t>(consumer_->QueuedCount());
-  if (inflight_records_ > 0) avg_record_bytes_ = std::max<int64_t>(inflight_bytes_ / inflight_records_, 1);
-  // Near either prefetch threshold librdkafka has stopped fetching (or will at its next
-  // look), and in librdkafka 2.0 nothing restarts it for up to a second once the queue is
-  // drained. The queue is empty when a poll returned less than a full batch.
-  if (queued >= prefetch_records_ * 3 / 4 || queued * avg_record_bytes_ >= prefetch_bytes_ * 3 / 4) {
-    fetcher_held_ = true;
-    return;
-  }
-  if (!fetcher_held_ || queued > 0 || polled >= kBatch) return;
-  fetcher_held_ = false;
-  // A seek to the next offset not yet read wakes the fetcher and loses nothing: every record
-  // before it was polled, and the queue holds none after it.
+  if (!fetcher_.Observe(queued, polled, inflight_records_, inflight_bytes_)) return;
   std::vector<kafka::PartitionOffset> positions;
   for (const auto& [tp, state] : parts_by_name_) {
-    if (state->next_offset < 0 || paused_.count(tp) != 0) continue;
-    positions.push_back({tp, SourceOffset(state->next_offset)});
+    if (auto at = FetcherWakeup::SeekTarget(state->next_offset, state->paused.any())) positions.push_back({tp, *at});
   }
   std::vector<TopicPartition> failed;
   Status s = consumer_->Seek(positions, &failed);
@@ -597,18 +459,13 @@ void FlowTask::WatchFetcher(size_t polled) {
 void FlowTask::EmitOffsetSync(const offsets::OffsetSyncRun& run) {
   if (!routes_ || !routes_->offset_syncs_ready) return;  // logged by TopicSync
   if (offset_sync_topic_ == nullptr) {
-    auto t = producer_->Topic(wire::OffsetSyncTopic(flow_.source));
+    auto t = producer_->Topic(offset_syncs_.topic());
     if (!t.ok()) return;
     offset_sync_topic_ = *t;
   }
-  auto route = routes_->topics.find(run.partition->topic);
-  const std::string target_topic = route != routes_->topics.end() ? route->second.remote_topic : std::string();
-  wire::OffsetSyncWriterInfo info{flow_.source, flow_.target, routes_->source_cluster_id,
-                                     routes_->target_cluster_id, name_};
   auto now_ms = std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  std::string value = wire::SerializeOffsetSyncEvent(wire::MakeOffsetSyncEvent(info, target_topic, run, now_ms));
-  Status s = producer_->ProduceCopy(offset_sync_topic_, Partition(0), wire::OffsetSyncRecordKey(*run.partition),
-                                    value, nullptr);
+  const OffsetSyncEmitter::Record record = offset_syncs_.Build(run, *routes_, now_ms);
+  Status s = producer_->ProduceCopy(offset_sync_topic_, Partition(0), record.key, record.value, nullptr);
   if (!s.ok()) Log()->warn("{}: offset-sync event: {}", name_, s.ToString());
 }
 

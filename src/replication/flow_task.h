@@ -1,6 +1,6 @@
 // FlowTask: one consumer/producer pair of a flow; the hot path.
 //
-//   consume (batch) -> route (topic name, same partition) -> forward (no payload copy,
+//   consume (batch) -> route (topic name, same partition) -> mirror (no payload copy,
 //   headers detached, not copied) -> delivery report -> store source offset -> commit
 //
 // The source position of a partition only moves past a record after the target
@@ -28,6 +28,19 @@
 // The task notices the queue near a threshold and, once it has drained it, seeks every
 // partition to the next offset not yet read: that wakes the fetcher and loses nothing.
 //
+// The task composes parts that own their state, decide, and never call back into it; the
+// task does the Kafka calls and keeps the budget:
+//   ClientLimits       client properties and the numbers derived from the budget
+//   PartitionWindow    per partition: the batch in flight, held records, their release
+//   StorePosition      per partition: which source offset is stored next
+//   RewindSchedule     pending rewinds; PauseReasons: why a partition is paused
+//   FetcherWakeup      librdkafka 2.0's prefetch stall (delete with librdkafka >= 2.2)
+//   DescribeDataLoss   what a position that no longer exists means, and the log line
+//   OffsetSyncEmitter  the offset-sync log's records (offsets::OffsetSyncRecorder's runs)
+// Everything about a source partition is in its one PartState, found on the hot path by
+// PartitionKey (the consumer's topic handle and the partition number); rebalance
+// callbacks, which come with names, go through a name index.
+//
 // Lifecycle: constructed and Start()ed by its Flow; all Kafka work happens on the task's
 // own thread ("km-<flow>-<n>"), which the Flow stops with RequestStop() and joins with
 // Join(). Statistics are atomics read by the flow's controller thread.
@@ -35,34 +48,36 @@
 
 #include <atomic>
 #include <chrono>
-#include <deque>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "kmirror/common/status.h"
+#include "kmirror/common/types.h"
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/kafka/consumer.h"
 #include "kmirror/kafka/producer.h"
 #include "kmirror/offsets/offset_sync_recorder.h"
+#include "replication/flow_stats.h"
 #include "replication/routes.h"
+#include "replication/client_limits.h"
+#include "replication/fetcher_wakeup.h"
+#include "replication/offset_sync_emitter.h"
+#include "replication/produce_window.h"
+#include "replication/rewind_schedule.h"
+#include "replication/store_position.h"
 
 namespace kmirror::replication {
-
-struct FlowStats {
-  std::atomic<uint64_t> records{0};      // acknowledged by the target
-  std::atomic<uint64_t> bytes{0};        // key + value bytes acknowledged
-  std::atomic<uint64_t> failed{0};       // delivery failures (each leads to a rewind)
-  std::atomic<uint64_t> rewinds{0};
-  std::atomic<uint64_t> lost{0};         // records deleted on the source before mirroring
-  std::atomic<uint64_t> loops{0};        // records not copied: the target is in their provenance
-  std::atomic<uint64_t> hops{0};         // records not copied: provenance longer than max.hops
-  std::atomic<uint64_t> fetch_wakeups{0};  // fetcher restarted after a prefetch threshold
-  std::atomic<uint64_t> held{0};           // records that waited for their partition's batch in flight
-};
 
 class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceListener {
  public:
@@ -81,102 +96,93 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
     kafka::Producer::TopicRef topic = nullptr;
     int partitions = 0;
   };
-  // Per source partition, keyed by the consumer's topic handle (see kafka::Message).
-  struct PartKey {
+  // A source partition on the hot path: the consumer's topic handle (stable for the
+  // consumer's lifetime, see kafka::Message::topic_key) and the partition number.
+  struct PartitionKey {
     const void* topic;
-    int32_t partition;
-    bool operator==(const PartKey&) const = default;
+    Partition partition;
+    bool operator==(const PartitionKey&) const = default;
   };
-  struct PartKeyHash {
-    size_t operator()(const PartKey& k) const noexcept {
-      return std::hash<const void*>()(k.topic) ^ (static_cast<size_t>(k.partition) * 0x9e3779b97f4a7c15ULL);
+  struct PartitionKeyHash {
+    size_t operator()(const PartitionKey& k) const noexcept {
+      return std::hash<const void*>()(k.topic) ^ (static_cast<size_t>(k.partition.value()) * 0x9e3779b97f4a7c15ULL);
     }
   };
+  static PartitionKey KeyOf(const kafka::Message& msg) { return {msg.topic_key(), msg.partition()}; }
   // A record ready for the target, held back while its partition has a batch in flight.
+  // Move-only: the payload stays in the consumed message.
   struct Held {
     kafka::Message msg;
     kafka::HeadersPtr headers;
     kafka::Producer::TopicRef topic = nullptr;
     int64_t bytes = 0;       // key + value, as the budget counts them
     int64_t wire_bytes = 0;  // estimated size in a produce request
+    SourceOffset offset() const { return msg.offset(); }
   };
+  static_assert(!std::is_copy_constructible_v<Held>, "a held record is moved, its payload never copied");
+  // Everything the task knows about one source partition. Entries are never erased, so
+  // pointers to them (name index, release queue, rewinds, offset stores) stay valid.
   struct PartState {
-    int64_t in_flight = 0;  // handed to the producer, not yet acknowledged
-    // Records forwarded while the partition's previous batch is in flight, oldest first;
-    // handed to the producer together once that batch is acknowledged (see the class comment).
-    std::deque<Held> held;
-    bool release_queued = false;
-    // The current send window: records handed straight to the producer in one poll round,
-    // at most one produce request's worth.
-    uint64_t window_round = 0;
-    int64_t window_bytes = 0;
-    int64_t window_records = 0;
-    // The last record not copied (provenance) while earlier ones were still in flight: its
-    // offset is stored once they are all acknowledged, so the position never passes an
-    // unacknowledged record.
-    kafka::Message skipped;
-    // The latest acknowledged (or skipped) record whose offset is still to be stored: stores
-    // are batched per poll loop instead of one librdkafka call per record.
-    kafka::Message pending_store;
+    explicit PartState(TopicPartition name) : tp(std::move(name)) {}
+    const TopicPartition tp;  // made once: for the consumer's calls, the recorder, log lines
+    // The next offset to read, as far as this task knows: one past the last record
+    // mirrored or skipped, or where a rewind sought to; nullopt after an assignment until
+    // the first record.
+    std::optional<SourceOffset> next_offset;
+    PauseReasons paused;
+    PartitionWindow<Held> window;
+    StorePosition<kafka::Message> store;
     offsets::OffsetSyncRecorder::Slot* sync_slot = nullptr;  // never forgotten, so stays valid
-    TopicPartition tp;
-    // The next offset to read, as far as this task knows: one past the last record forwarded
-    // or skipped, or where a rewind sought to; -1 after an assignment until the first record.
-    // Only partitions with a known position are paused for the budget.
-    int64_t next_offset = -1;
   };
-  // Why a partition is paused; it is resumed when no reason is left.
-  enum PauseReason : uint8_t { kPauseRewind = 1 };
-  struct Rewind {
-    SourceOffset offset;
-    std::chrono::steady_clock::time_point not_before;
-    kafka::Producer::TopicRef refresh_topic = nullptr;  // producer metadata to refresh first
-  };
+  using Rewinds = RewindSchedule<PartState, kafka::Producer::TopicRef>;
 
   void Run();
-  void Forward(kafka::Message msg);
-  // Whether a record of `wire_bytes` for this partition goes to the producer now (the
-  // partition has no batch in flight, or this round's window has room) or is held.
-  bool OpensOrFitsWindow(PartState& state, int64_t wire_bytes);
+  // The whole per-record pipeline: route, provenance, then to the producer or held.
+  void MirrorRecord(kafka::Message msg);
+  // Not copied (provenance): the position moves past it once everything before it is
+  // acknowledged.
+  void Skip(kafka::Message msg, PartState& state);
   // Hands one record to the producer (waiting while its queue is full); false when the
   // partition was scheduled for a rewind instead.
-  bool Send(PartState& state, Held&& record);
+  bool Send(PartitionWindow<Held>& window, Held&& record);
   // Sends the held records of partitions whose batch in flight was acknowledged, up to one
   // produce request per partition; `all` sends every held record (revoke, shutdown).
   void ReleaseHeld(bool all);
-  // Marks the partition's held records for the next ReleaseHeld() (once).
-  void QueueRelease(PartState& state);
-  // Whether a record of `next_wire_bytes` still fits a produce request that holds `records`
-  // records of `bytes` (the first one always does).
-  bool FitsRequest(int64_t bytes, int64_t records, int64_t next_wire_bytes) const;
-  // Forgets held records of `tp` from offset `from` on (they will be re-read).
-  void DropHeld(const TopicPartition& tp, int64_t from);
+  // Forgets held records of `state` from offset `from` on (they will be re-read).
+  void DropHeld(PartState& state, SourceOffset from);
+  // Takes dropped held records off the budget.
+  void Unbudget(const DroppedRecords& dropped);
   bool OverBudget() const {
-    return inflight_records_ >= producer_records_ || inflight_bytes_ >= producer_bytes_;
+    return inflight_records_ >= limits_.producer_queue_records || inflight_bytes_ >= limits_.producer_queue_bytes();
   }
-  void Skip(kafka::Message msg, PartState& state);
   const CachedRoute* RouteFor(const kafka::Message& msg);
   void RefreshSubscription();
-  void ScheduleRewind(TopicPartition tp, SourceOffset offset, std::chrono::milliseconds delay,
+  void ScheduleRewind(PartState& state, SourceOffset offset, std::chrono::milliseconds delay,
                       kafka::Producer::TopicRef refresh_topic, const std::string& why);
-  void ProcessRewinds(bool force);
+  void ProcessRewinds();
   void HandleEvent(const kafka::ConsumerEvent& ev);
   void Drain();
-  // Makes `msg` the partition's next offset to store, unless a later one is already pending.
-  void StoreLater(PartState& state, kafka::Message&& msg);
   // Stores every pending offset (before any commit: loop end, revoke, rewind, shutdown).
   void FlushStores();
   void PublishStats();
+  // The partition's state, created on its first record.
   PartState& StateFor(const kafka::Message& msg);
-  // Pauses/resumes `tp` for one reason; librdkafka is only told on the first/last reason,
-  // since resuming a partition librdkafka does not consider paused loses its prefetch.
-  void PauseFor(const TopicPartition& tp, PauseReason why);
-  void ResumeFor(const TopicPartition& tp, PauseReason why);
-  // Forgets pauses and positions of partitions given up or assigned afresh.
-  void ForgetPartitions(const std::vector<TopicPartition>& partitions);
+  // The state of a partition named by a rebalance callback or consumer event; null when
+  // the task has not seen a record of it.
+  PartState* StateByName(const TopicPartition& tp);
+  // Pauses/resumes a partition for one reason; librdkafka is only told on the first/last
+  // reason, since resuming a partition librdkafka does not consider paused loses its
+  // prefetch.
+  void PauseFor(PartState& state, PauseReasons::Reason why);
+  void ResumeFor(PartState& state, PauseReasons::Reason why);
+  // Forgets the pauses and position of a partition given up or assigned afresh.
+  void ForgetPartition(const TopicPartition& tp);
   // Restarts librdkafka's fetcher after it stopped at a prefetch threshold (see the class
   // comment); `polled` is how many records the last poll returned.
   void WatchFetcher(size_t polled);
+  // Offset-sync runs from delivery reports, written to the flow's log on the target.
+  void EmitOffsetSync(const offsets::OffsetSyncRun& run);
+  void FlushOffsetSyncs();
 
   void OnDelivery(kafka::Delivery& d) noexcept override;
   void OnRevoke(const std::vector<TopicPartition>& partitions, bool lost) noexcept override;
@@ -186,6 +192,8 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   const std::string name_;
   RouteBoard* board_;
   FlowStats* stats_;
+  const ClientLimits limits_;
+  const RequestLimit request_;  // one produce request's worth (limits_)
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<kafka::Producer> producer_;
   std::thread thread_;
@@ -198,37 +206,28 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   std::shared_ptr<const RouteTable> routes_;
   std::vector<std::string> subscribed_;
   std::unordered_map<const void*, CachedRoute> route_cache_;
-  std::map<TopicPartition, Rewind> rewinds_;
-  std::unordered_map<PartKey, PartState, PartKeyHash> parts_;  // entries are never erased
-  std::map<TopicPartition, PartState*> parts_by_name_;          // the same states, by name
-  std::vector<PartState*> dirty_;  // partitions with a pending_store
-  std::vector<PartState*> release_;  // partitions whose batch in flight was acknowledged
-  std::vector<PartState*> release_scratch_;
-  uint64_t round_ = 1;               // poll rounds of the task loop
-  int64_t held_records_ = 0;         // in every partition's `held`
-  int64_t request_bytes_ = 0;        // one produce request's worth (batch.size, message.max.bytes)
-  int64_t request_records_ = 0;      // batch.num.messages
-  int64_t producer_records_ = 0;     // the producer's share of the budget
-  int64_t producer_bytes_ = 0;
+  std::unordered_map<PartitionKey, PartState, PartitionKeyHash> parts_;  // entries are never erased
+  std::map<TopicPartition, PartState*> parts_by_name_;                  // the same states, by name
+  Rewinds rewinds_;
+  std::vector<std::pair<PartState*, Rewinds::Rewind>> due_rewinds_;  // ProcessRewinds' scratch
+  ReleaseQueue<Held> release_;     // partitions whose batch in flight was acknowledged
+  std::vector<PartState*> dirty_;  // partitions with a pending offset store
+  uint64_t round_ = 1;             // poll rounds of the task loop
   // Until then Send() waits for room in the producer's queue after a stop (shutdown drain).
   std::chrono::steady_clock::time_point drain_deadline_{};
-  std::map<TopicPartition, uint8_t> paused_;                   // PauseReason bits
-  // Forwarded, not yet acknowledged (OnDelivery takes them off).
+  // On their way to the target: held or handed to the producer, not yet acknowledged
+  // (OnDelivery takes them off).
   int64_t inflight_records_ = 0;
   int64_t inflight_bytes_ = 0;
-  // Acknowledged since the last PublishStats(): the flow's shared counters are updated once
-  // per poll loop, not per record (two tasks' per-record atomics contend for one cache line).
+  int64_t held_now_ = 0;  // of those, held in a partition's window now
+  // Since the last PublishStats(): the flow's shared counters are updated once per poll
+  // loop, not per record (two tasks' per-record atomics contend for one cache line).
   uint64_t acked_records_ = 0;
   uint64_t acked_bytes_ = 0;
-  uint64_t held_count_ = 0;
-  int64_t avg_record_bytes_ = 1024;  // estimates the bytes of prefetched records
-  int64_t prefetch_bytes_ = 0;       // librdkafka's prefetch thresholds
-  int64_t prefetch_records_ = 0;
-  bool fetcher_held_ = false;        // the prefetch queue came near a threshold
+  uint64_t held_since_publish_ = 0;  // records that had to be held (FlowStats::held_total)
+  FetcherWakeup fetcher_;
   std::string provenance_buf_;  // reused for every record's provenance header
-  // Offset-sync runs from delivery reports, written to the flow's log on the target.
-  void EmitOffsetSync(const offsets::OffsetSyncRun& run);
-  void FlushOffsetSyncs();
+  OffsetSyncEmitter offset_syncs_;
   offsets::OffsetSyncRecorder recorder_;
   kafka::Producer::TopicRef offset_sync_topic_ = nullptr;
   std::chrono::steady_clock::time_point next_sync_flush_{};

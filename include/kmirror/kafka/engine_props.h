@@ -26,7 +26,10 @@ namespace kmirror::kafka {
 // The clients whose properties the engine owns.
 enum class ClientKind {
   kConsumer,     // Consumer: a flow task's consumer-group member
-  kProducer,     // Producer: flow tasks, heartbeats, checkpoints
+  kProducer,     // Producer: heartbeats, checkpoints
+  // Producer of a flow task: its own rows first (defaults that suit the task's batching),
+  // then every kProducer row.
+  kFlowProducer,
   kLogReader,    // LogReader: reads kmirror's log topics at chosen offsets, no group
   kGroupHandle,  // GroupAdmin's per-group consumer handle for committed offsets; never joins
 };
@@ -56,7 +59,7 @@ struct EngineProp {
 std::span<const EngineProp> EngineProps();
 
 // The row of `client` for librdkafka property `name` (or its alias); nullptr when the
-// engine leaves that property to the caller.
+// engine leaves that property to the caller. A flow producer's own row, else the producer's.
 const EngineProp* FindEngineProp(ClientKind client, std::string_view name);
 
 // `props` with `client`'s rows applied. `per_client` holds the values of the kind's

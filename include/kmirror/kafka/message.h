@@ -4,6 +4,7 @@
 // what lets the hot path forward payloads without copying them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -52,16 +53,23 @@ class Message {
     if (m_->payload == nullptr) return std::nullopt;
     return std::string_view(static_cast<const char*>(m_->payload), m_->len);
   }
+  // Sizes in bytes; 0 for a null key or value.
+  size_t key_size() const { return m_->key_len; }
+  size_t value_size() const { return m_->len; }
   // Milliseconds since the epoch, or -1 when the record carries none.
   int64_t timestamp_ms() const { return rd_kafka_message_timestamp(m_.get(), nullptr); }
 
   // Takes the record's headers out of the message (no copy); null when it has none.
   HeadersPtr DetachHeaders();
 
-  rd_kafka_message_t* raw() const { return m_.get(); }
   rd_kafka_message_t* release() { return m_.release(); }
 
  private:
+  // The wrappers hand the message itself to librdkafka (produce, offset store).
+  friend class Consumer;
+  friend class Producer;
+  rd_kafka_message_t* raw() const { return m_.get(); }
+
   std::unique_ptr<rd_kafka_message_t, MessageDeleter> m_;
 };
 

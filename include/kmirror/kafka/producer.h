@@ -15,6 +15,7 @@
 #include "kmirror/common/status.h"
 #include "kmirror/common/types.h"
 #include "kmirror/kafka/client.h"
+#include "kmirror/kafka/engine_props.h"
 #include "kmirror/kafka/message.h"
 
 namespace kmirror::kafka {
@@ -40,8 +41,10 @@ class Producer {
   using TopicRef = rd_kafka_topic_t*;
 
   // `props` are the user's client properties; the producer forces idempotence and acks=all.
+  // `kind` is kProducer or kFlowProducer (a flow task's producer, engine_props.h).
   static Result<std::unique_ptr<Producer>> Create(const ClientProps& props, const std::string& name,
-                                                  DeliveryHandler* handler);
+                                                  DeliveryHandler* handler,
+                                                  ClientKind kind = ClientKind::kProducer);
   ~Producer();
 
   Result<TopicRef> Topic(const std::string& name);

@@ -10,6 +10,8 @@
 // drain and commit, then the controller; the destructor stops too.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <thread>
 #include <vector>

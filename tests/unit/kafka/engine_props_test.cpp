@@ -44,6 +44,18 @@ TEST(EnginePropsTest, WrappersBuildWhatTheyAlwaysBuilt) {
                          {"linger.ms", "20"},
                          {"batch.size", "1000000"},
                          {"queue.buffering.max.kbytes", "32768"}}));
+  // A flow task's producer: its own linger default, every producer row after it.
+  EXPECT_EQ(WithEngineProps(ClientKind::kFlowProducer, {}),
+            (ClientProps{{"enable.idempotence", "true"},
+                         {"acks", "all"},
+                         {"allow.auto.create.topics", "false"},
+                         {"linger.ms", "5"},
+                         {"batch.size", "1000000"},
+                         {"queue.buffering.max.kbytes", "32768"}}));
+  EXPECT_EQ(WithEngineProps(ClientKind::kFlowProducer, {{"linger.ms", "50"}, {"acks", "1"}}).at("linger.ms"), "50");
+  EXPECT_EQ(WithEngineProps(ClientKind::kFlowProducer, {{"acks", "1"}}).at("acks"), "all");
+  ASSERT_NE(FindEngineProp(ClientKind::kFlowProducer, "acks"), nullptr) << "the producer's row";
+  EXPECT_EQ(FindEngineProp(ClientKind::kFlowProducer, "linger.ms")->value, "5");
   EXPECT_EQ(WithEngineProps(ClientKind::kConsumer, {}, {{"group.id", "g"}}),
             (ClientProps{{"group.id", "g"},
                          {"enable.auto.commit", "true"},
