@@ -42,7 +42,7 @@
 // callbacks, which come with names, go through a name index.
 //
 // Lifecycle: constructed and Start()ed by its Flow; all Kafka work happens on the task's
-// own thread ("km-<flow>-<n>"), which the Flow stops with RequestStop() and joins with
+// own thread ("km-<flow>#<n>", cut to 15 characters), which the Flow stops with RequestStop() and joins with
 // Join(). Statistics are atomics read by the flow's controller thread.
 #pragma once
 
