@@ -1,5 +1,7 @@
 #include "replication/produce_window.h"
 
+#include "test_records.h"
+
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -198,17 +200,7 @@ struct Part {
   Window window;
 };
 
-// A consumed record for StorePosition: empty when default-constructed, move-only.
-class Msg {
- public:
-  Msg() = default;
-  explicit Msg(int64_t off) : off_(std::make_unique<int64_t>(off)) {}
-  explicit operator bool() const { return off_ != nullptr; }
-  SourceOffset offset() const { return SourceOffset(*off_); }
-
- private:
-  std::unique_ptr<int64_t> off_;
-};
+using testing::Msg;
 
 struct Topic {};
 using Clock = std::chrono::steady_clock;

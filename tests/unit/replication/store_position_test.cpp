@@ -1,5 +1,7 @@
 #include "replication/store_position.h"
 
+#include "test_records.h"
+
 #include <memory>
 #include <optional>
 
@@ -8,18 +10,7 @@
 namespace kmirror::replication {
 namespace {
 
-// A consumed record as StorePosition sees it: empty when default-constructed, move-only
-// (a moved-from one is empty), like kafka::Message.
-class Msg {
- public:
-  Msg() = default;
-  explicit Msg(int64_t off) : off_(std::make_unique<int64_t>(off)) {}
-  explicit operator bool() const { return off_ != nullptr; }
-  SourceOffset offset() const { return SourceOffset(*off_); }
-
- private:
-  std::unique_ptr<int64_t> off_;
-};
+using testing::Msg;
 
 constexpr std::optional<SourceOffset> kNoRewind;
 
