@@ -143,6 +143,18 @@ A flow setting resolves `A->B.<setting>`, then `<setting>`, then the default. Fl
 until `A->B.enabled = true`; a flow's clusters must be listed in `clusters` and have
 `bootstrap.servers`.
 
+Aliases are made of ASCII letters, digits, `.`, `_` and `-`, and become part of topic names. The
+aliases of a flow must not contain its `replication.policy.separator` (`.` by default), whichever
+naming policy it uses: kmirror and MM2 take the text before the first separator of a remote topic
+name (`<alias><separator><topic>`, and `<alias><separator>heartbeats` under both policies) as the
+cluster it came from. With `clusters = a, a.b`, `a.b.orders` would read as topic `b.orders` of
+cluster `a`, cluster `a`'s topic `b.orders` would be written to the same remote topic, checkpoints
+would be filed under the wrong topic and the loop check would not recognise `a.b`'s own topics.
+kmirror refuses such a file with an error at the `clusters` line naming the alias, the separator
+and the flows; aliases that merely share a prefix (`a`, `ab`) are fine. Internal topics need no
+such rule: `<alias>.checkpoints.internal` and `kmirror-offset-syncs.<alias>.internal` put fixed
+text around the whole alias, so distinct aliases never share one, and they are never mirrored.
+
 ## Settings
 
 )";
