@@ -134,7 +134,8 @@ const std::vector<ClientRule>& ClientRules() {
       {"enable.auto.commit", Kind::kEngine, "enable.auto.commit", kC, ""},
       {"auto.commit.interval.ms", Kind::kSame, "auto.commit.interval.ms", kC, ""},
       {"auto.offset.reset", Kind::kMapped, "auto.offset.reset", kC,
-       "where a flow starts on partitions without a committed offset: earliest or latest"},
+       "where a flow starts on partitions without a committed offset: earliest, or latest for the partitions of "
+       "the flow's first start only (later ones start at their first record)"},
       {"isolation.level", Kind::kEngine, "isolation.level", kC, ""},
       {"fetch.min.bytes", Kind::kSame, "fetch.min.bytes", kC, ""},
       {"fetch.max.bytes", Kind::kSame, "fetch.max.bytes", kC, ""},

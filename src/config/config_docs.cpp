@@ -143,6 +143,18 @@ A flow setting resolves `A->B.<setting>`, then `<setting>`, then the default. Fl
 until `A->B.enabled = true`; a flow's clusters must be listed in `clusters` and have
 `bootstrap.servers`.
 
+Aliases are made of ASCII letters, digits, `.`, `_` and `-`, and become part of topic names. The
+aliases of a flow must not contain its `replication.policy.separator` (`.` by default), whichever
+naming policy it uses: kmirror and MM2 take the text before the first separator of a remote topic
+name (`<alias><separator><topic>`, and `<alias><separator>heartbeats` under both policies) as the
+cluster it came from. With `clusters = a, a.b`, `a.b.orders` would read as topic `b.orders` of
+cluster `a`, cluster `a`'s topic `b.orders` would be written to the same remote topic, checkpoints
+would be filed under the wrong topic and the loop check would not recognise `a.b`'s own topics.
+kmirror refuses such a file with an error at the `clusters` line naming the alias, the separator
+and the flows; aliases that merely share a prefix (`a`, `ab`) are fine. Internal topics need no
+such rule: `<alias>.checkpoints.internal` and `kmirror-offset-syncs.<alias>.internal` put fixed
+text around the whole alias, so distinct aliases never share one, and they are never mirrored.
+
 ## Settings
 
 )";
@@ -168,9 +180,12 @@ kind of client. For the flow `A->B`, from highest to lowest precedence (MM2 3.8.
 `A.x` and `x` count only for cluster-level properties. Because MM2 gives `A->B.consumer.x` the
 lowest precedence, kmirror warns when another form overrides it.
 
-The replication engine owns some settings: a flow's consumer group is `flow.group.id`; it starts
-from `auto.offset.reset` (default `earliest` for MM2 flows) where the group has no offset; it
-reads committed records only, produces idempotently with `acks=all` and writes each record to the
+The replication engine owns some settings: a flow's consumer group is `flow.group.id`; where the
+group has no committed offset, a partition starts at its first record, unless `auto.offset.reset`
+is `latest` (default `earliest` for MM2 flows) and the partition is one of the flow's very first
+start (the group had no committed offset at all, and the partition existed when kmirror started):
+partitions created later are mirrored from their first record (docs/architecture.md, "Durability");
+it reads committed records only, produces idempotently with `acks=all` and writes each record to the
 partition number it had on the source. Secrets (passwords, JAAS strings, keys) are never logged.
 
 ### Java to librdkafka translation
@@ -201,7 +216,9 @@ Accepted and validated, but kmirror does not implement them yet: setting one log
 
 - the consumer file gives the source cluster and consumer properties; its `group.id` is the
   flow's consumer group (default `kmirror-source-target`, with a warning) and its
-  `auto.offset.reset` where the flow starts (default `latest`, as Java's consumer);
+  `auto.offset.reset` where the flow starts (default `latest`, as Java's consumer; `latest`
+  applies only to the partitions of the flow's first start, every partition created later is
+  mirrored from its first record);
 - the producer file gives the target cluster and producer properties;
 - `--num.streams` (at least 1) is the number of consumer/producer pairs;
 - `--whitelist` (or `--include`) is a Java regex, normalised as MirrorMaker 1 did: commas become

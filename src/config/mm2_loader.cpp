@@ -87,6 +87,7 @@ class Mm2Loader {
     BuildClusters(config);
     CheckGroupCollisions(config);
     CheckIdentityLoops(config);
+    CheckAliasSeparators(config);
     return config;
   }
 
@@ -479,6 +480,85 @@ class Mm2Loader {
         }
       }
     }
+  }
+
+  // Names that carry an alias ("<alias><separator><topic>" remote topics, and under both
+  // policies "<alias><separator>heartbeats") are read back, by kmirror (cycle check, the
+  // source topic of a checkpoint) and by MM2 (DefaultReplicationPolicy.topicSource), as
+  // "the text before the first separator is the cluster". An alias of a flow that contains
+  // the flow's separator is therefore misread: "a.b.orders" reads as topic "b.orders" of
+  // cluster "a", cluster "a"'s topic "b.orders" would be written to the same remote topic,
+  // and topics that came from "a.b" are not recognised as its own when they would go back.
+  // Target aliases count too: the cycle check compares the target alias with that prefix.
+  // kmirror's internal topics need no such rule: "<alias>.checkpoints.internal" and
+  // "kmirror-offset-syncs.<alias>.internal" are fixed text around the whole alias (distinct
+  // aliases give distinct names), no separator is involved, and internal topics are never
+  // mirrored, so no remote topic can take one of those names.
+  void CheckAliasSeparators(const MirrorConfig& config) {
+    const PropertyEntry* clusters = props_.Find("clusters");
+    if (clusters == nullptr) return;
+    struct Clash {
+      std::vector<std::string> flows;
+      Origin separator_origin;  // where the first of those flows got the separator
+      bool prefix_naming = false;
+    };
+    std::map<std::pair<std::string, std::string>, Clash> clashes;  // (alias, separator) -> flows
+    for (const auto& f : config.flows) {
+      for (const std::string* alias : {&f.source, &f.target}) {
+        if (alias->find(f.separator) == std::string::npos) continue;
+        Clash& c = clashes[{*alias, f.separator}];
+        if (c.flows.empty()) c.separator_origin = Resolve(f.source, f.target, "replication.policy.separator").origin;
+        c.flows.push_back(f.Name());
+        c.prefix_naming = c.prefix_naming || f.naming == RemoteTopicNaming::kPrefix;
+      }
+    }
+    for (const auto& [key, clash] : clashes) {
+      const auto& [alias, sep] = key;
+      const size_t cut = alias.find(sep);
+      const std::string first = alias.substr(0, cut);
+      const std::string rest = alias.substr(cut + sep.size());
+      const std::string where = clash.separator_origin.line > 0
+                                    ? clash.separator_origin.key + " at line " +
+                                          std::to_string(clash.separator_origin.line)
+                                    : "the default of replication.policy.separator";
+      std::string message = "alias '" + alias + "' contains '" + sep + "', the replication.policy.separator of " +
+                            (clash.flows.size() == 1 ? "flow " : "flows ") + Join(clash.flows) + " (" + where +
+                            "): kmirror and MM2 read the text before the first '" + sep +
+                            "' of a remote topic name as the cluster it came from, so '" + alias + sep +
+                            "orders' would read as topic '" + rest + sep + "orders' of cluster '" + first + "'";
+      if (std::find(aliases_.begin(), aliases_.end(), first) != aliases_.end()) {
+        message += ", and cluster '" + first + "' mirroring a topic '" + rest + sep + "orders' would write the same "
+                   "remote topic";
+      }
+      const std::string rename = SuggestedAlias(alias, sep);
+      const std::string rename_advice =
+          "rename the cluster alias" + (rename.empty() ? std::string() : " (e.g. '" + rename + "')");
+      const std::string separator_advice = "set replication.policy.separator to a string no alias contains";
+      message += "; " + (clash.prefix_naming
+                             ? rename_advice + " or " + separator_advice
+                             : separator_advice + " (with IdentityReplicationPolicy only heartbeats topics carry "
+                                                  "the alias, so only their names change) or " + rename_advice);
+      diag_.Problem(At(*clusters), std::move(message));
+    }
+  }
+
+  // `alias` with each `sep` replaced by a character `sep` does not contain; "" when that
+  // still contains `sep` or names another cluster.
+  std::string SuggestedAlias(const std::string& alias, const std::string& sep) const {
+    const std::string with = sep.find('_') == std::string::npos ? "_" : sep.find('-') == std::string::npos ? "-" : "";
+    if (with.empty()) return "";
+    std::string out;
+    for (size_t i = 0; i < alias.size();) {
+      if (alias.compare(i, sep.size(), sep) == 0) {
+        out += with;
+        i += sep.size();
+      } else {
+        out += alias[i++];
+      }
+    }
+    if (out.find(sep) != std::string::npos) return "";
+    if (std::find(aliases_.begin(), aliases_.end(), out) != aliases_.end()) return "";
+    return out;
   }
 
   const Properties& props_;

@@ -93,7 +93,11 @@ std::vector<SettingSpec> BuildRegistry() {
                "two opposite flows must then select disjoint topics. Custom Java policies cannot be loaded."});
   add({.name = "replication.policy.separator", .type = SettingType::kString, .scopes = kFlow,
        .default_value = ".",
-       .help = "Separator between the source alias and the topic name under the prefix policy.",
+       .help = "Separator between the source alias and the topic name under the prefix policy, and in the "
+               "heartbeats topics (`<alias><separator>heartbeats`) under both policies. Neither cluster alias of "
+               "the flow may contain it (e.g. `us.west` with `.`): kmirror and MM2 take the text before the first "
+               "separator of a remote topic name as the cluster it came from, so such an alias would be misread "
+               "(`us.west.orders` as topic `west.orders` of cluster `us`); kmirror refuses the configuration.",
        .extra_check = CheckSeparator});
   add({.name = "topic.filter.class", .type = SettingType::kClass, .scopes = kFlow,
        .default_value = "org.apache.kafka.connect.mirror.DefaultTopicFilter",

@@ -1,5 +1,5 @@
 // Internal to the kafka module: running one librdkafka admin request on a private queue and
-// waiting for its result event. Shared by Admin and GroupAdmin.
+// waiting for its result event. Shared by Admin, GroupAdmin and Consumer.
 #pragma once
 
 #include <chrono>
@@ -9,6 +9,7 @@
 
 #include "kmirror/common/status.h"
 #include "kmirror/kafka/client.h"
+#include "kmirror/kafka/groups.h"
 
 namespace kmirror::kafka::internal {
 
@@ -25,5 +26,11 @@ AdminOptionsPtr MakeAdminOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op, std::ch
 Result<EventPtr> RunAdminRequest(rd_kafka_t* rk, const std::string& name,
                                  const std::function<void(rd_kafka_queue_t*)>& issue, rd_kafka_event_type_t expected,
                                  std::chrono::milliseconds timeout);
+
+// Every committed offset of `group` (ListConsumerGroupOffsets), through any client handle.
+// librdkafka 2.0.2 crashes on it while the cluster has no __consumer_offsets topic yet:
+// callers make sure the group exists first (see groups.h).
+Result<std::vector<GroupOffset>> ListGroupOffsets(rd_kafka_t* rk, const std::string& name, const std::string& group,
+                                                  std::chrono::milliseconds timeout);
 
 }  // namespace kmirror::kafka::internal

@@ -1,7 +1,10 @@
 #include "kmirror/kafka/consumer.h"
 
+#include <algorithm>
 #include <cstring>
 
+#include "kafka/admin_request.h"
+#include "kafka/start_rule.h"
 #include "kmirror/common/logging.h"
 #include "kmirror/kafka/engine_props.h"
 #include "kmirror/kafka/errors.h"
@@ -16,6 +19,11 @@ std::vector<TopicPartition> ToVector(const rd_kafka_topic_partition_list_t* part
   return v;
 }
 
+// Listing the source before the first assignment is not worth a long stall of the task's
+// loop (it retries on the next call); at an assignment that needs it, it is worth waiting.
+constexpr std::chrono::milliseconds kListAtPoll{100};
+constexpr std::chrono::milliseconds kListAtAssign{10000};
+constexpr int kWatermarksTimeoutMs = 10000;
 
 }  // namespace
 
@@ -42,6 +50,7 @@ Consumer::~Consumer() {
 }
 
 Status Consumer::Subscribe(const std::vector<std::string>& topics) {
+  ListStartPartitions(kListAtPoll);
   if (topics.empty()) return FromRdKafka(rd_kafka_unsubscribe(rk_.get()), "unsubscribe");
   PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
   for (const auto& t : topics) rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
@@ -50,6 +59,7 @@ Status Consumer::Subscribe(const std::vector<std::string>& topics) {
 
 void Consumer::Poll(std::vector<Message>& out, std::vector<ConsumerEvent>& events, size_t max,
                     std::chrono::milliseconds timeout) {
+  ListStartPartitions(std::max(timeout, kListAtPoll));
   int wait = static_cast<int>(timeout.count());
   for (size_t n = 0; n < max; ++n) {
     if (!pending_.empty()) {
@@ -202,37 +212,128 @@ void Consumer::RebalanceCallback(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_
   }
 }
 
+void Consumer::ListStartPartitions(std::chrono::milliseconds timeout) {
+  // Once the group has offsets the listing decides nothing any more.
+  if (options_.start_at != StartAt::kLatest || start_partitions_ || group_has_offsets_) return;
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk_.get(), 1, nullptr, &md, static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return;  // tried again on the next call
+  std::map<std::string, int> counts;
+  for (int i = 0; i < md->topic_cnt; ++i) counts[md->topics[i].topic] = md->topics[i].partition_cnt;
+  rd_kafka_metadata_destroy(md);
+  logging::Get("kafka")->debug("{}: the source has {} topic(s) at start-up", options_.name, counts.size());
+  start_partitions_ = std::move(counts);
+}
+
+void Consumer::LogStart(const std::string& partition, const std::string& message) {
+  // A partition whose start is not committed (kEarliest, or a failed commit) is decided
+  // again at each assignment: say it once at info.
+  auto log = logging::Get("kafka");
+  if (start_logged_.insert(partition).second) log->info("{}: {}", options_.name, message);
+  else log->debug("{}: {}", options_.name, message);
+}
+
 Status Consumer::SetStartOffsets(rd_kafka_topic_partition_list_t* parts) {
-  // Fetch committed offsets ourselves so that partitions without one start where the
-  // operator asked, while out-of-range committed offsets still hit auto.offset.reset=error.
+  // Fetch committed offsets ourselves so that partitions without one start by the start
+  // rule, while out-of-range committed offsets still hit auto.offset.reset=error.
   rd_kafka_resp_err_t err = rd_kafka_committed(rk_.get(), parts, 30000);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(err, "committed offsets for assignment");
   auto log = logging::Get("kafka");
+  std::vector<int> fresh;  // indexes of the partitions without a committed offset
+  bool any_committed = false;
   for (int i = 0; i < parts->cnt; ++i) {
     auto& e = parts->elems[i];
-    if (e.offset >= 0) {
-      // A committed position outside the log (deleted by retention or delete-records, or
-      // the topic truncated/recreated) must be reported, not reset silently.
-      int64_t low = 0, high = 0;
-      rd_kafka_resp_err_t werr =
-          rd_kafka_query_watermark_offsets(rk_.get(), e.topic, e.partition, &low, &high, 10000);
-      if (werr == RD_KAFKA_RESP_ERR_NO_ERROR && (e.offset < low || e.offset > high)) {
-        ConsumerEvent ev;
-        ev.partition = {e.topic, Partition(e.partition)};
-        ev.offset = SourceOffset(e.offset);
-        ev.status = DataLoss("committed offset " + std::to_string(e.offset) + " of " + ev.partition.ToString() +
-                             " is outside the log [" + std::to_string(low) + ", " + std::to_string(high) + ")");
-        ev.log_range = Watermarks{SourceOffset(low), SourceOffset(high)};
-        pending_.push_back(std::move(ev));
-        e.offset = low;
-        continue;
-      }
-      log->info("{}: {}-{} resumes at committed offset {}", options_.name, e.topic, e.partition, e.offset);
-    } else {
-      e.offset = options_.start_at == StartAt::kEarliest ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
-      log->info("{}: {}-{} has no committed offset, starts at {}", options_.name, e.topic, e.partition,
-                options_.start_at == StartAt::kEarliest ? "earliest" : "latest");
+    if (e.offset < 0) {
+      fresh.push_back(i);
+      continue;
     }
+    any_committed = true;
+    // A committed position outside the log (deleted by retention or delete-records, or
+    // the topic truncated/recreated) must be reported, not reset silently.
+    int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t werr =
+        rd_kafka_query_watermark_offsets(rk_.get(), e.topic, e.partition, &low, &high, kWatermarksTimeoutMs);
+    if (werr == RD_KAFKA_RESP_ERR_NO_ERROR && (e.offset < low || e.offset > high)) {
+      ConsumerEvent ev;
+      ev.partition = {e.topic, Partition(e.partition)};
+      ev.offset = SourceOffset(e.offset);
+      ev.status = DataLoss("committed offset " + std::to_string(e.offset) + " of " + ev.partition.ToString() +
+                           " is outside the log [" + std::to_string(low) + ", " + std::to_string(high) + ")");
+      ev.log_range = Watermarks{SourceOffset(low), SourceOffset(high)};
+      pending_.push_back(std::move(ev));
+      e.offset = low;
+      continue;
+    }
+    log->info("{}: {}-{} resumes at committed offset {}", options_.name, e.topic, e.partition, e.offset);
+  }
+  if (fresh.empty()) return Status::Ok();
+  if (options_.start_at == StartAt::kEarliest) {
+    for (int i : fresh) {
+      auto& e = parts->elems[i];
+      e.offset = RD_KAFKA_OFFSET_BEGINNING;
+      const std::string tp = std::string(e.topic) + "-" + std::to_string(e.partition);
+      LogStart(tp, tp + " has no committed offset, starts at earliest (" + Explain(StartReason::kConfiguredEarliest) +
+                       ")");
+    }
+    return Status::Ok();
+  }
+  return StartFreshPartitions(parts, fresh, any_committed);
+}
+
+Status Consumer::StartFreshPartitions(rd_kafka_topic_partition_list_t* parts, const std::vector<int>& fresh,
+                                      bool group_has_offsets) {
+  auto log = logging::Get("kafka");
+  if (group_has_offsets) group_has_offsets_ = true;
+  if (!group_has_offsets_) {
+    // The group's offsets for any partition at all, not only these: under the cooperative
+    // protocol an assignment holds just the partitions that moved. The group exists (this
+    // consumer is in it), so librdkafka 2.0.2's ListConsumerGroupOffsets is safe here.
+    auto offsets = internal::ListGroupOffsets(rk_.get(), options_.name, options_.group_id, kListAtAssign);
+    if (!offsets.ok()) return offsets.status();
+    group_has_offsets_ = !offsets->empty();
+  }
+  if (!group_has_offsets_) ListStartPartitions(kListAtAssign);
+
+  PartitionListPtr record(rd_kafka_topic_partition_list_new(static_cast<int>(fresh.size())));
+  for (int i : fresh) {
+    auto& e = parts->elems[i];
+    const std::string tp = std::string(e.topic) + "-" + std::to_string(e.partition);
+    Presence presence = Presence::kUnknown;
+    if (start_partitions_) {
+      auto it = start_partitions_->find(e.topic);
+      presence = it != start_partitions_->end() && e.partition < it->second ? Presence::kAtStart
+                                                                           : Presence::kSinceStart;
+    }
+    const StartDecision d = DecideStart(StartAt::kLatest, group_has_offsets_, presence);
+    const char* where = d.at == StartAt::kEarliest ? "its first record" : "the end of its log";
+    int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t werr =
+        rd_kafka_query_watermark_offsets(rk_.get(), e.topic, e.partition, &low, &high, kWatermarksTimeoutMs);
+    if (werr != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // The decision stands, without a number to record: decided again at the next assignment.
+      e.offset = d.at == StartAt::kEarliest ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+      LogStart(tp, tp + " has no committed offset, starts at " + where + " (" + Explain(d.reason) +
+                       "); not recorded in the group yet: " + FromRdKafka(werr, "watermarks of " + tp).ToString());
+      continue;
+    }
+    e.offset = d.at == StartAt::kEarliest ? low : high;
+    rd_kafka_topic_partition_list_add(record.get(), e.topic, e.partition)->offset = e.offset;
+    LogStart(tp, tp + " has no committed offset, starts at " + where + ", offset " + std::to_string(e.offset) + " (" +
+                     Explain(d.reason) + ")");
+  }
+  if (record->cnt == 0) return Status::Ok();
+  // Committed now, not when the first record is mirrored: the group then holds the decision
+  // (a restart resumes there, and the first start is over for every later partition).
+  Status s = FromRdKafka(rd_kafka_commit(rk_.get(), record.get(), 0), "commit start offsets");
+  for (int i = 0; s.ok() && i < record->cnt; ++i) {
+    s = FromRdKafka(record->elems[i].err, std::string("commit start offset of ") + record->elems[i].topic + "-" +
+                                              std::to_string(record->elems[i].partition));
+  }
+  if (s.ok()) {
+    group_has_offsets_ = true;
+  } else {
+    log->warn("{}: {}; the start of {} partition(s) is decided again at their next assignment", options_.name,
+              s.ToString(), record->cnt);
   }
   return Status::Ok();
 }

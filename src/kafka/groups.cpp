@@ -83,30 +83,26 @@ Result<GroupDescription> GroupAdmin::DescribeGroup(const std::string& group, std
   return d;
 }
 
-Result<std::vector<GroupOffset>> GroupAdmin::ListOffsets(const std::string& group, std::chrono::milliseconds timeout) {
-  // Only ask for the offsets of a group the cluster lists: then __consumer_offsets exists
-  // and librdkafka 2.0.2's ListConsumerGroupOffsets is safe (see the header).
-  KM_ASSIGN_OR_RETURN(groups, ListGroups(timeout));
-  bool known = false;
-  for (const auto& g : groups) known = known || g.group_id == group;
-  if (!known) return NotFound("consumer group " + group + " is not known to " + name_);
+namespace internal {
 
+Result<std::vector<GroupOffset>> ListGroupOffsets(rd_kafka_t* rk, const std::string& name, const std::string& group,
+                                                  std::chrono::milliseconds timeout) {
   std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t, ListOffsetsRequestDeleter> req(
       rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr));
   rd_kafka_ListConsumerGroupOffsets_t* reqs[] = {req.get()};
-  auto opts = internal::MakeAdminOptions(admin_.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout);
+  auto opts = internal::MakeAdminOptions(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout);
   KM_ASSIGN_OR_RETURN(ev, internal::RunAdminRequest(
-                              admin_.get(), name_,
+                              rk, name,
                               [&](rd_kafka_queue_t* q) {
-                                rd_kafka_ListConsumerGroupOffsets(admin_.get(), reqs, 1, opts.get(), q);
+                                rd_kafka_ListConsumerGroupOffsets(rk, reqs, 1, opts.get(), q);
                               },
                               RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, timeout));
   const rd_kafka_ListConsumerGroupOffsets_result_t* res = rd_kafka_event_ListConsumerGroupOffsets_result(ev.get());
   size_t n = 0;
   const rd_kafka_group_result_t** results = rd_kafka_ListConsumerGroupOffsets_result_groups(res, &n);
-  if (n != 1) return Internal(name_ + ": list offsets of group " + group + ": " + std::to_string(n) + " results");
+  if (n != 1) return Internal(name + ": list offsets of group " + group + ": " + std::to_string(n) + " results");
   if (const rd_kafka_error_t* err = rd_kafka_group_result_error(results[0]); err != nullptr) {
-    return FromRdKafka(rd_kafka_error_code(err), name_ + ": list offsets of group " + group,
+    return FromRdKafka(rd_kafka_error_code(err), name + ": list offsets of group " + group,
                        rd_kafka_error_string(err));
   }
   const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(results[0]);
@@ -114,7 +110,7 @@ Result<std::vector<GroupOffset>> GroupAdmin::ListOffsets(const std::string& grou
   for (int i = 0; parts != nullptr && i < parts->cnt; ++i) {
     const rd_kafka_topic_partition_t& p = parts->elems[i];
     if (p.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return FromRdKafka(p.err, name_ + ": offset of group " + group + " for " + p.topic + "-" +
+      return FromRdKafka(p.err, name + ": offset of group " + group + " for " + p.topic + "-" +
                                     std::to_string(p.partition));
     }
     if (p.offset < 0) continue;  // no commit for this partition
@@ -125,6 +121,19 @@ Result<std::vector<GroupOffset>> GroupAdmin::ListOffsets(const std::string& grou
     out.push_back(std::move(g));
   }
   return out;
+}
+
+}  // namespace internal
+
+Result<std::vector<GroupOffset>> GroupAdmin::ListOffsets(const std::string& group, std::chrono::milliseconds timeout) {
+  // Only ask for the offsets of a group the cluster lists: then __consumer_offsets exists
+  // and librdkafka 2.0.2's ListConsumerGroupOffsets is safe (see the header).
+  KM_ASSIGN_OR_RETURN(groups, ListGroups(timeout));
+  bool known = false;
+  for (const auto& g : groups) known = known || g.group_id == group;
+  if (!known) return NotFound("consumer group " + group + " is not known to " + name_);
+
+  return internal::ListGroupOffsets(admin_.get(), name_, group, timeout);
 }
 
 namespace {

@@ -2,9 +2,17 @@
 //
 // Offsets are stored explicitly (StoreOffset, after the target acknowledged a record) and
 // committed from that store: periodically by librdkafka, and synchronously before any
-// partition is given up. Partitions the group has no committed offset for start at the
-// configured StartPosition; a committed offset that no longer exists on the broker is
-// never silently reset: it surfaces as a kDataLoss ConsumerEvent.
+// partition is given up. A committed offset that no longer exists on the broker is never
+// silently reset: it surfaces as a kDataLoss ConsumerEvent.
+//
+// Partitions the group has no committed offset for start by the rule of
+// src/kafka/start_rule.h: kEarliest starts them all at their first record; kLatest starts at
+// the end only the partitions of the flow's first start (the group has no committed offset
+// at all, and the partition was in the source's metadata when this consumer first listed
+// it, on its first Subscribe or Poll); every later one starts at its first record. Under
+// kLatest each decision is committed at once (the offset it resolved to), so the group holds
+// it: a restart resumes there, and from then on the group has offsets. Each decision is
+// logged once per partition, with its reason.
 //
 // Flow control: librdkafka 2.0's prefetch thresholds (queued.min.messages,
 // queued.max.messages.kbytes) stop fetching without waking the fetcher when the queue drains
@@ -19,8 +27,10 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,7 +55,7 @@ enum class StartAt { kEarliest, kLatest };
 struct ConsumerOptions {
   std::string name;      // client.id and log tag
   std::string group_id;
-  StartAt start_at = StartAt::kEarliest;
+  StartAt start_at = StartAt::kEarliest;  // for partitions without a committed offset (see above)
   RebalanceListener* listener = nullptr;
 };
 
@@ -114,11 +124,25 @@ class Consumer {
                                 void* opaque) noexcept;
   void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
   Status SetStartOffsets(rd_kafka_topic_partition_list_t* parts);
+  // kLatest only: where the partitions of `parts` at `fresh` (no committed offset) start,
+  // each committed right away. `group_has_offsets`: some partition of `parts` has one.
+  Status StartFreshPartitions(rd_kafka_topic_partition_list_t* parts, const std::vector<int>& fresh,
+                              bool group_has_offsets);
+  // kLatest only, until the group has offsets: records which partitions the source has, once
+  // (the first success).
+  void ListStartPartitions(std::chrono::milliseconds timeout);
+  void LogStart(const std::string& partition, const std::string& message);
 
   HandlePtr rk_;
   QueuePtr queue_;  // the consumer queue, for QueuedCount()
   ConsumerOptions options_;
   std::vector<ConsumerEvent> pending_;  // found during assignment, returned by Poll
+  // kLatest: partition count per topic when the consumer first listed the source.
+  std::optional<std::map<std::string, int>> start_partitions_;
+  // kLatest: once the group had offsets it is past its first start, even if they expire later
+  // (a new partition then starts at its first record: the side that skips nothing).
+  bool group_has_offsets_ = false;
+  std::set<std::string> start_logged_;  // partitions whose start rule was logged at info
   bool closed_ = false;
 };
 

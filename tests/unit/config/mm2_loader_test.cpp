@@ -311,9 +311,11 @@ TEST_F(Mm2LoaderTest, DuplicateKeysAreWarned) {
 }
 
 TEST_F(Mm2LoaderTest, AliasesWithDotsAndAliasesThatLookLikeSettings) {
+  // The separator must not be '.' here (AliasContainingTheDefaultSeparatorIsRefused...).
   MirrorConfig dotted = Load("clusters = us.west, us.west.backup\n"
                              "us.west.bootstrap.servers = w:1\nus.west.backup.bootstrap.servers = wb:1\n"
-                             "us.west->us.west.backup.enabled = true\nus.west->us.west.backup.tasks.max = 3\n");
+                             "us.west->us.west.backup.enabled = true\nus.west->us.west.backup.tasks.max = 3\n"
+                             "replication.policy.separator = _\n");
   ASSERT_EQ(dotted.flows.size(), 1u);
   EXPECT_EQ(dotted.flows[0].target, "us.west.backup");
   EXPECT_EQ(dotted.flows[0].tasks, 3);
@@ -336,6 +338,77 @@ TEST_F(Mm2LoaderTest, IdentityNamingBothWaysWarnsAboutLoops) {
 }
 
 // ---- Errors ------------------------------------------------------------------------------
+
+TEST_F(Mm2LoaderTest, AliasContainingTheDefaultSeparatorIsRefusedAtTheClustersLine) {
+  auto problems = Fail("# two clusters whose names overlap\n"
+                       "clusters = a, a.b\n"
+                       "a.bootstrap.servers = a:1\na.b.bootstrap.servers = ab:1\n"
+                       "a.b->a.enabled = true\n");
+  ASSERT_EQ(problems.size(), 1u) << testing::AllText(problems);
+  const ConfigProblem& p = problems[0];
+  EXPECT_EQ(p.file, dir_.Path("mm2.properties"));
+  EXPECT_EQ(p.line, 2);
+  EXPECT_EQ(p.key, "clusters");
+  EXPECT_EQ(p.message,
+            "alias 'a.b' contains '.', the replication.policy.separator of flow a.b->a (the default of "
+            "replication.policy.separator): kmirror and MM2 read the text before the first '.' of a remote topic "
+            "name as the cluster it came from, so 'a.b.orders' would read as topic 'b.orders' of cluster 'a', and "
+            "cluster 'a' mirroring a topic 'b.orders' would write the same remote topic; rename the cluster alias "
+            "(e.g. 'a_b') or set replication.policy.separator to a string no alias contains");
+  EXPECT_EQ(p.ToString().rfind(dir_.Path("mm2.properties") + ":2: clusters: alias 'a.b' contains '.'", 0), 0u)
+      << p.ToString();
+}
+
+TEST_F(Mm2LoaderTest, AliasContainingACustomSeparatorIsRefusedNamingWhereTheSeparatorIsSet) {
+  // The target alias counts too, and the default '.' no longer matters once '_' is set.
+  auto problems = Fail("clusters = east, dc_west\n"
+                       "east.bootstrap.servers = e:1\ndc_west.bootstrap.servers = w:1\n"
+                       "east->dc_west.enabled = true\n"
+                       "east->dc_west.replication.policy.separator = _\n");
+  ASSERT_EQ(problems.size(), 1u) << testing::AllText(problems);
+  EXPECT_EQ(problems[0].line, 1);
+  EXPECT_EQ(problems[0].key, "clusters");
+  EXPECT_NE(problems[0].message.find("alias 'dc_west' contains '_', the replication.policy.separator of flow "
+                                     "east->dc_west (east->dc_west.replication.policy.separator at line 5)"),
+            std::string::npos)
+      << problems[0].message;
+  EXPECT_NE(problems[0].message.find("'dc_west_orders' would read as topic 'west_orders' of cluster 'dc'"),
+            std::string::npos)
+      << problems[0].message;
+  EXPECT_NE(problems[0].message.find("(e.g. 'dc-west')"), std::string::npos) << problems[0].message;
+
+  // Identity naming too (heartbeats keep the prefix); the advice leads with the cheap fix.
+  auto identity = Fail("clusters = us.west, east\n"
+                       "us.west.bootstrap.servers = w:1\neast.bootstrap.servers = e:1\n"
+                       "us.west->east.enabled = true\neast->us.west.enabled = true\n"
+                       "replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy\n"
+                       "topics = orders\n");
+  ASSERT_EQ(identity.size(), 1u) << testing::AllText(identity);
+  EXPECT_NE(identity[0].message.find("alias 'us.west' contains '.', the replication.policy.separator of flows "
+                                     "us.west->east, east->us.west (the default"),
+            std::string::npos)
+      << identity[0].message;
+  EXPECT_NE(identity[0].message.find("; set replication.policy.separator to a string no alias contains (with "
+                                     "IdentityReplicationPolicy only heartbeats topics carry the alias"),
+            std::string::npos)
+      << identity[0].message;
+}
+
+TEST_F(Mm2LoaderTest, AliasesThatOnlyShareAPrefixAreAccepted) {
+  MirrorConfig c = Load("clusters = a, ab, a-b\n"
+                        "a.bootstrap.servers = a:1\nab.bootstrap.servers = ab:1\na-b.bootstrap.servers = x:1\n"
+                        "a->ab.enabled = true\nab->a.enabled = true\na-b->a.enabled = true\n");
+  EXPECT_EQ(c.flows.size(), 3u);
+  // A dotted alias is fine with a separator it does not contain.
+  MirrorConfig dotted = Load("clusters = a, a.b\n"
+                             "a.bootstrap.servers = a:1\na.b.bootstrap.servers = ab:1\n"
+                             "a.b->a.enabled = true\nreplication.policy.separator = _\n");
+  EXPECT_EQ(dotted.flows.size(), 1u);
+  // An alias in no enabled flow names nothing.
+  MirrorConfig idle = Load("clusters = a, b, c.d\na.bootstrap.servers = a:1\nb.bootstrap.servers = b:1\n"
+                           "a->b.enabled = true\n");
+  EXPECT_EQ(idle.flows.size(), 1u);
+}
 
 TEST_F(Mm2LoaderTest, MissingFile) {
   auto problems = ProblemsOf([&] { LoadMm2Properties(dir_.Path("absent.properties")); });
