@@ -1,13 +1,13 @@
 // kmirror's command line: parse arguments, load the configuration, build the app, run it
 // until SIGINT/SIGTERM, stop it cleanly. Exit codes: 0 clean stop, 1 runtime failure,
 // 2 bad command line or configuration (nothing was touched).
+#include <malloc.h>
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <malloc.h>
-#include <thread>
 #include <cstdio>
 #include <iostream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -66,11 +66,12 @@ int RunUntilSignal(kmirror::config::MirrorConfig config) {
       int sig = sigtimedwait(&set, nullptr, &poll);
       const bool late = std::chrono::steady_clock::now() >= deadline;
       if (sig == SIGINT || sig == SIGTERM || late) {
-        log->critical("{}: exiting before the drain finished; records the target acknowledged since the last "
-                      "commit will be mirrored again on restart (duplicates, nothing lost)",
-                      late ? "shutdown took longer than shutdown.timeout.seconds (" + std::to_string(timeout.count()) +
-                                 " s; a cluster unreachable?)"
-                           : std::string("second signal"));
+        log->critical(
+            "{}: exiting before the drain finished; records the target acknowledged since the last "
+            "commit will be mirrored again on restart (duplicates, nothing lost)",
+            late ? "shutdown took longer than shutdown.timeout.seconds (" + std::to_string(timeout.count()) +
+                       " s; a cluster unreachable?)"
+                 : std::string("second signal"));
         spdlog::shutdown();
         std::_Exit(kExitRuntime);
       }
@@ -139,7 +140,8 @@ int main(int argc, char** argv) {
   kmirror::app::TranslateArgs tr;
   int32_t tr_partition = -1;
   int64_t tr_offset = -1;
-  auto* translate = cli.add_subcommand("translate", "Ask a running kmirror where a group or an offset resumes on the target");
+  auto* translate =
+      cli.add_subcommand("translate", "Ask a running kmirror where a group or an offset resumes on the target");
   translate->add_option("--api", tr.api, "kmirror's gRPC API address")->capture_default_str();
   translate->add_option("--from", tr.from, "source cluster alias")->required();
   translate->add_option("--to", tr.to, "target cluster alias")->required();

@@ -8,15 +8,24 @@ Status FromGrpcStatus(const grpc::Status& s, const std::string& context) {
   if (s.ok()) return Status::Ok();
   const std::string msg = context + ": " + s.error_message();
   switch (s.error_code()) {
-    case grpc::StatusCode::INVALID_ARGUMENT: return InvalidArgument(msg);
-    case grpc::StatusCode::NOT_FOUND: return NotFound(msg);
-    case grpc::StatusCode::ALREADY_EXISTS: return Status(StatusCode::kAlreadyExists, msg);
-    case grpc::StatusCode::FAILED_PRECONDITION: return FailedPrecondition(msg);
-    case grpc::StatusCode::UNAVAILABLE: return Unavailable(msg);
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return Status(StatusCode::kTimedOut, msg, Status::Retry::kYes);
-    case grpc::StatusCode::DATA_LOSS: return DataLoss(msg);
-    case grpc::StatusCode::CANCELLED: return Cancelled(msg);
-    default: return Internal(msg);
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return InvalidArgument(msg);
+    case grpc::StatusCode::NOT_FOUND:
+      return NotFound(msg);
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return Status(StatusCode::kAlreadyExists, msg);
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return FailedPrecondition(msg);
+    case grpc::StatusCode::UNAVAILABLE:
+      return Unavailable(msg);
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return Status(StatusCode::kTimedOut, msg, Status::Retry::kYes);
+    case grpc::StatusCode::DATA_LOSS:
+      return DataLoss(msg);
+    case grpc::StatusCode::CANCELLED:
+      return Cancelled(msg);
+    default:
+      return Internal(msg);
   }
 }
 
@@ -40,9 +49,10 @@ Result<Response> Invoke(const std::string& what, std::chrono::milliseconds deadl
 }  // namespace
 
 Result<v1::TranslateOffsetResponse> TranslationClient::TranslateOffset(const v1::TranslateOffsetRequest& request) {
-  return Invoke<v1::TranslateOffsetResponse>(
-      "TranslateOffset at " + address_, deadline_,
-      [&](grpc::ClientContext* ctx, v1::TranslateOffsetResponse* r) { return stub_->TranslateOffset(ctx, request, r); });
+  return Invoke<v1::TranslateOffsetResponse>("TranslateOffset at " + address_, deadline_,
+                                             [&](grpc::ClientContext* ctx, v1::TranslateOffsetResponse* r) {
+                                               return stub_->TranslateOffset(ctx, request, r);
+                                             });
 }
 
 Result<v1::TranslateGroupResponse> TranslationClient::TranslateGroup(const v1::TranslateGroupRequest& request) {
@@ -53,11 +63,10 @@ Result<v1::TranslateGroupResponse> TranslationClient::TranslateGroup(const v1::T
 
 Result<v1::GetReplicationStatusResponse> TranslationClient::GetReplicationStatus(
     const v1::GetReplicationStatusRequest& request) {
-  return Invoke<v1::GetReplicationStatusResponse>(
-      "GetReplicationStatus at " + address_, deadline_,
-      [&](grpc::ClientContext* ctx, v1::GetReplicationStatusResponse* r) {
-        return stub_->GetReplicationStatus(ctx, request, r);
-      });
+  return Invoke<v1::GetReplicationStatusResponse>("GetReplicationStatus at " + address_, deadline_,
+                                                  [&](grpc::ClientContext* ctx, v1::GetReplicationStatusResponse* r) {
+                                                    return stub_->GetReplicationStatus(ctx, request, r);
+                                                  });
 }
 
 }  // namespace kmirror::api

@@ -24,10 +24,14 @@ int64_t NowMs() {
 
 v1::TranslationKind ToProto(offsets::TranslationKind k) {
   switch (k) {
-    case offsets::TranslationKind::kExact: return v1::TRANSLATION_KIND_EXACT;
-    case offsets::TranslationKind::kGap: return v1::TRANSLATION_KIND_GAP;
-    case offsets::TranslationKind::kBeforeFirstRun: return v1::TRANSLATION_KIND_BEFORE_FIRST_RUN;
-    case offsets::TranslationKind::kBeyondLastRun: return v1::TRANSLATION_KIND_BEYOND_LAST_RUN;
+    case offsets::TranslationKind::kExact:
+      return v1::TRANSLATION_KIND_EXACT;
+    case offsets::TranslationKind::kGap:
+      return v1::TRANSLATION_KIND_GAP;
+    case offsets::TranslationKind::kBeforeFirstRun:
+      return v1::TRANSLATION_KIND_BEFORE_FIRST_RUN;
+    case offsets::TranslationKind::kBeyondLastRun:
+      return v1::TRANSLATION_KIND_BEYOND_LAST_RUN;
   }
   return v1::TRANSLATION_KIND_UNSPECIFIED;
 }
@@ -135,8 +139,8 @@ class TranslationService final : public v1::TranslationService::Service {
     // Until the store has read the checkpoints topic to its end it may hold older
     // checkpoints or miss partitions, and a failover would commit that partial plan.
     if (Status loaded = CheckpointsLoaded(f); !loaded.ok()) {
-      return ToGrpcStatus(loaded.Annotate("source " + f.flow.source_alias + " unreachable (" +
-                                          committed.status().message() + ")"));
+      return ToGrpcStatus(
+          loaded.Annotate("source " + f.flow.source_alias + " unreachable (" + committed.status().message() + ")"));
     }
     auto checkpoints = f.checkpoints->List(f.flow, req->group());
     if (checkpoints.empty()) {
@@ -208,8 +212,8 @@ class TranslationService final : public v1::TranslationService::Service {
     const int64_t now = NowMs();
     bool matched = false;
     for (const auto& f : flows_) {
-      if (!all && (f.flow.source_alias != req->flow().source_alias() ||
-                   f.flow.target_alias != req->flow().target_alias())) {
+      if (!all &&
+          (f.flow.source_alias != req->flow().source_alias() || f.flow.target_alias != req->flow().target_alias())) {
         continue;
       }
       matched = true;
@@ -227,7 +231,7 @@ class TranslationService final : public v1::TranslationService::Service {
       }
       fs->set_last_heartbeat_ms(rt.last_heartbeat_ms);
       fs->set_last_heartbeat_lag_ms(rt.last_heartbeat_ms > 0 ? rt.last_heartbeat_seen_at_ms - rt.last_heartbeat_ms
-                                                              : -1);
+                                                             : -1);
       auto summaries = f.index->Summaries(f.flow);
       if (!summaries.ok()) return ToGrpcStatus(summaries.status());
       int64_t total_lag = 0;

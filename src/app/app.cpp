@@ -9,12 +9,12 @@
 #include "kmirror/offsets/checkpoint_emitter.h"
 #include "kmirror/offsets/checkpoint_store.h"
 #include "kmirror/offsets/flow_state_reader.h"
-#include "kmirror/wire/mm2_records.h"
 #include "kmirror/offsets/offset_index.h"
-#include "kmirror/wire/offset_sync_event.h"
 #include "kmirror/replication/flow.h"
 #include "kmirror/replication/naming_policy.h"
 #include "kmirror/replication/topic_filter.h"
+#include "kmirror/wire/mm2_records.h"
+#include "kmirror/wire/offset_sync_event.h"
 
 namespace kmirror::app {
 namespace {
@@ -105,9 +105,8 @@ Status App::StartTranslation() {
     b.flow = KeyOf(fc);
     b.index = index_.get();
     b.checkpoints = checkpoints_.get();
-    b.read_source_group = [sg, props = fc.source_admin,
-                           name = "kmirror-api-" + fc.Name()](const std::string& group)
-        -> Result<std::vector<kafka::GroupOffset>> {
+    b.read_source_group = [sg, props = fc.source_admin, name = "kmirror-api-" + fc.Name()](
+                              const std::string& group) -> Result<std::vector<kafka::GroupOffset>> {
       std::lock_guard lock(sg->mu);
       if (!sg->admin) {
         auto a = kafka::GroupAdmin::Create(props, name);

@@ -19,17 +19,23 @@ constexpr std::chrono::milliseconds kKafkaTimeout{15000};
 
 std::string KindName(v1::TranslationKind k) {
   switch (k) {
-    case v1::TRANSLATION_KIND_EXACT: return "exact";
-    case v1::TRANSLATION_KIND_GAP: return "gap";
-    case v1::TRANSLATION_KIND_BEFORE_FIRST_RUN: return "before-first-mirrored";
-    case v1::TRANSLATION_KIND_BEYOND_LAST_RUN: return "end-of-mirrored";
-    default: return "?";
+    case v1::TRANSLATION_KIND_EXACT:
+      return "exact";
+    case v1::TRANSLATION_KIND_GAP:
+      return "gap";
+    case v1::TRANSLATION_KIND_BEFORE_FIRST_RUN:
+      return "before-first-mirrored";
+    case v1::TRANSLATION_KIND_BEYOND_LAST_RUN:
+      return "end-of-mirrored";
+    default:
+      return "?";
   }
 }
 
 void PrintTranslations(const v1::TranslateGroupResponse& r, std::ostream& out) {
   out << std::left << std::setw(28) << "source topic" << std::setw(6) << "part" << std::setw(14) << "source offset"
-      << std::setw(28) << "target topic" << std::setw(14) << "target offset" << "kind\n";
+      << std::setw(28) << "target topic" << std::setw(14) << "target offset"
+      << "kind\n";
   for (const auto& t : r.translations()) {
     out << std::setw(28) << t.source_topic() << std::setw(6) << t.partition() << std::setw(14) << t.source_offset()
         << std::setw(28) << t.target_topic() << std::setw(14) << t.target_offset() << KindName(t.kind())

@@ -29,8 +29,7 @@ std::string PrefixOf(const SourcedValue& v, std::string_view java) {
 // kEngine and kMapped ones and checks the result with librdkafka.
 class Translator {
  public:
-  Translator(const JavaClientProps& java, ClientRole role, Diagnostics& diag)
-      : java_(java), role_(role), diag_(diag) {}
+  Translator(const JavaClientProps& java, ClientRole role, Diagnostics& diag) : java_(java), role_(role), diag_(diag) {}
 
   TranslatedClient Run() {
     for (const auto& [name, value] : java_) Translate(name, value);
@@ -44,8 +43,8 @@ class Translator {
   void Set(const std::string& name, const std::string& value, const Origin& origin) {
     auto it = origins_.find(name);
     if (it != origins_.end() && out_.props[name] != value) {
-      diag_.Problem(origin, "sets librdkafka's " + name + ", which " + it->second.key +
-                                " (line " + std::to_string(it->second.line) + ") also sets; keep one of them");
+      diag_.Problem(origin, "sets librdkafka's " + name + ", which " + it->second.key + " (line " +
+                                std::to_string(it->second.line) + ") also sets; keep one of them");
       return;
     }
     out_.props[name] = value;
@@ -84,13 +83,22 @@ class Translator {
       return;
     }
     switch (rule->kind) {
-      case Kind::kSame: Set(name, v.value, at); return;
-      case Kind::kRename: Set(rule->target, v.value, at); return;
-      case Kind::kDrop: Drop(at, std::string("Java-only client setting (") + rule->note + ")"); return;
-      case Kind::kCustom: Custom(name, v); return;
+      case Kind::kSame:
+        Set(name, v.value, at);
+        return;
+      case Kind::kRename:
+        Set(rule->target, v.value, at);
+        return;
+      case Kind::kDrop:
+        Drop(at, std::string("Java-only client setting (") + rule->note + ")");
+        return;
+      case Kind::kCustom:
+        Custom(name, v);
+        return;
       case Kind::kEngine:
       case Kind::kMapped:
-      case Kind::kReject: return;  // handled above
+      case Kind::kReject:
+        return;  // handled above
     }
   }
 
@@ -110,8 +118,9 @@ class Translator {
       out_.start_position = StartPosition::kLatest;
       out_.start_position_origin = at;
     } else if (value == "none" || value == "error") {
-      diag_.Problem(at, "'" + v.value + "' (fail when there is no committed offset) is not supported: use earliest "
-                        "or latest");
+      diag_.Problem(at, "'" + v.value +
+                            "' (fail when there is no committed offset) is not supported: use earliest "
+                            "or latest");
     } else {
       diag_.Problem(at, "'" + v.value + "' is not one of earliest, latest");
     }
@@ -136,8 +145,10 @@ class Translator {
       if (value != owned.value && value != "-1") diag_.Warning(at, Overridden(owned, name, v));  // -1: all
     } else if (applies && name == "enable.idempotence") {
       auto b = ParseBool(value);
-      if (!b) diag_.Problem(at, "'" + v.value + "' is not a boolean: use true or false");
-      else if (*b != ParseBool(owned.value)) diag_.Warning(at, Overridden(owned, name, v));
+      if (!b)
+        diag_.Problem(at, "'" + v.value + "' is not a boolean: use true or false");
+      else if (*b != ParseBool(owned.value))
+        diag_.Warning(at, Overridden(owned, name, v));
     } else if (name == "enable.auto.commit" || name == "auto.commit.enable") {
       // auto.commit.enable is librdkafka's legacy spelling of the same setting.
       const kafka::EngineProp* commit = kafka::FindEngineProp(kafka::ClientKind::kConsumer, "enable.auto.commit");
@@ -154,15 +165,16 @@ class Translator {
            "=" + std::string(owned.value);
   }
 
-
   void Custom(const std::string& name, const SourcedValue& v) {
     const Origin& at = v.origin;
     std::string value = Trim(v.value);
     if (name == "bootstrap.servers") {
       std::string joined;
       for (const auto& s : SplitList(value)) joined += (joined.empty() ? "" : ",") + s;
-      if (joined.empty()) diag_.Problem(at, "is empty: list at least one host:port");
-      else Set("bootstrap.servers", joined, at);
+      if (joined.empty())
+        diag_.Problem(at, "is empty: list at least one host:port");
+      else
+        Set("bootstrap.servers", joined, at);
     } else if (name == "security.protocol") {
       std::string u = ToUpper(value);
       if (u != "PLAINTEXT" && u != "SSL" && u != "SASL_PLAINTEXT" && u != "SASL_SSL") {
@@ -185,8 +197,9 @@ class Translator {
     } else if (name == "ssl.cipher.suites") {
       if (value.rfind("TLS_", 0) == 0 || value.rfind("SSL_", 0) == 0 || value.find(", TLS_") != std::string::npos ||
           value.find(",TLS_") != std::string::npos) {
-        diag_.Problem(at, "uses Java (IANA) cipher suite names; librdkafka takes an OpenSSL cipher list such as "
-                          "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256");
+        diag_.Problem(at,
+                      "uses Java (IANA) cipher suite names; librdkafka takes an OpenSSL cipher list such as "
+                      "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256");
       } else {
         Set(name, value, at);
       }
@@ -282,8 +295,10 @@ class Translator {
         Set("sasl.password", opts["password"], at);
       }
     } else if (module == "com.sun.security.auth.module.Krb5LoginModule") {
-      std::string advice = "Kerberos logins are not configured through JAAS in librdkafka: remove sasl.jaas.config "
-                           "and set " + prefix + "sasl.mechanism=GSSAPI, " + prefix + "sasl.kerberos.service.name";
+      std::string advice =
+          "Kerberos logins are not configured through JAAS in librdkafka: remove sasl.jaas.config "
+          "and set " +
+          prefix + "sasl.mechanism=GSSAPI, " + prefix + "sasl.kerberos.service.name";
       auto principal = login->options.find("principal");
       auto keytab = login->options.find("keyTab");
       advice += ", " + prefix + "sasl.kerberos.principal" +
@@ -292,11 +307,12 @@ class Translator {
       diag_.Problem(at, advice);
     } else if (module == "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule" ||
                module == "org.apache.kafka.common.security.oauthbearer.internals.OAuthBearerLoginModule") {
-      std::string advice = "OAuth logins are not configured through JAAS in librdkafka: remove sasl.jaas.config and "
-                           "set " + prefix + "sasl.mechanism=OAUTHBEARER, " + prefix +
-                           "sasl.oauthbearer.method=oidc, " + prefix + "sasl.oauthbearer.client.id, " + prefix +
-                           "sasl.oauthbearer.client.secret, " + prefix + "sasl.oauthbearer.token.endpoint.url and " +
-                           "optionally " + prefix + "sasl.oauthbearer.scope";
+      std::string advice =
+          "OAuth logins are not configured through JAAS in librdkafka: remove sasl.jaas.config and "
+          "set " +
+          prefix + "sasl.mechanism=OAUTHBEARER, " + prefix + "sasl.oauthbearer.method=oidc, " + prefix +
+          "sasl.oauthbearer.client.id, " + prefix + "sasl.oauthbearer.client.secret, " + prefix +
+          "sasl.oauthbearer.token.endpoint.url and " + "optionally " + prefix + "sasl.oauthbearer.scope";
       Status oidc = kafka::CheckClientProperty("sasl.oauthbearer.method", "oidc");
       if (!oidc.ok()) advice += " (note: this librdkafka build cannot do OIDC: " + oidc.message() + ")";
       diag_.Problem(at, advice);
@@ -319,16 +335,18 @@ class Translator {
       if (type == "PEM" || format == StoreFormat::kPem) {
         Set("ssl.ca.location", path, at);
       } else if (type == "PKCS12" || format == StoreFormat::kPkcs12) {
-        diag_.Problem(at, "'" + path + "' is a PKCS12 truststore, which librdkafka cannot use for CA certificates. "
-                          "Convert it to PEM (openssl pkcs12 -in " + path + " -nokeys -out ca.pem) and set " + prefix +
-                          "ssl.ca.location=ca.pem instead");
+        diag_.Problem(at, "'" + path +
+                              "' is a PKCS12 truststore, which librdkafka cannot use for CA certificates. "
+                              "Convert it to PEM (openssl pkcs12 -in " +
+                              path + " -nokeys -out ca.pem) and set " + prefix + "ssl.ca.location=ca.pem instead");
       } else {
-        diag_.Problem(at, "'" + path + "' is a JKS truststore (" +
-                              (type.empty() ? std::string("ssl.truststore.type defaults to JKS")
-                                            : "ssl.truststore.type=" + type) +
-                              "), which librdkafka cannot read. Export the CA certificate(s) to PEM (keytool "
-                              "-exportcert -rfc -keystore " + path + " -alias <alias> -file ca.pem) and set " + prefix +
-                              "ssl.ca.location=ca.pem instead");
+        diag_.Problem(
+            at,
+            "'" + path + "' is a JKS truststore (" +
+                (type.empty() ? std::string("ssl.truststore.type defaults to JKS") : "ssl.truststore.type=" + type) +
+                "), which librdkafka cannot read. Export the CA certificate(s) to PEM (keytool "
+                "-exportcert -rfc -keystore " +
+                path + " -alias <alias> -file ca.pem) and set " + prefix + "ssl.ca.location=ca.pem instead");
       }
       if (trust_password != nullptr) diag_.Info(trust_password->origin, "PEM CA files have no password; ignored");
     } else {
@@ -356,14 +374,20 @@ class Translator {
         Set("ssl.keystore.location", path, at);
         if (key_password != nullptr) Set("ssl.keystore.password", key_password->value, key_password->origin);
       } else {
-        diag_.Problem(at, "'" + path + "' is a JKS keystore (" +
-                              (type.empty() ? std::string("ssl.keystore.type defaults to JKS")
-                                            : "ssl.keystore.type=" + type) +
-                              "), which librdkafka cannot read. Use PEM files (" + prefix +
-                              "ssl.certificate.location, " + prefix + "ssl.key.location and, if the key is "
-                              "encrypted, " + prefix + "ssl.key.password) or convert to PKCS12 (keytool "
-                              "-importkeystore -srckeystore " + path + " -destkeystore client.p12 -deststoretype "
-                              "PKCS12) and set " + prefix + "ssl.keystore.type=PKCS12");
+        diag_.Problem(
+            at, "'" + path + "' is a JKS keystore (" +
+                    (type.empty() ? std::string("ssl.keystore.type defaults to JKS") : "ssl.keystore.type=" + type) +
+                    "), which librdkafka cannot read. Use PEM files (" + prefix + "ssl.certificate.location, " +
+                    prefix +
+                    "ssl.key.location and, if the key is "
+                    "encrypted, " +
+                    prefix +
+                    "ssl.key.password) or convert to PKCS12 (keytool "
+                    "-importkeystore -srckeystore " +
+                    path +
+                    " -destkeystore client.p12 -deststoretype "
+                    "PKCS12) and set " +
+                    prefix + "ssl.keystore.type=PKCS12");
       }
     } else {
       for (const SourcedValue* v : {key_type, key_password}) {
@@ -381,8 +405,9 @@ class Translator {
       if (it == out_.props.end()) continue;
       auto n = ParseInteger(it->second);
       if (n && *n > 5) {
-        diag_.Problem(origins_[name], "is " + it->second + ", but kmirror's idempotent producer allows at most 5 "
-                                      "requests in flight (it keeps record order up to 5)");
+        diag_.Problem(origins_[name], "is " + it->second +
+                                          ", but kmirror's idempotent producer allows at most 5 "
+                                          "requests in flight (it keeps record order up to 5)");
       }
     }
     for (const char* name : {"retries", "message.send.max.retries"}) {
@@ -390,8 +415,9 @@ class Translator {
       if (it == out_.props.end()) continue;
       auto n = ParseInteger(it->second);
       if (n && *n < 1) {
-        diag_.Problem(origins_[name], "is " + it->second + ", but kmirror's idempotent producer needs at least 1 "
-                                      "retry; leave it unset");
+        diag_.Problem(origins_[name], "is " + it->second +
+                                          ", but kmirror's idempotent producer needs at least 1 "
+                                          "retry; leave it unset");
       }
     }
   }

@@ -80,8 +80,7 @@ const std::vector<ClientRule>& ClientRules() {
       {"ssl.cipher.suites", Kind::kCustom, "ssl.cipher.suites", kAll,
        "OpenSSL cipher names; Java/IANA names (TLS_...) are rejected"},
       {"ssl.protocol", Kind::kDrop, "", kAll, "librdkafka negotiates the TLS version with OpenSSL's defaults"},
-      {"ssl.enabled.protocols", Kind::kDrop, "", kAll,
-       "librdkafka negotiates the TLS version with OpenSSL's defaults"},
+      {"ssl.enabled.protocols", Kind::kDrop, "", kAll, "librdkafka negotiates the TLS version with OpenSSL's defaults"},
       {"ssl.provider", Kind::kDrop, "", kAll, "a Java security provider choice"},
       {"ssl.keymanager.algorithm", Kind::kDrop, "", kAll, "a Java security provider choice"},
       {"ssl.trustmanager.algorithm", Kind::kDrop, "", kAll, "a Java security provider choice"},
@@ -116,8 +115,7 @@ const std::vector<ClientRule>& ClientRules() {
       {"enable.metrics.push", Kind::kDrop, "", kAll, kMetrics},
       {"interceptor.classes", Kind::kReject, "", kAll, "Java interceptors would run Java code on every record"},
       {"bootstrap.controllers", Kind::kReject, "", kAll, "kmirror connects to brokers: use bootstrap.servers"},
-      {"zookeeper.connect", Kind::kReject, "", kAll,
-       "the ZooKeeper-based clients are gone: use bootstrap.servers"},
+      {"zookeeper.connect", Kind::kReject, "", kAll, "the ZooKeeper-based clients are gone: use bootstrap.servers"},
       {"plugin.library.paths", Kind::kReject, "", kAll, "kmirror loads no librdkafka plugins"},
       // Consumer.
       {"group.id", Kind::kMapped, "group.id", kC,
@@ -198,20 +196,28 @@ const ClientRule* FindClientRule(std::string_view java) {
 
 unsigned RoleBitOf(ClientRole role) {
   switch (role) {
-    case ClientRole::kConsumer: return kC;
-    case ClientRole::kProducer: return kP;
-    case ClientRole::kAdmin: return kA;
-    case ClientRole::kCluster: return kK;
+    case ClientRole::kConsumer:
+      return kC;
+    case ClientRole::kProducer:
+      return kP;
+    case ClientRole::kAdmin:
+      return kA;
+    case ClientRole::kCluster:
+      return kK;
   }
   return kK;
 }
 
 const char* RoleName(ClientRole role) {
   switch (role) {
-    case ClientRole::kConsumer: return "consumer";
-    case ClientRole::kProducer: return "producer";
-    case ClientRole::kAdmin: return "admin client";
-    case ClientRole::kCluster: return "cluster connection";
+    case ClientRole::kConsumer:
+      return "consumer";
+    case ClientRole::kProducer:
+      return "producer";
+    case ClientRole::kAdmin:
+      return "admin client";
+    case ClientRole::kCluster:
+      return "cluster connection";
   }
   return "client";
 }
@@ -237,10 +243,16 @@ std::vector<ClientPropertyDoc> ClientPropertyTable() {
       case Kind::kCustom:
         outcome = r.target[0] != '\0' ? std::string("`") + r.target + "`" : "see note";
         break;
-      case Kind::kDrop: outcome = "ignored (info)"; break;
+      case Kind::kDrop:
+        outcome = "ignored (info)";
+        break;
       case Kind::kEngine:
-      case Kind::kMapped: outcome = "decided by kmirror"; break;
-      case Kind::kReject: outcome = "rejected"; break;
+      case Kind::kMapped:
+        outcome = "decided by kmirror";
+        break;
+      case Kind::kReject:
+        outcome = "rejected";
+        break;
     }
     std::string note = r.kind == Kind::kEngine ? std::string(EnginePropOf(r).reason) : r.note;
     if (r.roles != kAll && r.kind != Kind::kReject) {

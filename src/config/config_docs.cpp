@@ -12,9 +12,12 @@ namespace {
 std::string Cell(std::string s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += ' ';
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
   }
   return out;
 }
@@ -24,7 +27,8 @@ std::string Code(const std::string& s) { return s.empty() ? "" : "`" + s + "`"; 
 // Help texts of not-needed and planned settings are written to follow "not needed by
 // kmirror: " in log lines; as table cells they start a sentence. "kmirror" stays lower case.
 std::string Sentence(std::string s) {
-  if (!s.empty() && s.rfind("kmirror", 0) != 0) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+  if (!s.empty() && s.rfind("kmirror", 0) != 0)
+    s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
   return s;
 }
 
@@ -42,19 +46,27 @@ std::string TypeText(const SettingSpec& s) {
     return " " + lo + ".." + hi;
   };
   switch (s.type) {
-    case SettingType::kBool: return "boolean";
-    case SettingType::kInt: return "integer" + range();
-    case SettingType::kSeconds: return "seconds" + range();
-    case SettingType::kString: return "string";
-    case SettingType::kList: return "list";
-    case SettingType::kRegexList: return "regex list";
+    case SettingType::kBool:
+      return "boolean";
+    case SettingType::kInt:
+      return "integer" + range();
+    case SettingType::kSeconds:
+      return "seconds" + range();
+    case SettingType::kString:
+      return "string";
+    case SettingType::kList:
+      return "list";
+    case SettingType::kRegexList:
+      return "regex list";
     case SettingType::kEnum: {
       std::string v;
       for (const auto& a : s.allowed) v += (v.empty() ? "" : ", ") + Code(a);
       return "one of " + v;
     }
-    case SettingType::kClass: return "Java class name";
-    case SettingType::kClientProperties: return "client properties";
+    case SettingType::kClass:
+      return "Java class name";
+    case SettingType::kClientProperties:
+      return "client properties";
   }
   return "";
 }

@@ -59,8 +59,10 @@ void Diagnostics::LogAndThrowIfProblems() const {
   std::stable_sort(notes.begin(), notes.end(), by_location);
   auto log = logging::Get("config");
   for (const auto& n : notes) {
-    if (n.level == ConfigNote::Level::kWarning) log->warn("{}", n.ToString());
-    else log->info("{}", n.ToString());
+    if (n.level == ConfigNote::Level::kWarning)
+      log->warn("{}", n.ToString());
+    else
+      log->info("{}", n.ToString());
   }
   if (problems_.empty()) return;
   std::vector<ConfigProblem> problems = problems_;

@@ -67,13 +67,27 @@ class JaasTokenizer {
       }
       char e = s_[pos_++];
       switch (e) {
-        case 'a': text += '\a'; break;
-        case 'b': text += '\b'; break;
-        case 'f': text += '\f'; break;
-        case 'n': text += '\n'; break;
-        case 'r': text += '\r'; break;
-        case 't': text += '\t'; break;
-        case 'v': text += '\v'; break;
+        case 'a':
+          text += '\a';
+          break;
+        case 'b':
+          text += '\b';
+          break;
+        case 'f':
+          text += '\f';
+          break;
+        case 'n':
+          text += '\n';
+          break;
+        case 'r':
+          text += '\r';
+          break;
+        case 't':
+          text += '\t';
+          break;
+        case 'v':
+          text += '\v';
+          break;
         default:
           if (e >= '0' && e <= '7') {  // up to three octal digits, as StreamTokenizer
             int v = e - '0';
@@ -113,8 +127,9 @@ Result<JaasLogin> ParseJaasConfig(std::string_view text) {
     std::string f = ToLower(flag->text);
     if (flag->type != JaasTokenizer::Type::kWord ||
         (f != "required" && f != "requisite" && f != "sufficient" && f != "optional")) {
-      return InvalidArgument("sasl.jaas.config: the login module must be followed by a control flag (required, "
-                             "requisite, sufficient or optional)");
+      return InvalidArgument(
+          "sasl.jaas.config: the login module must be followed by a control flag (required, "
+          "requisite, sufficient or optional)");
     }
     login.control_flag = f;
     while (true) {

@@ -59,14 +59,23 @@ std::optional<Unsupported> FindJavaOnly(const std::string& p) {
                            "RE2 matches without backtracking and cannot refer back to a group"};
       }
       switch (e) {
-        case 'G': return Unsupported{"\\G", "the \\G anchor", "topic names are matched whole; remove it"};
-        case 'Z': return Unsupported{"\\Z", "the \\Z anchor", "use \\z or $ (topic names have no line breaks)"};
-        case 'R': return Unsupported{"\\R", "the \\R linebreak matcher", "topic names have no line breaks"};
-        case 'h': case 'H': return Unsupported{p.substr(i - 1, 2), "Java's horizontal-whitespace class", "use [ \\t]"};
-        case 'X': return Unsupported{"\\X", "the grapheme-cluster matcher", "use ."};
-        case 'u': return Unsupported{"\\u", "a \\uXXXX escape", "write \\x{XXXX} instead"};
-        case 'c': return Unsupported{"\\c", "a \\cX control-character escape", "write \\x{..} instead"};
-        default: break;
+        case 'G':
+          return Unsupported{"\\G", "the \\G anchor", "topic names are matched whole; remove it"};
+        case 'Z':
+          return Unsupported{"\\Z", "the \\Z anchor", "use \\z or $ (topic names have no line breaks)"};
+        case 'R':
+          return Unsupported{"\\R", "the \\R linebreak matcher", "topic names have no line breaks"};
+        case 'h':
+        case 'H':
+          return Unsupported{p.substr(i - 1, 2), "Java's horizontal-whitespace class", "use [ \\t]"};
+        case 'X':
+          return Unsupported{"\\X", "the grapheme-cluster matcher", "use ."};
+        case 'u':
+          return Unsupported{"\\u", "a \\uXXXX escape", "write \\x{XXXX} instead"};
+        case 'c':
+          return Unsupported{"\\c", "a \\cX control-character escape", "write \\x{..} instead"};
+        default:
+          break;
       }
       if ((e == 'p' || e == 'P') && p.compare(i + 1, 5, "{java") == 0) {
         return Unsupported{p.substr(i - 1, 7), "a java.lang.Character property class",
@@ -148,8 +157,8 @@ std::optional<Unsupported> FindJavaOnly(const std::string& p) {
 Status CheckJavaRegex(const std::string& pattern) {
   if (auto bad = FindJavaOnly(pattern)) {
     if (bad->java_rejects) {
-      return InvalidArgument("'" + pattern + "' is not a valid Java regular expression: it has " + bad->feature +
-                             " (" + bad->construct + "); " + bad->hint);
+      return InvalidArgument("'" + pattern + "' is not a valid Java regular expression: it has " + bad->feature + " (" +
+                             bad->construct + "); " + bad->hint);
     }
     return InvalidArgument("'" + pattern + "' uses " + bad->feature + " (" + bad->construct +
                            "), which Java supports but RE2, kmirror's regex engine, does not: " + bad->hint);
@@ -160,8 +169,9 @@ Status CheckJavaRegex(const std::string& pattern) {
   if (!re.ok()) {
     std::string msg = "'" + pattern + "' is not a valid regular expression: " + re.error();
     if (pattern.find("\\p{") != std::string::npos || pattern.find("\\P{") != std::string::npos) {
-      msg += " (RE2 knows Unicode classes such as \\p{L} and \\p{Greek}, not Java's POSIX-named ones such as "
-             "\\p{Alpha}; use an explicit range such as [a-zA-Z])";
+      msg +=
+          " (RE2 knows Unicode classes such as \\p{L} and \\p{Greek}, not Java's POSIX-named ones such as "
+          "\\p{Alpha}; use an explicit range such as [a-zA-Z])";
     }
     return InvalidArgument(std::move(msg));
   }

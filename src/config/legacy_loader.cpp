@@ -102,7 +102,8 @@ MirrorConfig LoadLegacy(const LegacyArgs& args) {
     // default), and it never copied topic configurations.
     f.refresh_topics_interval = std::chrono::minutes(5);
     if (const PropertyEntry* age = consumer_file->Find("metadata.max.age.ms")) {
-      if (auto ms = ParseInteger(age->value); ms && *ms >= 1000) f.refresh_topics_interval = std::chrono::milliseconds(*ms);
+      if (auto ms = ParseInteger(age->value); ms && *ms >= 1000)
+        f.refresh_topics_interval = std::chrono::milliseconds(*ms);
     }
     f.sync_topic_configs = false;
     f.config_properties_exclude = SplitList(GetSetting("config.properties.exclude").default_value);

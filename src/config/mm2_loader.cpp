@@ -13,9 +13,9 @@
 // security.protocol, ssl.*, sasl.*). Source admin: the same with "admin"; target admin: the
 // same on B with "target.admin"; producer: A->B.producer.override.x > B.producer.x > B.x > x >
 // A->B.producer.x.
-#include <thread>
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include "config/client_props.h"
 #include "config/diagnostics.h"
@@ -107,8 +107,9 @@ class Mm2Loader {
         continue;
       }
       if (!std::all_of(alias.begin(), alias.end(), IsTopicNameChar)) {
-        diag_.Problem(At(*e), "alias '" + alias + "' may only contain ASCII letters, digits, '.', '_' and '-' "
-                              "(it becomes part of remote topic names)");
+        diag_.Problem(At(*e), "alias '" + alias +
+                                  "' may only contain ASCII letters, digits, '.', '_' and '-' "
+                                  "(it becomes part of remote topic names)");
         continue;
       }
       aliases_.push_back(alias);
@@ -189,8 +190,11 @@ class Mm2Loader {
     }
     if (!spec.alias_of.empty()) diag_.Info(at, "deprecated spelling of " + spec.alias_of);
     switch (spec.status) {
-      case SettingStatus::kSupported: break;
-      case SettingStatus::kNotNeeded: diag_.Info(at, "accepted; not needed by kmirror: " + spec.help); break;
+      case SettingStatus::kSupported:
+        break;
+      case SettingStatus::kNotNeeded:
+        diag_.Info(at, "accepted; not needed by kmirror: " + spec.help);
+        break;
       case SettingStatus::kPlanned:
         if (!spec.kmirror_value.empty() && SameValue(e.value, spec.kmirror_value)) {
           diag_.Info(at, "kmirror does not do this yet, which is what this value asks for: " + spec.help);
@@ -203,7 +207,8 @@ class Mm2Loader {
 
   void Unknown(const PropertyEntry& e, std::string_view setting, Scope scope, std::string advice) {
     auto suggestions = SuggestSettings(setting, scope);
-    if (!suggestions.empty()) advice += (advice.empty() ? "" : "; ") + std::string("did you mean ") + Join(suggestions) + "?";
+    if (!suggestions.empty())
+      advice += (advice.empty() ? "" : "; ") + std::string("did you mean ") + Join(suggestions) + "?";
     diag_.Warning(At(e), "unknown setting, ignored" + (advice.empty() ? std::string() : " (" + advice + ")"));
   }
 
@@ -226,13 +231,16 @@ class Mm2Loader {
         if (const SettingSpec* spec = FindSetting(rest, kPerCluster)) {
           Check(*spec, *e);
         } else if (FindSetting(rest, kPerFlow) != nullptr) {
-          diag_.Warning(At(*e), "'" + rest + "' is a flow setting, which MM2 ignores after a cluster alias: write it "
-                                "at top level or as " + alias + "-><target>." + rest + "; ignored");
+          diag_.Warning(At(*e), "'" + rest +
+                                    "' is a flow setting, which MM2 ignores after a cluster alias: write it "
+                                    "at top level or as " +
+                                    alias + "-><target>." + rest + "; ignored");
         } else {
           Unknown(*e, rest, kPerCluster,
                   "after a cluster alias MM2 passes only bootstrap.servers, security.protocol, ssl.* and sasl.* to "
-                  "clients; for one client write " + alias + ".consumer." + rest + ", " + alias + ".producer." +
-                      rest + " or " + alias + ".admin." + rest);
+                  "clients; for one client write " +
+                      alias + ".consumer." + rest + ", " + alias + ".producer." + rest + " or " + alias + ".admin." +
+                      rest);
         }
       }
     }
@@ -315,7 +323,7 @@ class Mm2Loader {
     f.topics = SplitList(Resolve(s, t, "topics").value);
     f.topics_exclude = SplitList(ResolveWithAlias(s, t, "topics.exclude", "topics.blacklist").value);
     f.naming = Resolve(s, t, "replication.policy.class").value == kIdentityPolicy ? RemoteTopicNaming::kIdentity
-                                                                                   : RemoteTopicNaming::kPrefix;
+                                                                                  : RemoteTopicNaming::kPrefix;
     f.separator = Resolve(s, t, "replication.policy.separator").value;
     Resolved tasks = Resolve(s, t, "tasks.max");
     f.tasks = tasks.is_set ? static_cast<int>(ParseInteger(tasks.value).value_or(1)) : DefaultTasks();
@@ -393,10 +401,10 @@ class Mm2Loader {
     auto put = [&](const std::string& name, const PropertyEntry* e) {
       auto shadowed = lowest.find(name);
       if (shadowed != lowest.end()) {
-        diag_.Warning(At(*shadowed->second),
-                      "overridden by " + e->key + " (line " + std::to_string(e->line) + "): MM2 gives " + s + "->" + t +
-                          "." + role + "* the lowest precedence; write " + s + "->" + t + "." + top_form + name +
-                          " to override it for this flow");
+        diag_.Warning(At(*shadowed->second), "overridden by " + e->key + " (line " + std::to_string(e->line) +
+                                                 "): MM2 gives " + s + "->" + t + "." + role +
+                                                 "* the lowest precedence; write " + s + "->" + t + "." + top_form +
+                                                 name + " to override it for this flow");
         lowest.erase(shadowed);
       }
       props[name] = {e->value, At(*e)};
@@ -474,9 +482,10 @@ class Mm2Loader {
       for (const auto& back : config.flows) {
         if (back.source == f.target && back.target == f.source && back.naming == RemoteTopicNaming::kIdentity) {
           diag_.Warning(Resolve(f.source, f.target, "replication.policy.class").origin,
-                        "flows " + f.Name() + " and " + back.Name() + " both keep topic names "
-                        "(IdentityReplicationPolicy): a topic selected in both directions would be copied back "
-                        "and forth forever; make their topic selections disjoint");
+                        "flows " + f.Name() + " and " + back.Name() +
+                            " both keep topic names "
+                            "(IdentityReplicationPolicy): a topic selected in both directions would be copied back "
+                            "and forth forever; make their topic selections disjoint");
         }
       }
     }
@@ -517,27 +526,28 @@ class Mm2Loader {
       const size_t cut = alias.find(sep);
       const std::string first = alias.substr(0, cut);
       const std::string rest = alias.substr(cut + sep.size());
-      const std::string where = clash.separator_origin.line > 0
-                                    ? clash.separator_origin.key + " at line " +
-                                          std::to_string(clash.separator_origin.line)
-                                    : "the default of replication.policy.separator";
+      const std::string where = clash.separator_origin.line > 0 ? clash.separator_origin.key + " at line " +
+                                                                      std::to_string(clash.separator_origin.line)
+                                                                : "the default of replication.policy.separator";
       std::string message = "alias '" + alias + "' contains '" + sep + "', the replication.policy.separator of " +
                             (clash.flows.size() == 1 ? "flow " : "flows ") + Join(clash.flows) + " (" + where +
                             "): kmirror and MM2 read the text before the first '" + sep +
                             "' of a remote topic name as the cluster it came from, so '" + alias + sep +
                             "orders' would read as topic '" + rest + sep + "orders' of cluster '" + first + "'";
       if (std::find(aliases_.begin(), aliases_.end(), first) != aliases_.end()) {
-        message += ", and cluster '" + first + "' mirroring a topic '" + rest + sep + "orders' would write the same "
+        message += ", and cluster '" + first + "' mirroring a topic '" + rest + sep +
+                   "orders' would write the same "
                    "remote topic";
       }
       const std::string rename = SuggestedAlias(alias, sep);
       const std::string rename_advice =
           "rename the cluster alias" + (rename.empty() ? std::string() : " (e.g. '" + rename + "')");
       const std::string separator_advice = "set replication.policy.separator to a string no alias contains";
-      message += "; " + (clash.prefix_naming
-                             ? rename_advice + " or " + separator_advice
-                             : separator_advice + " (with IdentityReplicationPolicy only heartbeats topics carry "
-                                                  "the alias, so only their names change) or " + rename_advice);
+      message += "; " + (clash.prefix_naming ? rename_advice + " or " + separator_advice
+                                             : separator_advice +
+                                                   " (with IdentityReplicationPolicy only heartbeats topics carry "
+                                                   "the alias, so only their names change) or " +
+                                                   rename_advice);
       diag_.Problem(At(*clusters), std::move(message));
     }
   }

@@ -1,10 +1,10 @@
 #include "config/properties.h"
 
+#include <sys/stat.h>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "kmirror/common/strings.h"
 
@@ -90,10 +90,14 @@ bool ReadHex4(std::string_view s, size_t at, uint32_t* value) {
   for (size_t i = at; i < at + 4; ++i) {
     char c = s[i];
     v <<= 4;
-    if (c >= '0' && c <= '9') v |= static_cast<uint32_t>(c - '0');
-    else if (c >= 'a' && c <= 'f') v |= static_cast<uint32_t>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') v |= static_cast<uint32_t>(c - 'A' + 10);
-    else return false;
+    if (c >= '0' && c <= '9')
+      v |= static_cast<uint32_t>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      v |= static_cast<uint32_t>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      v |= static_cast<uint32_t>(c - 'A' + 10);
+    else
+      return false;
   }
   *value = v;
   return true;
@@ -113,10 +117,18 @@ Result<std::string> Unescape(std::string_view raw) {
     if (++i == raw.size()) break;  // a lone trailing backslash is dropped, as in Java
     c = raw[i];
     switch (c) {
-      case 't': out += '\t'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 'f': out += '\f'; break;
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'f':
+        out += '\f';
+        break;
       case 'u': {
         uint32_t cp = 0;
         if (!ReadHex4(raw, i + 1, &cp)) return InvalidArgument("malformed \\uXXXX escape");
@@ -136,7 +148,8 @@ Result<std::string> Unescape(std::string_view raw) {
         AppendUtf8(out, cp);
         break;
       }
-      default: out += c;
+      default:
+        out += c;
     }
   }
   return out;

@@ -24,7 +24,8 @@ std::string CheckReplicationFactor(const std::string& v) {
 std::string CheckListenAddress(const std::string& v) {
   if (v.empty()) return "";
   const size_t colon = v.rfind(':');
-  if (colon == std::string::npos || colon == 0) return "must be host:port (e.g. 127.0.0.1:9190), or empty to disable the API";
+  if (colon == std::string::npos || colon == 0)
+    return "must be host:port (e.g. 127.0.0.1:9190), or empty to disable the API";
   auto port = ParseInteger(std::string_view(v).substr(colon + 1));
   if (!port || *port < 0 || *port > 65535) return "port must be a number from 0 to 65535 (0: any free port)";
   return "";
@@ -40,9 +41,7 @@ std::string CheckSeparator(const std::string& v) {
   return "";
 }
 
-std::string CheckNotEmpty(const std::string& v) {
-  return Trim(v).empty() ? "must not be empty" : "";
-}
+std::string CheckNotEmpty(const std::string& v) { return Trim(v).empty() ? "must not be empty" : ""; }
 
 std::string CheckNoTransforms(const std::string& v) {
   if (SplitList(v).empty()) return "";
@@ -58,40 +57,61 @@ std::vector<SettingSpec> BuildRegistry() {
   auto add = [&r](SettingSpec s) { r.push_back(std::move(s)); };
 
   // ---- Clusters and flows -------------------------------------------------------------
-  add({.name = "clusters", .type = SettingType::kList, .scopes = kTopLevel,
+  add({.name = "clusters",
+       .type = SettingType::kList,
+       .scopes = kTopLevel,
        .help = "Required. Comma-separated cluster aliases. Every alias needs `<alias>.bootstrap.servers` if it "
                "takes part in an enabled flow. Aliases may only contain ASCII letters, digits, '.', '_' and '-' "
                "because the prefix naming policy puts them into topic names."});
-  add({.name = "enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "false",
+  add({.name = "enabled",
+       .type = SettingType::kBool,
+       .scopes = kFlow,
+       .default_value = "false",
        .help = "Whether the flow copies records. Flows are directional and off by default: write "
                "`A->B.enabled = true` for each flow wanted. A top-level `enabled = true` turns on every "
                "pair of clusters, as in MM2."});
-  add({.name = "flow.group.id", .type = SettingType::kString, .scopes = kFlow,
-       .default_doc = "kmirror-<source>-<target>", .kmirror_extension = true,
+  add({.name = "flow.group.id",
+       .type = SettingType::kString,
+       .scopes = kFlow,
+       .default_doc = "kmirror-<source>-<target>",
+       .kmirror_extension = true,
        .help = "The consumer group the flow uses on its source cluster; its committed offsets are where the "
                "flow resumes. Two enabled flows reading the same source cluster must use different groups. "
                "(MM2 tracks progress in Connect's offset topics instead; its `group.id` keys are unrelated.)",
        .extra_check = CheckNotEmpty});
 
   // ---- Topic selection and naming -----------------------------------------------------
-  add({.name = "topics", .type = SettingType::kRegexList, .scopes = kFlow, .default_value = ".*",
+  add({.name = "topics",
+       .type = SettingType::kRegexList,
+       .scopes = kFlow,
+       .default_value = ".*",
        .help = "Topics to mirror: comma-separated topic names or Java regexes, each matched against the whole "
                "topic name. A regex cannot contain ',' since the list is split at commas (as in MM2). An empty "
                "value selects nothing."});
-  add({.name = "topics.exclude", .type = SettingType::kRegexList, .scopes = kFlow,
+  add({.name = "topics.exclude",
+       .type = SettingType::kRegexList,
+       .scopes = kFlow,
        .default_value = R"(.*[\-\.]internal, .*\.replica, __.*)",
        .help = "Topics never mirrored, same syntax as `topics`; exclusion wins over inclusion. The default "
                "skips Kafka's and MM2's internal topics. Setting it replaces the default list, so keep those "
                "entries when adding your own."});
-  add({.name = "topics.blacklist", .type = SettingType::kRegexList, .scopes = kFlow, .alias_of = "topics.exclude",
+  add({.name = "topics.blacklist",
+       .type = SettingType::kRegexList,
+       .scopes = kFlow,
+       .alias_of = "topics.exclude",
        .help = "Deprecated spelling of `topics.exclude`, used only when `topics.exclude` is not set."});
-  add({.name = "replication.policy.class", .type = SettingType::kClass, .scopes = kFlow,
-       .default_value = kDefaultPolicy, .allowed = {kDefaultPolicy, kIdentityPolicy},
+  add({.name = "replication.policy.class",
+       .type = SettingType::kClass,
+       .scopes = kFlow,
+       .default_value = kDefaultPolicy,
+       .allowed = {kDefaultPolicy, kIdentityPolicy},
        .help = "How remote topics are named. `DefaultReplicationPolicy`: `<source alias><separator><topic>` "
                "(e.g. `clusterA.orders`), which also lets kmirror recognise and skip topics that came from the "
                "target, so A->B plus B->A cannot loop. `IdentityReplicationPolicy`: the source name unchanged; "
                "two opposite flows must then select disjoint topics. Custom Java policies cannot be loaded."});
-  add({.name = "replication.policy.separator", .type = SettingType::kString, .scopes = kFlow,
+  add({.name = "replication.policy.separator",
+       .type = SettingType::kString,
+       .scopes = kFlow,
        .default_value = ".",
        .help = "Separator between the source alias and the topic name under the prefix policy, and in the "
                "heartbeats topics (`<alias><separator>heartbeats`) under both policies. Neither cluster alias of "
@@ -99,108 +119,178 @@ std::vector<SettingSpec> BuildRegistry() {
                "separator of a remote topic name as the cluster it came from, so such an alias would be misread "
                "(`us.west.orders` as topic `west.orders` of cluster `us`); kmirror refuses the configuration.",
        .extra_check = CheckSeparator});
-  add({.name = "topic.filter.class", .type = SettingType::kClass, .scopes = kFlow,
+  add({.name = "topic.filter.class",
+       .type = SettingType::kClass,
+       .scopes = kFlow,
        .default_value = "org.apache.kafka.connect.mirror.DefaultTopicFilter",
        .allowed = {"org.apache.kafka.connect.mirror.DefaultTopicFilter"},
        .help = "Only MM2's default filter (`topics` / `topics.exclude`) is available; custom Java filters "
                "cannot be loaded."});
 
   // ---- Remote topics ------------------------------------------------------------------
-  add({.name = "replication.factor", .type = SettingType::kInt, .scopes = kFlow, .default_value = "2",
-       .min = -1, .max = 32767,
+  add({.name = "replication.factor",
+       .type = SettingType::kInt,
+       .scopes = kFlow,
+       .default_value = "2",
+       .min = -1,
+       .max = 32767,
        .help = "Replication factor of remote topics kmirror creates (with the source topic's partition count). "
                "-1 uses the target broker's `default.replication.factor`. MM2's default of 2 fails on a "
                "single-broker target: set 1 there.",
        .extra_check = CheckReplicationFactor});
-  add({.name = "tasks.max", .type = SettingType::kInt, .scopes = kFlow,
-       .default_doc = "the number of hardware threads (MM2: 1)", .min = 1, .max = 1024,
+  add({.name = "tasks.max",
+       .type = SettingType::kInt,
+       .scopes = kFlow,
+       .default_doc = "the number of hardware threads (MM2: 1)",
+       .min = 1,
+       .max = 1024,
        .help = "Consumer/producer pairs the flow runs, each on its own thread; they share the flow's consumer "
                "group, so more than the number of source partitions only idles. Unset, kmirror uses one per "
                "hardware thread of the machine (MM2's default is 1, which leaves a many-core node idle); a value "
                "written in the file is always used as is. The upper bound guards against typos."});
-  add({.name = "task.max.inflight.bytes", .type = SettingType::kInt, .scopes = kFlow, .default_value = "16777216",
-       .min = 4194304, .max = 1LL << 34, .kmirror_extension = true,
+  add({.name = "task.max.inflight.bytes",
+       .type = SettingType::kInt,
+       .scopes = kFlow,
+       .default_value = "16777216",
+       .min = 4194304,
+       .max = 1LL << 34,
+       .kmirror_extension = true,
        .help = "Memory budget of one task, in bytes of record keys and values: half for records prefetched "
                "from the source (librdkafka's `queued.max.messages.kbytes`; each fetch, `fetch.max.bytes`, is an "
                "eighth) and a quarter for records sent to the target and not yet acknowledged (the producer's "
                "`buffer.memory`). A slow target then holds back reading instead of filling memory. Explicit "
                "`consumer.fetch.max.bytes` or `producer.buffer.memory` settings win. Raise it when the source is "
                "far away: a task reads at most one fetch per round trip (2 MiB per 50 ms is 40 MB/s)."});
-  add({.name = "task.max.inflight.records", .type = SettingType::kInt, .scopes = kFlow, .default_value = "40000",
-       .min = 100, .max = 10000000, .kmirror_extension = true,
+  add({.name = "task.max.inflight.records",
+       .type = SettingType::kInt,
+       .scopes = kFlow,
+       .default_value = "40000",
+       .min = 100,
+       .max = 10000000,
+       .kmirror_extension = true,
        .help = "The same budget counted in records, which is what bounds memory for small records (each one "
                "costs a few hundred bytes of client bookkeeping until the target acknowledged it): half of it for "
                "prefetched records (`queued.min.messages`), half for the producer's queue "
                "(`queue.buffering.max.messages`). At 100-byte records 40,000 measured 0.9-1.1 M records/s at "
                "~100 MiB peak RSS for two tasks, 20,000 0.6-0.8 M at ~80 MiB."});
-  add({.name = "refresh.topics.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
+  add({.name = "refresh.topics.enabled",
+       .type = SettingType::kBool,
+       .scopes = kFlow,
+       .default_value = "true",
        .help = "Whether to look for new topics and partitions on the source periodically. When false, the "
                "topic set is fixed at start-up."});
-  add({.name = "refresh.topics.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow,
-       .default_value = "600", .min = 1, .max = kOneYearSeconds,
+  add({.name = "refresh.topics.interval.seconds",
+       .type = SettingType::kSeconds,
+       .scopes = kFlow,
+       .default_value = "600",
+       .min = 1,
+       .max = kOneYearSeconds,
        .help = "How often to look for new topics and partitions."});
-  add({.name = "sync.topic.configs.enabled", .type = SettingType::kBool, .scopes = kFlow,
+  add({.name = "sync.topic.configs.enabled",
+       .type = SettingType::kBool,
+       .scopes = kFlow,
        .default_value = "true",
        .help = "Whether to copy topic configurations (retention, cleanup policy, ...) to remote topics "
                "periodically."});
-  add({.name = "sync.topic.configs.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow,
-       .default_value = "600", .min = 1, .max = kOneYearSeconds,
+  add({.name = "sync.topic.configs.interval.seconds",
+       .type = SettingType::kSeconds,
+       .scopes = kFlow,
+       .default_value = "600",
+       .min = 1,
+       .max = kOneYearSeconds,
        .help = "How often to copy topic configurations."});
-  add({.name = "config.properties.exclude", .type = SettingType::kRegexList, .scopes = kFlow,
+  add({.name = "config.properties.exclude",
+       .type = SettingType::kRegexList,
+       .scopes = kFlow,
        .default_value = R"(follower\.replication\.throttled\.replicas, leader\.replication\.throttled\.replicas, )"
                         R"(message\.timestamp\.difference\.max\.ms, message\.timestamp\.type, )"
                         R"(unclean\.leader\.election\.enable, min\.insync\.replicas)",
        .help = "Topic configuration names (regexes) never copied to remote topics."});
-  add({.name = "config.properties.blacklist", .type = SettingType::kRegexList, .scopes = kFlow,
+  add({.name = "config.properties.blacklist",
+       .type = SettingType::kRegexList,
+       .scopes = kFlow,
        .alias_of = "config.properties.exclude",
        .help = "Deprecated spelling of `config.properties.exclude`, used only when that is not set."});
-  add({.name = "config.property.filter.class", .type = SettingType::kClass, .scopes = kFlow,
+  add({.name = "config.property.filter.class",
+       .type = SettingType::kClass,
+       .scopes = kFlow,
        .default_value = "org.apache.kafka.connect.mirror.DefaultConfigPropertyFilter",
        .allowed = {"org.apache.kafka.connect.mirror.DefaultConfigPropertyFilter"},
        .help = "Only MM2's default filter (`config.properties.exclude`) is available; custom Java filters "
                "cannot be loaded."});
 
   // ---- Client properties --------------------------------------------------------------
-  add({.name = "bootstrap.servers", .type = SettingType::kClientProperties, .scopes = kCluster,
+  add({.name = "bootstrap.servers",
+       .type = SettingType::kClientProperties,
+       .scopes = kCluster,
        .help = "Required for every cluster in an enabled flow, as `<alias>.bootstrap.servers`. A top-level "
                "value is the fallback for clusters without one."});
-  add({.name = "security.protocol", .type = SettingType::kClientProperties, .scopes = kCluster,
+  add({.name = "security.protocol",
+       .type = SettingType::kClientProperties,
+       .scopes = kCluster,
        .help = "Cluster-level client setting: applies to every client of the cluster (top level: of every "
                "cluster). PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."});
-  add({.name = "ssl.", .family = true, .type = SettingType::kClientProperties, .scopes = kCluster,
+  add({.name = "ssl.",
+       .family = true,
+       .type = SettingType::kClientProperties,
+       .scopes = kCluster,
        .help = "Cluster-level TLS settings, translated to librdkafka (see the translation table). JKS stores "
                "cannot be read: use PEM files or a PKCS12 keystore."});
-  add({.name = "sasl.", .family = true, .type = SettingType::kClientProperties, .scopes = kCluster,
+  add({.name = "sasl.",
+       .family = true,
+       .type = SettingType::kClientProperties,
+       .scopes = kCluster,
        .help = "Cluster-level SASL settings. `sasl.jaas.config` with PlainLoginModule or ScramLoginModule "
                "becomes librdkafka's sasl.username / sasl.password."});
-  add({.name = "consumer.", .family = true, .type = SettingType::kClientProperties,
+  add({.name = "consumer.",
+       .family = true,
+       .type = SettingType::kClientProperties,
        .scopes = kPerCluster | kPerFlow,
        .help = "`<source>.consumer.<property>`: the source consumer of every flow reading that cluster. "
                "`A->B.consumer.<property>`: that flow only, but with the lowest precedence (MM2's rule)."});
-  add({.name = "producer.", .family = true, .type = SettingType::kClientProperties,
+  add({.name = "producer.",
+       .family = true,
+       .type = SettingType::kClientProperties,
        .scopes = kPerCluster | kPerFlow,
        .help = "`<target>.producer.<property>`: the producer of every flow writing that cluster. "
                "`A->B.producer.<property>`: that flow only, lowest precedence (MM2 uses this form only for "
                "its internal producers; kmirror applies it to the replication producer)."});
-  add({.name = "admin.", .family = true, .type = SettingType::kClientProperties,
+  add({.name = "admin.",
+       .family = true,
+       .type = SettingType::kClientProperties,
        .scopes = kPerCluster | kPerFlow,
        .help = "`<alias>.admin.<property>`: admin clients on that cluster. `A->B.admin.<property>`: both admin "
                "clients of that flow, lowest precedence."});
-  add({.name = "source.consumer.", .family = true, .type = SettingType::kClientProperties, .scopes = kPerFlow,
+  add({.name = "source.consumer.",
+       .family = true,
+       .type = SettingType::kClientProperties,
+       .scopes = kPerFlow,
        .help = "`A->B.source.consumer.<property>`: the flow's source consumer, highest precedence."});
-  add({.name = "source.admin.", .family = true, .type = SettingType::kClientProperties, .scopes = kPerFlow,
+  add({.name = "source.admin.",
+       .family = true,
+       .type = SettingType::kClientProperties,
+       .scopes = kPerFlow,
        .help = "`A->B.source.admin.<property>`: the flow's admin client on the source, highest precedence."});
-  add({.name = "target.admin.", .family = true, .type = SettingType::kClientProperties, .scopes = kPerFlow,
+  add({.name = "target.admin.",
+       .family = true,
+       .type = SettingType::kClientProperties,
+       .scopes = kPerFlow,
        .help = "`A->B.target.admin.<property>`: the flow's admin client on the target, highest precedence."});
-  add({.name = "producer.override.", .family = true, .type = SettingType::kClientProperties,
+  add({.name = "producer.override.",
+       .family = true,
+       .type = SettingType::kClientProperties,
        .scopes = kPerFlow,
        .help = "`A->B.producer.override.<property>`: the flow's producer, highest precedence (Kafka Connect's "
                "per-connector override, which is how MM2 users reach the replication producer of one flow)."});
 
   // ---- Accepted, not needed by kmirror ------------------------------------------------
   auto internal = [&add](std::string name, unsigned scopes, std::string help, bool family = false) {
-    add({.name = std::move(name), .family = family, .type = SettingType::kString, .scopes = scopes,
-         .status = SettingStatus::kNotNeeded, .help = std::move(help)});
+    add({.name = std::move(name),
+         .family = family,
+         .type = SettingType::kString,
+         .scopes = scopes,
+         .status = SettingStatus::kNotNeeded,
+         .help = std::move(help)});
   };
   internal("name", kFlow, "the name of MM2's connectors.");
   internal("connector.class", kFlow, "MM2 picks its own connector classes; kmirror has no connectors.");
@@ -229,16 +319,14 @@ std::vector<SettingSpec> BuildRegistry() {
   internal("header.converter", kTopLevel | kPerCluster | kPerFlow,
            "Kafka Connect converters; kmirror copies keys, values and headers as bytes.", true);
   internal("errors.", kFlow,
-           "Kafka Connect's error handling for conversions and transformations, which kmirror does not do.",
-           true);
+           "Kafka Connect's error handling for conversions and transformations, which kmirror does not do.", true);
   internal("consumer.poll.timeout.ms", kFlow, "MM2's poll loop timing; kmirror's poll loop is its own.");
   internal("admin.timeout.ms", kFlow, "MM2's admin task timeout; kmirror's admin calls have their own.");
   internal("use.incremental.alter.configs", kFlow, "MM2's choice of AlterConfigs API.");
   internal("add.source.alias.to.metrics", kFlow, "a JMX metrics tag; kmirror does not export JMX.");
   internal("replication.policy.internal.topic.separator.enabled", kFlow,
            "names of MM2's internal checkpoint and offset-sync topics, which kmirror does not create.");
-  internal("metric.reporters", kTopLevel | kPerCluster | kPerFlow,
-           "Java metrics reporter classes cannot be loaded.");
+  internal("metric.reporters", kTopLevel | kPerCluster | kPerFlow, "Java metrics reporter classes cannot be loaded.");
   internal("auto.include.jmx.reporter", kTopLevel | kPerCluster | kPerFlow, "kmirror does not export JMX.");
   internal("dedicated.mode.enable.internal.rest", kTopLevel,
            "MM2's REST server between its nodes; kmirror instances coordinate through their consumer groups.");
@@ -257,33 +345,56 @@ std::vector<SettingSpec> BuildRegistry() {
            "records.");
   internal("exactly.once.support", kFlow, "see exactly.once.source.support.");
   internal("transaction.boundary", kFlow, "see exactly.once.source.support.");
-  add({.name = "forwarding.admin.class", .type = SettingType::kClass, .scopes = kFlow,
-       .status = SettingStatus::kNotNeeded, .default_value = "org.apache.kafka.connect.mirror.ForwardingAdmin",
+  add({.name = "forwarding.admin.class",
+       .type = SettingType::kClass,
+       .scopes = kFlow,
+       .status = SettingStatus::kNotNeeded,
+       .default_value = "org.apache.kafka.connect.mirror.ForwardingAdmin",
        .allowed = {"org.apache.kafka.connect.mirror.ForwardingAdmin"},
        .help = "MM2's pluggable admin client; custom Java classes cannot be loaded."});
   for (const char* name : {"transforms", "predicates"}) {
-    add({.name = name, .type = SettingType::kList, .scopes = kFlow, .status = SettingStatus::kNotNeeded,
+    add({.name = name,
+         .type = SettingType::kList,
+         .scopes = kFlow,
+         .status = SettingStatus::kNotNeeded,
          .help = "Kafka Connect single message transforms cannot run in kmirror; only an empty value is accepted.",
          .extra_check = CheckNoTransforms});
   }
 
   // ---- Heartbeats and loops -----------------------------------------------------------
-  add({.name = "emit.heartbeats.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
+  add({.name = "emit.heartbeats.enabled",
+       .type = SettingType::kBool,
+       .scopes = kFlow,
+       .default_value = "true",
        .help = "Whether the flow writes a heartbeat (MM2's record format: key source and target alias, value "
                "version 0 and a timestamp) every `emit.heartbeats.interval.seconds` into the `heartbeats` topic "
                "of its SOURCE cluster, from where the flow itself mirrors it to the target as "
                "`<source>.heartbeats`: its arrival proves the whole path and measures its lag. The topic is "
                "compacted, so it stays bounded."});
-  add({.name = "emit.heartbeats.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow,
-       .default_value = "1", .min = 1, .max = kOneYearSeconds, .help = "How often a flow writes a heartbeat."});
-  add({.name = "heartbeats.topic.replication.factor", .type = SettingType::kInt, .scopes = kFlow,
-       .default_value = "3", .min = -1, .max = 32767,
+  add({.name = "emit.heartbeats.interval.seconds",
+       .type = SettingType::kSeconds,
+       .scopes = kFlow,
+       .default_value = "1",
+       .min = 1,
+       .max = kOneYearSeconds,
+       .help = "How often a flow writes a heartbeat."});
+  add({.name = "heartbeats.topic.replication.factor",
+       .type = SettingType::kInt,
+       .scopes = kFlow,
+       .default_value = "3",
+       .min = -1,
+       .max = 32767,
        .help = "Replication factor of the `heartbeats` topic kmirror creates on a source cluster when it is "
                "missing (-1: the broker default). MM2's default of 3 fails on smaller clusters; heartbeats are "
                "then skipped with an error while mirroring goes on.",
        .extra_check = CheckReplicationFactor});
-  add({.name = "max.hops", .type = SettingType::kInt, .scopes = kFlow, .default_value = "0", .min = 0,
-       .max = 255, .kmirror_extension = true,
+  add({.name = "max.hops",
+       .type = SettingType::kInt,
+       .scopes = kFlow,
+       .default_value = "0",
+       .min = 0,
+       .max = 255,
+       .kmirror_extension = true,
        .help = "How many clusters a record may have passed through (its provenance path, origin included) and "
                "still be copied by this flow; 0 means no limit. Whatever the value, a record is never copied to "
                "a cluster it has already been on. The default lets chains (A->B->C) and hubs forward records. "
@@ -292,68 +403,121 @@ std::vector<SettingSpec> BuildRegistry() {
                "second path would otherwise deliver a second copy)."});
 
   // ---- Offset translation: checkpoints, group offsets, the API --------------------------
-  add({.name = "emit.checkpoints.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
+  add({.name = "emit.checkpoints.enabled",
+       .type = SettingType::kBool,
+       .scopes = kFlow,
+       .default_value = "true",
        .help = "Whether the flow writes checkpoints: for every consumer group on the source selected by `groups` / "
                "`groups.exclude`, its committed offsets translated exactly through the offset index, written in "
                "MM2's record format to `<source>.checkpoints.internal` on the target (compacted, one partition), "
                "where MM2's `RemoteClusterUtils.translateOffsets` and kmirror's API read them. A checkpoint never "
                "goes backwards unless the source group rewinds; a group ahead of the mirrored data waits until "
                "its records are mirrored."});
-  add({.name = "emit.checkpoints.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow,
-       .default_value = "60", .min = 1, .max = kOneYearSeconds,
+  add({.name = "emit.checkpoints.interval.seconds",
+       .type = SettingType::kSeconds,
+       .scopes = kFlow,
+       .default_value = "60",
+       .min = 1,
+       .max = kOneYearSeconds,
        .help = "How often the flow reads the source groups' committed offsets and writes checkpoints."});
-  add({.name = "checkpoints.topic.replication.factor", .type = SettingType::kInt, .scopes = kFlow,
-       .default_value = "3", .min = -1, .max = 32767,
+  add({.name = "checkpoints.topic.replication.factor",
+       .type = SettingType::kInt,
+       .scopes = kFlow,
+       .default_value = "3",
+       .min = -1,
+       .max = 32767,
        .help = "Replication factor of `<source>.checkpoints.internal` when kmirror creates it on the target (-1: the "
                "broker default).",
        .extra_check = CheckReplicationFactor});
-  add({.name = "groups", .type = SettingType::kRegexList, .scopes = kFlow, .default_value = ".*",
+  add({.name = "groups",
+       .type = SettingType::kRegexList,
+       .scopes = kFlow,
+       .default_value = ".*",
        .help = "Consumer groups (Java regexes, whole-name match) whose offsets are checkpointed and synced."});
-  add({.name = "groups.exclude", .type = SettingType::kRegexList, .scopes = kFlow,
+  add({.name = "groups.exclude",
+       .type = SettingType::kRegexList,
+       .scopes = kFlow,
        .default_value = "console-consumer-.*, connect-.*, __.*",
        .help = "Consumer groups never checkpointed, even when `groups` matches. kmirror's own flow groups are always "
                "left out."});
-  add({.name = "groups.blacklist", .type = SettingType::kRegexList, .scopes = kFlow, .alias_of = "groups.exclude",
+  add({.name = "groups.blacklist",
+       .type = SettingType::kRegexList,
+       .scopes = kFlow,
+       .alias_of = "groups.exclude",
        .help = "Deprecated name of `groups.exclude`."});
-  add({.name = "group.filter.class", .type = SettingType::kClass, .scopes = kFlow,
+  add({.name = "group.filter.class",
+       .type = SettingType::kClass,
+       .scopes = kFlow,
        .default_value = "org.apache.kafka.connect.mirror.DefaultGroupFilter",
        .allowed = {"org.apache.kafka.connect.mirror.DefaultGroupFilter"},
        .help = "Only MM2's default filter (`groups` / `groups.exclude`) is available; custom Java classes cannot be "
                "loaded."});
-  add({.name = "refresh.groups.enabled", .type = SettingType::kBool, .scopes = kFlow,
-       .status = SettingStatus::kNotNeeded, .default_value = "true",
+  add({.name = "refresh.groups.enabled",
+       .type = SettingType::kBool,
+       .scopes = kFlow,
+       .status = SettingStatus::kNotNeeded,
+       .default_value = "true",
        .help = "kmirror lists the source's groups on every checkpoint round, so new groups are always picked up."});
-  add({.name = "refresh.groups.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow,
-       .status = SettingStatus::kNotNeeded, .default_value = "600", .min = 1, .max = kOneYearSeconds,
+  add({.name = "refresh.groups.interval.seconds",
+       .type = SettingType::kSeconds,
+       .scopes = kFlow,
+       .status = SettingStatus::kNotNeeded,
+       .default_value = "600",
+       .min = 1,
+       .max = kOneYearSeconds,
        .help = "kmirror lists the source's groups on every checkpoint round (`emit.checkpoints.interval.seconds`)."});
-  add({.name = "sync.group.offsets.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "false",
+  add({.name = "sync.group.offsets.enabled",
+       .type = SettingType::kBool,
+       .scopes = kFlow,
+       .default_value = "false",
        .help = "Whether the translated offsets of checkpointed groups are also committed to the same group on the "
                "target, so consumers that move there resume in place. Only while the group has no active members "
                "on the target, and only forward: an offset the group already passed on the target is never "
                "rewound."});
-  add({.name = "sync.group.offsets.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow,
-       .default_value = "60", .min = 1, .max = kOneYearSeconds,
+  add({.name = "sync.group.offsets.interval.seconds",
+       .type = SettingType::kSeconds,
+       .scopes = kFlow,
+       .default_value = "60",
+       .min = 1,
+       .max = kOneYearSeconds,
        .help = "How often group offsets are synced to the target (at most once per checkpoint round)."});
-  add({.name = "offset.lag.max", .type = SettingType::kInt, .scopes = kFlow, .status = SettingStatus::kNotNeeded,
-       .default_value = "100", .min = 0, .max = INT64_MAX,
+  add({.name = "offset.lag.max",
+       .type = SettingType::kInt,
+       .scopes = kFlow,
+       .status = SettingStatus::kNotNeeded,
+       .default_value = "100",
+       .min = 0,
+       .max = INT64_MAX,
        .help = "MM2 samples one offset sync per `offset.lag.max` records; kmirror's offset-sync log records every "
                "mirrored offset exactly, so there is nothing to tune."});
-  add({.name = "shutdown.timeout.seconds", .type = SettingType::kSeconds, .scopes = kTopLevel, .default_value = "60",
-       .min = 1, .max = 3600, .kmirror_extension = true,
+  add({.name = "shutdown.timeout.seconds",
+       .type = SettingType::kSeconds,
+       .scopes = kTopLevel,
+       .default_value = "60",
+       .min = 1,
+       .max = 3600,
+       .kmirror_extension = true,
        .help = "How long a stop (SIGTERM/SIGINT) may take to drain in-flight records, commit and leave the groups. "
                "When a cluster is unreachable (the usual case during a disaster) librdkafka can wait for its "
-               "session timeouts (45 s by default); after this long kmirror exits with code 1 instead. Nothing is lost: records the "
+               "session timeouts (45 s by default); after this long kmirror exits with code 1 instead. Nothing is "
+               "lost: records the "
                "target acknowledged after the last commit are mirrored again on restart (duplicates). A second "
                "signal exits at once, with the same guarantee."});
-  add({.name = "api.listen", .type = SettingType::kString, .scopes = kTopLevel, .default_value = "127.0.0.1:9190",
+  add({.name = "api.listen",
+       .type = SettingType::kString,
+       .scopes = kTopLevel,
+       .default_value = "127.0.0.1:9190",
        .kmirror_extension = true,
        .help = "Address of the gRPC API (kmirror.v1.TranslationService, gRPC health and reflection; see "
                "docs/api.md): `host:port`, port 0 picks a free port (logged at start-up). Empty disables the API. "
                "It serves the flows whose target is near this process: offset translation, checkpoints and "
                "replication status. Start-up fails when the address cannot be bound.",
        .extra_check = CheckListenAddress});
-  add({.name = "offsets.index.dir", .type = SettingType::kString, .scopes = kTopLevel,
-       .default_value = "kmirror-data/offset-index", .kmirror_extension = true,
+  add({.name = "offsets.index.dir",
+       .type = SettingType::kString,
+       .scopes = kTopLevel,
+       .default_value = "kmirror-data/offset-index",
+       .kmirror_extension = true,
        .help = "Directory of this process's offset index (RocksDB), relative to the working directory unless "
                "absolute. The index is a materialised view of the flows' offset-sync logs: deleting the directory "
                "is safe, it is rebuilt from the logs (look-ups answer \"not ready\" meanwhile). One process per "
@@ -365,23 +529,52 @@ std::vector<SettingSpec> BuildRegistry() {
     s.status = SettingStatus::kPlanned;
     add(std::move(s));
   };
-  planned({.name = "emit.offset-syncs.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
+  planned({.name = "emit.offset-syncs.enabled",
+           .type = SettingType::kBool,
+           .scopes = kFlow,
+           .default_value = "true",
            .kmirror_value = "false",
            .help = "offset-sync records (MM2 3.9+) are not emitted yet."});
-  planned({.name = "offset-syncs.topic.replication.factor", .type = SettingType::kInt, .scopes = kFlow, .default_value = "3",
-           .min = -1, .max = 32767, .help = "kmirror does not create an offset-syncs topic yet."});
-  planned({.name = "offset-syncs.topic.location", .type = SettingType::kEnum, .scopes = kFlow, .default_value = "source",
-           .allowed = {"source", "target"}, .help = "kmirror does not create an offset-syncs topic yet."});
-  planned({.name = "sync.topic.acls.enabled", .type = SettingType::kBool, .scopes = kFlow, .default_value = "true",
-           .kmirror_value = "false", .help = "topic ACLs are not copied yet."});
-  planned({.name = "sync.topic.acls.interval.seconds", .type = SettingType::kSeconds, .scopes = kFlow, .default_value = "600",
-           .min = 1, .max = kOneYearSeconds, .help = "topic ACLs are not copied yet."});
-  planned({.name = "use.defaults.from", .type = SettingType::kEnum, .scopes = kFlow, .default_value = "target",
+  planned({.name = "offset-syncs.topic.replication.factor",
+           .type = SettingType::kInt,
+           .scopes = kFlow,
+           .default_value = "3",
+           .min = -1,
+           .max = 32767,
+           .help = "kmirror does not create an offset-syncs topic yet."});
+  planned({.name = "offset-syncs.topic.location",
+           .type = SettingType::kEnum,
+           .scopes = kFlow,
+           .default_value = "source",
+           .allowed = {"source", "target"},
+           .help = "kmirror does not create an offset-syncs topic yet."});
+  planned({.name = "sync.topic.acls.enabled",
+           .type = SettingType::kBool,
+           .scopes = kFlow,
+           .default_value = "true",
+           .kmirror_value = "false",
+           .help = "topic ACLs are not copied yet."});
+  planned({.name = "sync.topic.acls.interval.seconds",
+           .type = SettingType::kSeconds,
+           .scopes = kFlow,
+           .default_value = "600",
+           .min = 1,
+           .max = kOneYearSeconds,
+           .help = "topic ACLs are not copied yet."});
+  planned({.name = "use.defaults.from",
+           .type = SettingType::kEnum,
+           .scopes = kFlow,
+           .default_value = "target",
            .allowed = {"source", "target"},
            .help = "choosing whose defaults to copy for topic configurations is not implemented yet."});
-  planned({.name = "config.providers", .type = SettingType::kList, .scopes = kTopLevel,
+  planned({.name = "config.providers",
+           .type = SettingType::kList,
+           .scopes = kTopLevel,
            .help = "`${provider:path:key}` substitution is not implemented yet: such values are used literally."});
-  planned({.name = "config.providers.", .family = true, .type = SettingType::kString, .scopes = kTopLevel,
+  planned({.name = "config.providers.",
+           .family = true,
+           .type = SettingType::kString,
+           .scopes = kTopLevel,
            .help = "`${provider:path:key}` substitution is not implemented yet: such values are used literally."});
   return r;
 }

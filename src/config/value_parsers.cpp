@@ -6,9 +6,7 @@
 
 namespace kmirror::config {
 
-bool IsTopicNameChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-}
+bool IsTopicNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'; }
 
 std::optional<bool> ParseBool(std::string_view text) {
   std::string t = ToLower(text);

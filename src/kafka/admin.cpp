@@ -1,7 +1,7 @@
 #include "kmirror/kafka/admin.h"
 
-#include "kmirror/kafka/errors.h"
 #include "admin_request.h"
+#include "kmirror/kafka/errors.h"
 
 namespace kmirror::kafka {
 

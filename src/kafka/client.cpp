@@ -12,9 +12,12 @@ void LogCallback(const rd_kafka_t* rk, int level, const char* fac, const char* b
   try {
     static auto log = logging::Get("kafka");
     spdlog::level::level_enum lvl = spdlog::level::debug;
-    if (level <= 3) lvl = spdlog::level::err;        // LOG_ERR and worse
-    else if (level == 4) lvl = spdlog::level::warn;  // LOG_WARNING
-    else if (level <= 6) lvl = spdlog::level::info;  // LOG_NOTICE, LOG_INFO
+    if (level <= 3)
+      lvl = spdlog::level::err;  // LOG_ERR and worse
+    else if (level == 4)
+      lvl = spdlog::level::warn;  // LOG_WARNING
+    else if (level <= 6)
+      lvl = spdlog::level::info;  // LOG_NOTICE, LOG_INFO
     log->log(lvl, "{} {}: {}", rk ? rd_kafka_name(rk) : "?", fac, buf);
   } catch (...) {
   }

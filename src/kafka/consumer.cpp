@@ -100,7 +100,8 @@ Status Consumer::Restart(const TopicPartition& tp, SourceOffset offset) {
   PartitionListPtr list = MakePartitionList({tp});
   list->elems[0].offset = offset.value();
   if (std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0) {
-    KM_RETURN_IF_ERROR(FromRdKafkaError(rd_kafka_incremental_unassign(rk_.get(), list.get()), "restart " + tp.ToString()));
+    KM_RETURN_IF_ERROR(
+        FromRdKafkaError(rd_kafka_incremental_unassign(rk_.get(), list.get()), "restart " + tp.ToString()));
     return FromRdKafkaError(rd_kafka_incremental_assign(rk_.get(), list.get()), "restart " + tp.ToString());
   }
   // Eager protocol: re-assign everything; the other partitions resume from their
@@ -130,7 +131,8 @@ Status Consumer::Resume(const TopicPartition& tp) {
 Status Consumer::Pause(const std::vector<TopicPartition>& tps) {
   if (tps.empty()) return Status::Ok();
   PartitionListPtr list = MakePartitionList(tps);
-  return FromRdKafka(rd_kafka_pause_partitions(rk_.get(), list.get()), "pause " + std::to_string(tps.size()) + " partition(s)");
+  return FromRdKafka(rd_kafka_pause_partitions(rk_.get(), list.get()),
+                     "pause " + std::to_string(tps.size()) + " partition(s)");
 }
 
 Status Consumer::Resume(const std::vector<TopicPartition>& tps) {
@@ -189,8 +191,10 @@ Result<std::vector<std::optional<SourceOffset>>> Consumer::Committed(const std::
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(err, "committed offsets");
   std::vector<std::optional<SourceOffset>> out;
   for (int i = 0; i < list->cnt; ++i) {
-    if (list->elems[i].offset >= 0) out.emplace_back(SourceOffset(list->elems[i].offset));
-    else out.emplace_back(std::nullopt);
+    if (list->elems[i].offset >= 0)
+      out.emplace_back(SourceOffset(list->elems[i].offset));
+    else
+      out.emplace_back(std::nullopt);
   }
   return out;
 }
@@ -229,8 +233,10 @@ void Consumer::LogStart(const std::string& partition, const std::string& message
   // A partition whose start is not committed (kEarliest, or a failed commit) is decided
   // again at each assignment: say it once at info.
   auto log = logging::Get("kafka");
-  if (start_logged_.insert(partition).second) log->info("{}: {}", options_.name, message);
-  else log->debug("{}: {}", options_.name, message);
+  if (start_logged_.insert(partition).second)
+    log->info("{}: {}", options_.name, message);
+  else
+    log->debug("{}: {}", options_.name, message);
 }
 
 Status Consumer::SetStartOffsets(rd_kafka_topic_partition_list_t* parts) {
@@ -272,8 +278,8 @@ Status Consumer::SetStartOffsets(rd_kafka_topic_partition_list_t* parts) {
       auto& e = parts->elems[i];
       e.offset = RD_KAFKA_OFFSET_BEGINNING;
       const std::string tp = std::string(e.topic) + "-" + std::to_string(e.partition);
-      LogStart(tp, tp + " has no committed offset, starts at earliest (" + Explain(StartReason::kConfiguredEarliest) +
-                       ")");
+      LogStart(tp,
+               tp + " has no committed offset, starts at earliest (" + Explain(StartReason::kConfiguredEarliest) + ")");
     }
     return Status::Ok();
   }
@@ -301,8 +307,8 @@ Status Consumer::StartFreshPartitions(rd_kafka_topic_partition_list_t* parts, co
     Presence presence = Presence::kUnknown;
     if (start_partitions_) {
       auto it = start_partitions_->find(e.topic);
-      presence = it != start_partitions_->end() && e.partition < it->second ? Presence::kAtStart
-                                                                           : Presence::kSinceStart;
+      presence =
+          it != start_partitions_->end() && e.partition < it->second ? Presence::kAtStart : Presence::kSinceStart;
     }
     const StartDecision d = DecideStart(StartAt::kLatest, group_has_offsets_, presence);
     const char* where = d.at == StartAt::kEarliest ? "its first record" : "the end of its log";

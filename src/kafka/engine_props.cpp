@@ -65,8 +65,7 @@ constexpr EngineProp kRows[] = {
     // buffers; 32 MiB is ~100 ms of a saturated 2.5 Gbit/s link per task, enough to keep
     // batches full. A full queue makes Forward() wait for delivery reports (flow control),
     // not fail.
-    {kProducer, "queue.buffering.max.kbytes", kDefault, "32768",
-     "bounds the records waiting for the target at 32 MiB"},
+    {kProducer, "queue.buffering.max.kbytes", kDefault, "32768", "bounds the records waiting for the target at 32 MiB"},
 
     // ---- A flow task's producer (then every producer row) ---------------------------------
     // The task forms the batches itself (one per partition in flight, the next one waiting
@@ -116,7 +115,9 @@ void Apply(ClientKind client, ClientProps& props, const ClientProps& per_client)
     const std::string name(row.name);
     if (!row.alias.empty()) props.erase(std::string(row.alias));
     switch (row.ownership) {
-      case kForced: props[name] = row.value; break;
+      case kForced:
+        props[name] = row.value;
+        break;
       case kPerClient: {
         auto it = per_client.find(name);
         if (it == per_client.end()) {
@@ -126,8 +127,12 @@ void Apply(ClientKind client, ClientProps& props, const ClientProps& per_client)
         props[name] = it->second;
         break;
       }
-      case kWithheld: props.erase(name); break;
-      case kDefault: props.try_emplace(name, row.value); break;
+      case kWithheld:
+        props.erase(name);
+        break;
+      case kDefault:
+        props.try_emplace(name, row.value);
+        break;
     }
   }
 }

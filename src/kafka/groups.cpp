@@ -62,12 +62,11 @@ Result<std::vector<GroupListing>> GroupAdmin::ListGroups(std::chrono::millisecon
 Result<GroupDescription> GroupAdmin::DescribeGroup(const std::string& group, std::chrono::milliseconds timeout) {
   auto opts = internal::MakeAdminOptions(admin_.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout);
   const char* groups[] = {group.c_str()};
-  KM_ASSIGN_OR_RETURN(ev, internal::RunAdminRequest(
-                              admin_.get(), name_,
-                              [&](rd_kafka_queue_t* q) {
-                                rd_kafka_DescribeConsumerGroups(admin_.get(), groups, 1, opts.get(), q);
-                              },
-                              RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT, timeout));
+  KM_ASSIGN_OR_RETURN(
+      ev, internal::RunAdminRequest(
+              admin_.get(), name_,
+              [&](rd_kafka_queue_t* q) { rd_kafka_DescribeConsumerGroups(admin_.get(), groups, 1, opts.get(), q); },
+              RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT, timeout));
   const rd_kafka_DescribeConsumerGroups_result_t* res = rd_kafka_event_DescribeConsumerGroups_result(ev.get());
   size_t n = 0;
   const rd_kafka_ConsumerGroupDescription_t** descs = rd_kafka_DescribeConsumerGroups_result_groups(res, &n);
@@ -91,27 +90,24 @@ Result<std::vector<GroupOffset>> ListGroupOffsets(rd_kafka_t* rk, const std::str
       rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr));
   rd_kafka_ListConsumerGroupOffsets_t* reqs[] = {req.get()};
   auto opts = internal::MakeAdminOptions(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout);
-  KM_ASSIGN_OR_RETURN(ev, internal::RunAdminRequest(
-                              rk, name,
-                              [&](rd_kafka_queue_t* q) {
-                                rd_kafka_ListConsumerGroupOffsets(rk, reqs, 1, opts.get(), q);
-                              },
-                              RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, timeout));
+  KM_ASSIGN_OR_RETURN(
+      ev, internal::RunAdminRequest(
+              rk, name, [&](rd_kafka_queue_t* q) { rd_kafka_ListConsumerGroupOffsets(rk, reqs, 1, opts.get(), q); },
+              RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, timeout));
   const rd_kafka_ListConsumerGroupOffsets_result_t* res = rd_kafka_event_ListConsumerGroupOffsets_result(ev.get());
   size_t n = 0;
   const rd_kafka_group_result_t** results = rd_kafka_ListConsumerGroupOffsets_result_groups(res, &n);
   if (n != 1) return Internal(name + ": list offsets of group " + group + ": " + std::to_string(n) + " results");
   if (const rd_kafka_error_t* err = rd_kafka_group_result_error(results[0]); err != nullptr) {
-    return FromRdKafka(rd_kafka_error_code(err), name + ": list offsets of group " + group,
-                       rd_kafka_error_string(err));
+    return FromRdKafka(rd_kafka_error_code(err), name + ": list offsets of group " + group, rd_kafka_error_string(err));
   }
   const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(results[0]);
   std::vector<GroupOffset> out;
   for (int i = 0; parts != nullptr && i < parts->cnt; ++i) {
     const rd_kafka_topic_partition_t& p = parts->elems[i];
     if (p.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return FromRdKafka(p.err, name + ": offset of group " + group + " for " + p.topic + "-" +
-                                    std::to_string(p.partition));
+      return FromRdKafka(p.err,
+                         name + ": offset of group " + group + " for " + p.topic + "-" + std::to_string(p.partition));
     }
     if (p.offset < 0) continue;  // no commit for this partition
     GroupOffset g{{p.topic, Partition(p.partition)}, p.offset, {}};
@@ -156,8 +152,10 @@ Result<std::vector<std::optional<int64_t>>> GroupAdmin::Committed(const std::str
   std::vector<std::optional<int64_t>> out;
   if (s.ok()) {
     for (int i = 0; i < list->cnt; ++i) {
-      if (list->elems[i].offset >= 0) out.emplace_back(list->elems[i].offset);
-      else out.emplace_back(std::nullopt);
+      if (list->elems[i].offset >= 0)
+        out.emplace_back(list->elems[i].offset);
+      else
+        out.emplace_back(std::nullopt);
     }
   }
   rd_kafka_consumer_close(rk.get());

@@ -31,7 +31,8 @@ Result<int> LogReader::PartitionCount(const std::string& topic, std::chrono::mil
   rd_kafka_resp_err_t err = rd_kafka_metadata(rk_.get(), 0, t.get(), &md, static_cast<int>(timeout.count()));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(err, name_ + ": metadata of " + topic);
   Result<int> out = NotFound(name_ + ": topic " + topic + " does not exist");
-  if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) out = md->topics[0].partition_cnt;
+  if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+    out = md->topics[0].partition_cnt;
   else if (md->topic_cnt == 1 && md->topics[0].err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
     out = FromRdKafka(md->topics[0].err, name_ + ": metadata of " + topic);
   }

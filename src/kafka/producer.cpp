@@ -36,7 +36,8 @@ void Producer::DeliveryCallback(rd_kafka_t*, const rd_kafka_message_t* m, void* 
   d.source = Message(static_cast<rd_kafka_message_t*>(m->_private));
   d.partition = Partition(m->partition);
   d.offset = TargetOffset(m->offset);
-  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) d.status = FromRdKafka(m->err, "delivery to " + std::string(rd_kafka_topic_name(m->rkt)));
+  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    d.status = FromRdKafka(m->err, "delivery to " + std::string(rd_kafka_topic_name(m->rkt)));
   if (self->handler_ != nullptr) self->handler_->OnDelivery(d);
 }
 
@@ -66,7 +67,8 @@ Status Producer::Forward(TopicRef topic, Partition partition, Message& msg, Head
                             RD_KAFKA_V_KEY(src->key, src->key_len), RD_KAFKA_V_TIMESTAMP(ts < 0 ? 0 : ts),
                             RD_KAFKA_V_OPAQUE(src), RD_KAFKA_V_END);
   }
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(err, "produce to " + std::string(rd_kafka_topic_name(topic)));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return FromRdKafka(err, "produce to " + std::string(rd_kafka_topic_name(topic)));
   msg.release();
   (void)headers.release();
   return Status::Ok();
@@ -76,15 +78,18 @@ Status Producer::ProduceCopy(TopicRef topic, Partition partition, std::string_vi
                              HeadersPtr headers) {
   rd_kafka_headers_t* h = headers.get();
   rd_kafka_resp_err_t err = rd_kafka_producev(
-      rk_.get(), RD_KAFKA_V_RKT(topic), RD_KAFKA_V_PARTITION(partition.value()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_KEY(key.data(), key.size()),
-      RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(nullptr), RD_KAFKA_V_END);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(err, "produce to " + std::string(rd_kafka_topic_name(topic)));
+      rk_.get(), RD_KAFKA_V_RKT(topic), RD_KAFKA_V_PARTITION(partition.value()),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+      RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(nullptr), RD_KAFKA_V_END);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return FromRdKafka(err, "produce to " + std::string(rd_kafka_topic_name(topic)));
   (void)headers.release();
   return Status::Ok();
 }
 
-int Producer::Poll(std::chrono::milliseconds timeout) { return rd_kafka_poll(rk_.get(), static_cast<int>(timeout.count())); }
+int Producer::Poll(std::chrono::milliseconds timeout) {
+  return rd_kafka_poll(rk_.get(), static_cast<int>(timeout.count()));
+}
 
 Status Producer::Flush(std::chrono::milliseconds timeout) {
   return FromRdKafka(rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())), "flush " + name_);

@@ -6,16 +6,20 @@ StartDecision DecideStart(StartAt configured, bool group_has_offsets, Presence p
   if (configured == StartAt::kEarliest) return {StartAt::kEarliest, StartReason::kConfiguredEarliest};
   if (group_has_offsets) return {StartAt::kEarliest, StartReason::kGroupHasOffsets};
   switch (presence) {
-    case Presence::kAtStart: return {StartAt::kLatest, StartReason::kFirstStart};
-    case Presence::kUnknown: return {StartAt::kLatest, StartReason::kFirstStartUnlisted};
-    case Presence::kSinceStart: break;
+    case Presence::kAtStart:
+      return {StartAt::kLatest, StartReason::kFirstStart};
+    case Presence::kUnknown:
+      return {StartAt::kLatest, StartReason::kFirstStartUnlisted};
+    case Presence::kSinceStart:
+      break;
   }
   return {StartAt::kEarliest, StartReason::kCreatedWhileRunning};
 }
 
 std::string Explain(StartReason reason) {
   switch (reason) {
-    case StartReason::kConfiguredEarliest: return "auto.offset.reset=earliest";
+    case StartReason::kConfiguredEarliest:
+      return "auto.offset.reset=earliest";
     case StartReason::kFirstStart:
       return "auto.offset.reset=latest and this is the flow's first start (its group has no committed offset yet)";
     case StartReason::kFirstStartUnlisted:

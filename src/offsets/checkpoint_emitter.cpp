@@ -39,7 +39,6 @@ CheckpointEmitter::CheckpointEmitter(CheckpointEmitterOptions options, const Off
 
 CheckpointEmitter::~CheckpointEmitter() { Stop(); }
 
-
 void CheckpointEmitter::Start() {
   thread_ = std::thread([this] { Run(); });
 }
@@ -73,7 +72,10 @@ void CheckpointEmitter::Run() {
       auto p = kafka::Producer::Create(options_.target_producer, "kmirror-ckpt-" + flow, deliveries_.get());
       if (!s.ok() || !t.ok() || !p.ok()) {
         log->error("{}: checkpoint clients: {}", flow,
-                   (!s.ok() ? s.status() : !t.ok() ? t.status() : p.status()).ToString());
+                   (!s.ok()   ? s.status()
+                    : !t.ok() ? t.status()
+                              : p.status())
+                       .ToString());
         continue;
       }
       source_groups_ = std::move(s).value();
@@ -103,8 +105,8 @@ bool CheckpointEmitter::EnsureTopic() {
   auto admin = kafka::Admin::Create(options_.target_admin, "kmirror-ckpt-admin-" + options_.flow.ToString());
   if (!admin.ok()) return false;
   // MM2's layout: one partition, compacted (the latest checkpoint per key is what counts).
-  kafka::NewTopic nt{options_.checkpoints_topic, 1, options_.checkpoints_replication_factor,
-                     {{"cleanup.policy", "compact"}}};
+  kafka::NewTopic nt{
+      options_.checkpoints_topic, 1, options_.checkpoints_replication_factor, {{"cleanup.policy", "compact"}}};
   Status s = (*admin)->CreateTopic(nt, kAdminTimeout);
   if (s.ok() || s.code() == StatusCode::kAlreadyExists) {
     if (s.ok()) {

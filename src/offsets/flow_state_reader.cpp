@@ -3,9 +3,9 @@
 #include "kmirror/common/logging.h"
 #include "kmirror/common/thread_name.h"
 #include "kmirror/kafka/log_reader.h"
+#include "kmirror/wire/heartbeat.h"
 #include "kmirror/wire/mm2_records.h"
 #include "kmirror/wire/offset_sync_event.h"
-#include "kmirror/wire/heartbeat.h"
 
 namespace kmirror::offsets {
 namespace {
@@ -66,8 +66,8 @@ void FlowStateReader::Run() {
       }
       reader = std::move(r).value();
     }
-    if (Clock::now() >= next_attach && (!syncs_attached_ || !checkpoints_attached_ || !heartbeats_attached_ ||
-                                        !caught_up_marked_)) {
+    if (Clock::now() >= next_attach &&
+        (!syncs_attached_ || !checkpoints_attached_ || !heartbeats_attached_ || !caught_up_marked_)) {
       AttachLogs(*reader);
       if (syncs_attached_ && !caught_up_marked_) CheckCaughtUp(*reader);
       next_attach = Clock::now() + kAttachRetry;
@@ -103,9 +103,10 @@ bool FlowStateReader::AttachLogs(kafka::LogReader& reader) {
       }
       const std::string known = index_.LogCluster(options_.flow);
       if (!known.empty() && known != *cluster) {
-        log->error("{}: the index was built from the offset-sync log of cluster {}, {} is now cluster {}: rebuilding "
-                   "this flow's index",
-                   flow, known, options_.flow.target_alias, *cluster);
+        log->error(
+            "{}: the index was built from the offset-sync log of cluster {}, {} is now cluster {}: rebuilding "
+            "this flow's index",
+            flow, known, options_.flow.target_alias, *cluster);
         Status r = index_.ResetFlow(options_.flow);
         if (!r.ok()) {
           log->error("{}: {}", flow, r.ToString());
@@ -134,9 +135,10 @@ bool FlowStateReader::AttachLogs(kafka::LogReader& reader) {
           high = wm->high.value();
         }
         if (next > high) {
-          log->error("{}: the offset-sync log {} ends before the position the index applied (partition {}: {} > {}); "
-                     "the log was recreated: rebuilding this flow's index from it",
-                     flow, options_.offset_sync_topic, p, next, high);
+          log->error(
+              "{}: the offset-sync log {} ends before the position the index applied (partition {}: {} > {}); "
+              "the log was recreated: rebuilding this flow's index from it",
+              flow, options_.offset_sync_topic, p, next, high);
           Status r = index_.ResetFlow(options_.flow);
           if (!r.ok()) {
             log->error("{}: {}", flow, r.ToString());
@@ -158,7 +160,8 @@ bool FlowStateReader::AttachLogs(kafka::LogReader& reader) {
       }
       syncs_attached_ = true;
       log->info("{}: index reads {} from {}", flow, options_.offset_sync_topic,
-                positions.empty() ? std::string("its beginning (rebuilding the index)") : std::string("its stored positions"));
+                positions.empty() ? std::string("its beginning (rebuilding the index)")
+                                  : std::string("its stored positions"));
     } else if (n.status().code() != StatusCode::kNotFound) {
       log->warn("{}: {}", flow, n.status().ToString());
     }
@@ -219,12 +222,11 @@ void FlowStateReader::CheckCaughtUp(kafka::LogReader& reader) {
   }
   index_.MarkCaughtUp(options_.flow, ends);
   caught_up_marked_ = true;
-  logging::Get("offsets")->info("{}: index catching up to the offset-sync log end {}", options_.flow.ToString(),
-                                [&] {
-                                  std::string s;
-                                  for (const auto& [p, e] : ends) s += (s.empty() ? "" : ",") + std::to_string(p) + ":" + std::to_string(e);
-                                  return s;
-                                }());
+  logging::Get("offsets")->info("{}: index catching up to the offset-sync log end {}", options_.flow.ToString(), [&] {
+    std::string s;
+    for (const auto& [p, e] : ends) s += (s.empty() ? "" : ",") + std::to_string(p) + ":" + std::to_string(e);
+    return s;
+  }());
 }
 
 void FlowStateReader::Handle(const kafka::Message& msg) {
@@ -248,9 +250,10 @@ void FlowStateReader::ApplyOffsetSync(const kafka::Message& msg) {
   if (off > expected) {
     // Retention or delete-records removed log records the index never applied: translations
     // of the runs they held are lost. Loud, because failover answers may now be missing.
-    log->error("{}: offset-sync log {}-{}: records {}..{} were deleted before this node applied them; "
-               "translations they described are missing from the index",
-               flow, options_.offset_sync_topic, p, expected, off - 1);
+    log->error(
+        "{}: offset-sync log {}-{}: records {}..{} were deleted before this node applied them; "
+        "translations they described are missing from the index",
+        flow, options_.offset_sync_topic, p, expected, off - 1);
   }
   expected = off + 1;
   Status s;
@@ -266,8 +269,7 @@ void FlowStateReader::ApplyOffsetSync(const kafka::Message& msg) {
     s = index_.Apply(*event, LogPosition{p, off});
     if (s.ok()) return;
   }
-  log->error("{}: offset-sync log {}-{} offset {} skipped: {}", flow, options_.offset_sync_topic, p, off,
-             s.ToString());
+  log->error("{}: offset-sync log {}-{} offset {} skipped: {}", flow, options_.offset_sync_topic, p, off, s.ToString());
   Status a = index_.AdvanceLogPosition(options_.flow, p, off + 1);
   if (!a.ok()) log->error("{}: {}", flow, a.ToString());
 }
@@ -278,8 +280,7 @@ void FlowStateReader::ApplyCheckpoint(const kafka::Message& msg) {
   auto value = wire::mm2::DecodeCheckpointValue(msg.value().value_or(std::string_view()));
   if (!key.ok() || !value.ok()) {
     log->warn("{}: unreadable checkpoint at {}-{}@{}: {}", options_.flow.ToString(), options_.checkpoints_topic,
-              msg.partition().value(), msg.offset().value(),
-              (!key.ok() ? key.status() : value.status()).ToString());
+              msg.partition().value(), msg.offset().value(), (!key.ok() ? key.status() : value.status()).ToString());
     return;
   }
   CheckpointRecord r;

@@ -12,8 +12,8 @@
 #include <rocksdb/snapshot.h>
 #include <rocksdb/write_batch.h>
 
-#include "kmirror/wire/bytes.h"
 #include "kmirror/common/logging.h"
+#include "kmirror/wire/bytes.h"
 #include "kmirror/wire/offset_sync_event.h"
 #include "offsets/rocksdb_status.h"
 
@@ -21,9 +21,9 @@ namespace kmirror::offsets {
 namespace {
 
 // Key tags. Every key starts with one; the format key is the tag alone.
-constexpr char kRunTag = 'R';        // + flow + topic + partition + first source offset
-constexpr char kPartitionTag = 'M';  // + flow + topic + partition
-constexpr char kPositionTag = 'P';   // + flow + log partition
+constexpr char kRunTag = 'R';         // + flow + topic + partition + first source offset
+constexpr char kPartitionTag = 'M';   // + flow + topic + partition
+constexpr char kPositionTag = 'P';    // + flow + log partition
 constexpr char kLogClusterTag = 'C';  // + flow -> id of the cluster holding the flow's log
 constexpr char kFormatKey[] = "F";
 // On-disk format of this file's keys and values. Bump on any incompatible change: an index
@@ -138,7 +138,10 @@ Result<std::optional<PartitionMeta>> ReadMeta(rocksdb::DB* db, const rocksdb::Re
 class RunIterator {
  public:
   RunIterator(rocksdb::DB* db, rocksdb::ReadOptions ro, std::string prefix)
-      : prefix_(std::move(prefix)), lower_(prefix_), upper_(RunUpperBound(prefix_)), lower_slice_(lower_),
+      : prefix_(std::move(prefix)),
+        lower_(prefix_),
+        upper_(RunUpperBound(prefix_)),
+        lower_slice_(lower_),
         upper_slice_(upper_) {
     ro.iterate_lower_bound = &lower_slice_;
     ro.iterate_upper_bound = &upper_slice_;
@@ -200,10 +203,11 @@ Status AddRun(rocksdb::DB* db, const std::string& run_prefix, int64_t s0, int64_
   // reset, its tail after the new run).
   KM_ASSIGN_OR_RETURN(before, it.SeekForPrev(s0));
   if (before && before->first_source < s0 && before->end() > s0) {
-    batch.Put(RunKey(run_prefix, before->first_source), EncodeRunValue(before->first_target, s0 - before->first_source));
+    batch.Put(RunKey(run_prefix, before->first_source),
+              EncodeRunValue(before->first_target, s0 - before->first_source));
     if (!reset && before->end() > end) {
-      batch.Put(RunKey(run_prefix, end), EncodeRunValue(before->first_target + (end - before->first_source),
-                                                        before->end() - end));
+      batch.Put(RunKey(run_prefix, end),
+                EncodeRunValue(before->first_target + (end - before->first_source), before->end() - end));
     }
   }
   if (reset) {
@@ -213,7 +217,8 @@ Status AddRun(rocksdb::DB* db, const std::string& run_prefix, int64_t s0, int64_
     while (run && run->first_source < end) {
       batch.Delete(RunKey(run_prefix, run->first_source));
       if (run->end() > end) {  // keep the part after the new run
-        batch.Put(RunKey(run_prefix, end), EncodeRunValue(run->first_target + (end - run->first_source), run->end() - end));
+        batch.Put(RunKey(run_prefix, end),
+                  EncodeRunValue(run->first_target + (end - run->first_source), run->end() - end));
         break;
       }
       KM_ASSIGN_OR_RETURN(next, it.Next());
@@ -255,16 +260,19 @@ Result<PartitionSummary> SummaryAt(rocksdb::DB* db, const rocksdb::ReadOptions& 
 
 std::string_view TranslationKindName(TranslationKind kind) {
   switch (kind) {
-    case TranslationKind::kExact: return "exact";
-    case TranslationKind::kGap: return "gap";
-    case TranslationKind::kBeforeFirstRun: return "before-first-run";
-    case TranslationKind::kBeyondLastRun: return "beyond-last-run";
+    case TranslationKind::kExact:
+      return "exact";
+    case TranslationKind::kGap:
+      return "gap";
+    case TranslationKind::kBeforeFirstRun:
+      return "before-first-run";
+    case TranslationKind::kBeyondLastRun:
+      return "beyond-last-run";
   }
   return "unknown";
 }
 
-OffsetIndex::OffsetIndex(std::unique_ptr<rocksdb::DB> db, Options options)
-    : db_(std::move(db)), options_(options) {}
+OffsetIndex::OffsetIndex(std::unique_ptr<rocksdb::DB> db, Options options) : db_(std::move(db)), options_(options) {}
 
 OffsetIndex::~OffsetIndex() {
   if (db_) {
@@ -392,8 +400,8 @@ Status OffsetIndex::Apply(const v1::OffsetSyncEvent& e, LogPosition position) {
   batch.Put(meta_key, EncodeMeta(meta));
 
   if (e.record_count() > 0) {
-    KM_RETURN_IF_ERROR(AddRun(db_.get(), run_prefix, e.first_source_offset(), e.first_target_offset(),
-                              e.record_count(), e.reset(), batch));
+    KM_RETURN_IF_ERROR(AddRun(db_.get(), run_prefix, e.first_source_offset(), e.first_target_offset(), e.record_count(),
+                              e.reset(), batch));
   }
   return Commit(flow, position.partition, position.offset + 1, batch);
 }
@@ -426,7 +434,8 @@ Status OffsetIndex::ResetFlow(const FlowKey& flow) {
   return Status::Ok();
 }
 
-Status OffsetIndex::Commit(const FlowKey& flow, int32_t log_partition, int64_t next_offset, rocksdb::WriteBatch& batch) {
+Status OffsetIndex::Commit(const FlowKey& flow, int32_t log_partition, int64_t next_offset,
+                           rocksdb::WriteBatch& batch) {
   KM_ASSIGN_OR_RETURN(key, FlowPrefix(kPositionTag, flow));
   wire::bytes::PutU32(key, static_cast<uint32_t>(log_partition));
   std::string value;

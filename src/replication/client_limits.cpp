@@ -51,18 +51,20 @@ ClientLimits ClientLimits::For(const config::FlowConfig& flow) {
                               .value_or(std::min<int64_t>(flow.refresh_topics_interval.count(), 30000));
   // librdkafka wants a fetch to hold at least one record of the largest size.
   const int64_t consumer_max_record = UserInt(consumer, "message.max.bytes").value_or(kDefaultMessageMaxBytes);
-  l.fetch_max_bytes = UserInt(consumer, "fetch.max.bytes").value_or(std::max(budget_kb / 8 * 1024, consumer_max_record));
+  l.fetch_max_bytes =
+      UserInt(consumer, "fetch.max.bytes").value_or(std::max(budget_kb / 8 * 1024, consumer_max_record));
   l.prefetch_kbytes = UserInt(consumer, "queued.max.messages.kbytes").value_or(budget_kb / 2);
   l.prefetch_records = UserInt(consumer, "queued.min.messages").value_or(flow.max_inflight_records / 2);
 
   // The producer's queue holds at least two records of the largest size.
   const int64_t producer_max_record = UserInt(producer, "message.max.bytes").value_or(kDefaultMessageMaxBytes);
-  l.producer_queue_kbytes = UserInt(producer, "queue.buffering.max.kbytes")
-                                .value_or(std::max(budget_kb / 4, 2 * producer_max_record / 1024));
+  l.producer_queue_kbytes =
+      UserInt(producer, "queue.buffering.max.kbytes").value_or(std::max(budget_kb / 4, 2 * producer_max_record / 1024));
   l.producer_queue_records = UserInt(producer, "queue.buffering.max.messages").value_or(flow.max_inflight_records / 2);
   // Records carry a provenance header and per-record framing, so a request's worth is
   // counted with a margin below the broker's limit.
-  l.request_bytes = std::min(UserInt(producer, "batch.size").value_or(EngineDefault("batch.size")), producer_max_record) * 9 / 10;
+  l.request_bytes =
+      std::min(UserInt(producer, "batch.size").value_or(EngineDefault("batch.size")), producer_max_record) * 9 / 10;
   l.request_records = UserInt(producer, "batch.num.messages").value_or(kDefaultBatchNumMessages);
   return l;
 }

@@ -32,10 +32,10 @@ struct ClientLimits {
   int64_t prefetch_kbytes = 0;      // queued.max.messages.kbytes: a prefetch threshold
   int64_t prefetch_records = 0;     // queued.min.messages: the other one
   // Producer.
-  int64_t producer_queue_kbytes = 0;    // queue.buffering.max.kbytes: the producer's share
-  int64_t producer_queue_records = 0;   // queue.buffering.max.messages
-  int64_t request_bytes = 0;            // one produce request's worth, with a margin
-  int64_t request_records = 0;          // batch.num.messages
+  int64_t producer_queue_kbytes = 0;   // queue.buffering.max.kbytes: the producer's share
+  int64_t producer_queue_records = 0;  // queue.buffering.max.messages
+  int64_t request_bytes = 0;           // one produce request's worth, with a margin
+  int64_t request_records = 0;         // batch.num.messages
 
   static ClientLimits For(const config::FlowConfig& flow);
 

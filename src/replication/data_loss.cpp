@@ -11,8 +11,9 @@ DataLossReport DescribeDataLoss(std::string_view task, const TopicPartition& par
   const int64_t pos = position.value();
   if (!log_range) {
     report.kind = DataLossReport::Kind::kRangeUnknown;
-    report.log_line = fmt::format("{}: DATA LOSS: {} position {} is no longer on {}, and its log range is unknown; retrying",
-                                  task, partition.ToString(), pos, source);
+    report.log_line =
+        fmt::format("{}: DATA LOSS: {} position {} is no longer on {}, and its log range is unknown; retrying", task,
+                    partition.ToString(), pos, source);
     return report;
   }
   const int64_t low = log_range->low.value(), high = log_range->high.value();

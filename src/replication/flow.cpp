@@ -2,13 +2,13 @@
 
 #include "kmirror/common/logging.h"
 #include "kmirror/common/thread_name.h"
-#include "replication/flow_stats.h"
-#include "replication/flow_task.h"
 #include "kmirror/replication/naming_policy.h"
 #include "kmirror/replication/topic_filter.h"
+#include "kmirror/wire/heartbeat.h"
+#include "replication/flow_stats.h"
+#include "replication/flow_task.h"
 #include "replication/routes.h"
 #include "replication/topic_sync.h"
-#include "kmirror/wire/heartbeat.h"
 
 namespace kmirror::replication {
 namespace {
@@ -49,8 +49,8 @@ Status Flow::Start() {
     heartbeats_topic_ = *topic;
   }
   controller_ = std::thread([this] { RunController(); });
-  log->info("{}: flow started: {} task(s), naming {}, topics [{}] minus [{}], consumer group {}", name_,
-            config_.tasks, config_.naming == config::RemoteTopicNaming::kPrefix ? "prefix" : "identity",
+  log->info("{}: flow started: {} task(s), naming {}, topics [{}] minus [{}], consumer group {}", name_, config_.tasks,
+            config_.naming == config::RemoteTopicNaming::kPrefix ? "prefix" : "identity",
             fmt::join(config_.topics, ", "), fmt::join(config_.topics_exclude, ", "), config_.group_id);
   return Status::Ok();
 }
@@ -95,10 +95,11 @@ void Flow::RunController() {
 
 void Flow::EmitHeartbeat() {
   if (!sync_->heartbeats_ready()) return;
-  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-  Status s = heartbeats_->ProduceCopy(heartbeats_topic_, Partition(0), wire::EncodeHeartbeatKey(config_.source, config_.target),
+  auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  Status s = heartbeats_->ProduceCopy(heartbeats_topic_, Partition(0),
+                                      wire::EncodeHeartbeatKey(config_.source, config_.target),
                                       wire::EncodeHeartbeatValue(now_ms), nullptr);
   if (!s.ok()) logging::Get("replication")->warn("{}: heartbeat: {}", name_, s.ToString());
 }
@@ -109,12 +110,13 @@ void Flow::LogProgress() {
   uint64_t records = stats_->records.load(), bytes = stats_->bytes.load();
   uint64_t dr = records - last_records_, db = bytes - last_bytes_;
   logging::Get("replication")
-      ->info("{}: {} records ({:.1f} MB) mirrored in the last {:.0f}s ({:.0f} records/s); total {} records, {} "
-             "delivery failures, {} rewinds, {} records lost on the source, {} not sent back to a cluster they "
-             "came from, {} beyond max.hops, {} fetcher wake-ups, {} records held for a batch in flight",
-             name_, dr, db / 1e6, secs, secs > 0 ? dr / secs : 0.0, records, stats_->failed.load(),
-             stats_->rewinds.load(), stats_->lost.load(), stats_->loops.load(), stats_->hops.load(),
-             stats_->fetch_wakeups.load(), stats_->held_total.load());
+      ->info(
+          "{}: {} records ({:.1f} MB) mirrored in the last {:.0f}s ({:.0f} records/s); total {} records, {} "
+          "delivery failures, {} rewinds, {} records lost on the source, {} not sent back to a cluster they "
+          "came from, {} beyond max.hops, {} fetcher wake-ups, {} records held for a batch in flight",
+          name_, dr, db / 1e6, secs, secs > 0 ? dr / secs : 0.0, records, stats_->failed.load(), stats_->rewinds.load(),
+          stats_->lost.load(), stats_->loops.load(), stats_->hops.load(), stats_->fetch_wakeups.load(),
+          stats_->held_total.load());
   last_records_ = records;
   last_bytes_ = bytes;
   last_progress_ = now;

@@ -10,9 +10,9 @@
 namespace kmirror::replication {
 
 struct FlowStats {
-  std::atomic<uint64_t> records{0};        // acknowledged by the target
-  std::atomic<uint64_t> bytes{0};          // key + value bytes acknowledged
-  std::atomic<uint64_t> failed{0};         // delivery failures (each leads to a rewind)
+  std::atomic<uint64_t> records{0};  // acknowledged by the target
+  std::atomic<uint64_t> bytes{0};    // key + value bytes acknowledged
+  std::atomic<uint64_t> failed{0};   // delivery failures (each leads to a rewind)
   std::atomic<uint64_t> rewinds{0};
   std::atomic<uint64_t> lost{0};           // records deleted on the source before mirroring
   std::atomic<uint64_t> loops{0};          // records not copied: the target is in their provenance

@@ -57,9 +57,8 @@ Status FlowTask::Start() {
   copts.listener = this;
   auto consumer = kafka::Consumer::Create(limits_.ConsumerProps(flow_.source_consumer), copts);
   if (!consumer.ok()) return consumer.status().Annotate(name_);
-  auto producer =
-      kafka::Producer::Create(limits_.ProducerProps(flow_.target_producer), "kmirror-" + name_ + "-producer", this,
-                              kafka::ClientKind::kFlowProducer);
+  auto producer = kafka::Producer::Create(limits_.ProducerProps(flow_.target_producer),
+                                          "kmirror-" + name_ + "-producer", this, kafka::ClientKind::kFlowProducer);
   if (!producer.ok()) return producer.status().Annotate(name_);
   consumer_ = std::move(consumer).value();
   producer_ = std::move(producer).value();
@@ -110,8 +109,8 @@ void FlowTask::Run() {
     if (!rewinds_.empty()) ProcessRewinds();
     Status fatal = producer_->FatalError();
     if (!fatal.ok()) {
-      Log()->critical("{}: {}; stopping this flow (the source position stays at the last acknowledged record)",
-                      name_, fatal.ToString());
+      Log()->critical("{}: {}; stopping this flow (the source position stays at the last acknowledged record)", name_,
+                      fatal.ToString());
       std::lock_guard lock(failure_mu_);
       failure_ = fatal;
       break;
@@ -392,7 +391,7 @@ void FlowTask::HandleEvent(const kafka::ConsumerEvent& ev) {
     return;
   }
   if (ev.log_range) return;  // the consumer already continues from the log start
-  ForgetPartition(tp);  // assigned afresh: not paused, position unknown until its next record
+  ForgetPartition(tp);       // assigned afresh: not paused, position unknown until its next record
   Status s = consumer_->Restart(tp, range->low);
   if (!s.ok()) Log()->error("{}: restarting {} at {}: {}", name_, tp.ToString(), range->low.value(), s.ToString());
 }
@@ -493,8 +492,9 @@ void FlowTask::Drain() {
   drain_deadline_ = Clock::now() + kDrainTimeout;  // held records may still wait for room
   ReleaseHeld(true);
   Status f = producer_->Flush(kDrainTimeout);
-  if (!f.ok()) Log()->warn("{}: shutdown: {} records not acknowledged, will be re-read on restart: {}", name_,
-                           producer_->OutstandingCount(), f.ToString());
+  if (!f.ok())
+    Log()->warn("{}: shutdown: {} records not acknowledged, will be re-read on restart: {}", name_,
+                producer_->OutstandingCount(), f.ToString());
   FlushOffsetSyncs();
   Status f2 = producer_->Flush(kDrainTimeout);
   (void)f2;

@@ -68,13 +68,13 @@
 #include "kmirror/kafka/consumer.h"
 #include "kmirror/kafka/producer.h"
 #include "kmirror/offsets/offset_sync_recorder.h"
-#include "replication/flow_stats.h"
-#include "replication/routes.h"
 #include "replication/client_limits.h"
 #include "replication/fetcher_wakeup.h"
+#include "replication/flow_stats.h"
 #include "replication/offset_sync_emitter.h"
 #include "replication/produce_window.h"
 #include "replication/rewind_schedule.h"
+#include "replication/routes.h"
 #include "replication/store_position.h"
 
 namespace kmirror::replication {
@@ -207,7 +207,7 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   std::vector<std::string> subscribed_;
   std::unordered_map<const void*, CachedRoute> route_cache_;
   std::unordered_map<PartitionKey, PartState, PartitionKeyHash> parts_;  // entries are never erased
-  std::map<TopicPartition, PartState*> parts_by_name_;                  // the same states, by name
+  std::map<TopicPartition, PartState*> parts_by_name_;                   // the same states, by name
   Rewinds rewinds_;
   std::vector<std::pair<PartState*, Rewinds::Rewind>> due_rewinds_;  // ProcessRewinds' scratch
   ReleaseQueue<Held> release_;     // partitions whose batch in flight was acknowledged

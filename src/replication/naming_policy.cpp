@@ -14,9 +14,7 @@ class PrefixPolicy final : public NamingPolicy {
     return RemoteWithPrefix(source_alias, topic);
   }
   std::optional<std::string> TopicSource(std::string_view topic) const override { return SourceFromPrefix(topic); }
-  std::optional<std::string> UpstreamTopic(std::string_view topic) const override {
-    return UpstreamFromPrefix(topic);
-  }
+  std::optional<std::string> UpstreamTopic(std::string_view topic) const override { return UpstreamFromPrefix(topic); }
 };
 
 class IdentityPolicy final : public NamingPolicy {
@@ -64,7 +62,7 @@ bool NamingPolicy::IsHeartbeatsTopic(std::string_view topic) const {
 }
 
 bool NamingPolicy::IsInternalTopic(std::string_view topic) const {
-  if (topic.starts_with("__") || topic.starts_with(".")) return true;  // Kafka's own
+  if (topic.starts_with("__") || topic.starts_with(".")) return true;             // Kafka's own
   if (EndsWith(topic, ".internal") || EndsWith(topic, "-internal")) return true;  // Connect, MM2
   // kmirror's own bookkeeping topics (offset-sync logs, ...).
   if (topic.starts_with("kmirror.") && EndsWith(topic, ".internal")) return true;

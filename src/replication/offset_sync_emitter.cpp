@@ -17,7 +17,7 @@ OffsetSyncEmitter::Record OffsetSyncEmitter::Build(const offsets::OffsetSyncRun&
   auto route = routes.topics.find(run.partition->topic);
   const std::string target_topic = route != routes.topics.end() ? route->second.remote_topic : std::string();
   const wire::OffsetSyncWriterInfo info{source_alias_, target_alias_, routes.source_cluster_id,
-                                           routes.target_cluster_id, writer_};
+                                        routes.target_cluster_id, writer_};
   return {wire::OffsetSyncRecordKey(*run.partition),
           wire::SerializeOffsetSyncEvent(wire::MakeOffsetSyncEvent(info, target_topic, run, written_at_ms))};
 }

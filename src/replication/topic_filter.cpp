@@ -7,7 +7,7 @@ namespace kmirror::replication {
 TopicFilter::~TopicFilter() = default;
 
 Result<std::shared_ptr<const TopicFilter>> TopicFilter::Create(const std::vector<std::string>& include,
-                                                              const std::vector<std::string>& exclude) {
+                                                               const std::vector<std::string>& exclude) {
   std::shared_ptr<TopicFilter> f(new TopicFilter());
   RE2::Options opts;
   opts.set_log_errors(false);

@@ -86,9 +86,10 @@ void TopicSync::EnsureHeartbeatsTopic(const kafka::ClusterInfo& source) {
     if (s.ok()) log->info("{}: created topic {} on {} for heartbeats", flow_->Name(), topic, flow_->source);
     heartbeats_ready_.store(true, std::memory_order_release);
   } else if (warned_.insert("heartbeats").second) {
-    log->error("{}: cannot create the heartbeats topic on {}: {}; no heartbeats until it exists (set "
-               "heartbeats.topic.replication.factor?)",
-               flow_->Name(), flow_->source, s.ToString());
+    log->error(
+        "{}: cannot create the heartbeats topic on {}: {}; no heartbeats until it exists (set "
+        "heartbeats.topic.replication.factor?)",
+        flow_->Name(), flow_->source, s.ToString());
   }
 }
 
@@ -107,9 +108,10 @@ bool TopicSync::EnsureOffsetSyncTopic(const kafka::ClusterInfo& target) {
     return offset_syncs_ready_ = true;
   }
   if (warned_.insert("offset-syncs").second) {
-    log->error("{}: cannot create the offset-sync log {} on {}: {}; offsets of this flow cannot be translated "
-               "until it exists",
-               flow_->Name(), topic, flow_->target, s.ToString());
+    log->error(
+        "{}: cannot create the offset-sync log {} on {}: {}; offsets of this flow cannot be translated "
+        "until it exists",
+        flow_->Name(), topic, flow_->target, s.ToString());
   }
   return false;
 }
@@ -130,8 +132,8 @@ Status TopicSync::SyncConfigs(const std::string& topic, const std::string& remot
   }
   if (!changed) return Status::Ok();
   KM_RETURN_IF_ERROR(target_->ReplaceTopicOverrides(remote, merged, kAdminTimeout));
-  logging::Get("replication")->info("{}: copied changed configs of {} to {} on {}", flow_->Name(), topic, remote,
-                                    flow_->target);
+  logging::Get("replication")
+      ->info("{}: copied changed configs of {} to {} on {}", flow_->Name(), topic, remote, flow_->target);
   return Status::Ok();
 }
 
@@ -154,9 +156,9 @@ Status TopicSync::SyncOnce() {
   table.source_cluster = wire::ClusterKeyOf(src->cluster_id);
   table.target_cluster = wire::ClusterKeyOf(tgt->cluster_id);
   if (table.source_cluster == table.target_cluster) {
-    return Status(StatusCode::kFailedPrecondition,
-                  flow + ": " + flow_->source + " and " + flow_->target + " are the same Kafka cluster (id " +
-                      src->cluster_id + "); refusing to mirror a cluster onto itself");
+    return Status(StatusCode::kFailedPrecondition, flow + ": " + flow_->source + " and " + flow_->target +
+                                                       " are the same Kafka cluster (id " + src->cluster_id +
+                                                       "); refusing to mirror a cluster onto itself");
   }
   table.source_cluster_id = src->cluster_id;
   table.target_cluster_id = tgt->cluster_id;
@@ -188,11 +190,11 @@ Status TopicSync::SyncOnce() {
       kafka::NewTopic nt{remote, partitions, flow_->replication_factor, configs};
       Status s = target_->CreateTopic(nt, kAdminTimeout);
       if (s.ok()) {
-        log->info("{}: created topic {} on {} ({} partitions, replication factor {}, {} configs copied)", flow,
-                  remote, flow_->target, partitions,
-                  flow_->replication_factor < 0 ? std::string("broker default")
-                                                : std::to_string(flow_->replication_factor),
-                  configs.size());
+        log->info(
+            "{}: created topic {} on {} ({} partitions, replication factor {}, {} configs copied)", flow, remote,
+            flow_->target, partitions,
+            flow_->replication_factor < 0 ? std::string("broker default") : std::to_string(flow_->replication_factor),
+            configs.size());
         routes[topic] = {remote, partitions};
       } else if (s.code() == StatusCode::kAlreadyExists) {
         // Another node of this flow, or a person, created it in between: route next round
@@ -224,8 +226,8 @@ Status TopicSync::SyncOnce() {
         if (first_error.ok()) first_error = s;
       }
     } else if (have > partitions && warned_.insert("more:" + remote).second) {
-      log->warn("{}: {} has {} partitions on {} but {} on {}; records keep their partition numbers", flow, remote,
-                have, flow_->target, partitions, flow_->source);
+      log->warn("{}: {} has {} partitions on {} but {} on {}; records keep their partition numbers", flow, remote, have,
+                flow_->target, partitions, flow_->source);
     }
     routes[topic] = {remote, have};
   }

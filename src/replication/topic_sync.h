@@ -21,8 +21,8 @@
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/kafka/admin.h"
 #include "kmirror/replication/naming_policy.h"
-#include "replication/routes.h"
 #include "kmirror/replication/topic_filter.h"
+#include "replication/routes.h"
 
 namespace re2 {
 class RE2;

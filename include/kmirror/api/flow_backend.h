@@ -37,7 +37,7 @@ struct FlowRuntime {
 
 struct FlowBackend {
   offsets::FlowKey flow;
-  const offsets::OffsetIndex* index = nullptr;          // shared; outlives the server
+  const offsets::OffsetIndex* index = nullptr;            // shared; outlives the server
   const offsets::CheckpointStore* checkpoints = nullptr;  // shared; outlives the server
   // The group's committed offsets on the source cluster: NotFound for an unknown group,
   // Unavailable (retriable) when the source cannot be reached.

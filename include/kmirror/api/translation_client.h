@@ -18,8 +18,7 @@ namespace kmirror::api {
 class TranslationClient {
  public:
   // `address` is "host:port". Connecting is lazy: an unreachable server shows on the first call.
-  explicit TranslationClient(const std::string& address,
-                             std::chrono::milliseconds deadline = std::chrono::seconds(30));
+  explicit TranslationClient(const std::string& address, std::chrono::milliseconds deadline = std::chrono::seconds(30));
 
   Result<v1::TranslateOffsetResponse> TranslateOffset(const v1::TranslateOffsetRequest& request);
   Result<v1::TranslateGroupResponse> TranslateGroup(const v1::TranslateGroupRequest& request);

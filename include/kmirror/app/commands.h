@@ -14,8 +14,8 @@ namespace kmirror::app {
 struct TranslateArgs {
   std::string api = "127.0.0.1:9190";
   std::string from, to;
-  std::string group;                 // either a group ...
-  std::string topic;                 // ... or one (topic, partition, offset)
+  std::string group;  // either a group ...
+  std::string topic;  // ... or one (topic, partition, offset)
   std::optional<int32_t> partition;
   std::optional<int64_t> offset;
   // Print the API's response message as JSON (proto field names) instead of a table.

@@ -16,15 +16,15 @@ namespace kmirror {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,    // the caller's input is wrong; retrying will not help
-  kNotFound,           // a topic, partition, group or key does not exist
+  kInvalidArgument,  // the caller's input is wrong; retrying will not help
+  kNotFound,         // a topic, partition, group or key does not exist
   kAlreadyExists,
-  kFailedPrecondition, // state does not allow it now (e.g. group active, index not ready)
-  kUnavailable,        // broker or peer not reachable right now
+  kFailedPrecondition,  // state does not allow it now (e.g. group active, index not ready)
+  kUnavailable,         // broker or peer not reachable right now
   kTimedOut,
-  kDataLoss,           // records needed were deleted or a topic was recreated
-  kCancelled,          // shutdown in progress
-  kInternal,           // a bug or an unexpected library state
+  kDataLoss,   // records needed were deleted or a topic was recreated
+  kCancelled,  // shutdown in progress
+  kInternal,   // a bug or an unexpected library state
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -69,7 +69,7 @@ Status Cancelled(std::string message);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT
     assert(!status_.ok() && "Result from an OK status has no value");
   }
@@ -92,15 +92,15 @@ class [[nodiscard]] Result {
 }  // namespace kmirror
 
 // Returns early from the enclosing function when `expr` is not OK.
-#define KM_RETURN_IF_ERROR(expr)            \
-  do {                                      \
-    ::kmirror::Status km_status_ = (expr);  \
+#define KM_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::kmirror::Status km_status_ = (expr);   \
     if (!km_status_.ok()) return km_status_; \
   } while (0)
 
 // Declares `lhs` from the value of the Result `expr`, or returns its Status from the
 // enclosing function. `lhs` must be a plain name (it also names a hidden temporary).
-#define KM_ASSIGN_OR_RETURN(lhs, expr)                     \
-  auto lhs##_km_result = (expr);                           \
+#define KM_ASSIGN_OR_RETURN(lhs, expr)                        \
+  auto lhs##_km_result = (expr);                              \
   if (!lhs##_km_result.ok()) return lhs##_km_result.status(); \
   auto lhs = std::move(lhs##_km_result).value()

@@ -60,12 +60,12 @@ struct FlowConfig {
   RemoteTopicNaming naming = RemoteTopicNaming::kPrefix;
   std::string separator = ".";
 
-  int tasks = 1;                 // consumer/producer pairs (tasks.max, --num.streams)
+  int tasks = 1;  // consumer/producer pairs (tasks.max, --num.streams)
   // Per task: records read from the source and not yet acknowledged by the target (plus
   // prefetched ones) at which the task pauses reading (task.max.inflight.*).
   int64_t max_inflight_bytes = 16 << 20;
   int64_t max_inflight_records = 20000;
-  int replication_factor = -1;   // for created remote topics; -1 = the target broker default
+  int replication_factor = -1;  // for created remote topics; -1 = the target broker default
   // Whether to look for new topics/partitions every refresh_topics_interval; when false
   // (refresh.topics.enabled=false) the topic set is the one found at start-up.
   bool refresh_topics = true;
@@ -91,7 +91,7 @@ struct FlowConfig {
   bool sync_group_offsets = false;
   std::chrono::milliseconds sync_group_offsets_interval{std::chrono::seconds(60)};
 
-  std::string group_id;          // the flow's consumer group on the source cluster
+  std::string group_id;  // the flow's consumer group on the source cluster
   StartPosition start_position = StartPosition::kEarliest;
 
   // Fully resolved librdkafka client properties (bootstrap.servers, security, overrides),
@@ -133,7 +133,7 @@ struct LegacyArgs {
   std::string consumer_config;  // path of the consumer properties file
   std::string producer_config;  // path of the producer properties file
   int num_streams = 1;
-  std::string whitelist;        // --whitelist or --include: a Java regex
+  std::string whitelist;  // --whitelist or --include: a Java regex
 };
 
 // One flow "source"->"target" with identity naming; group.id and auto.offset.reset come

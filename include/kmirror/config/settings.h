@@ -20,14 +20,14 @@
 namespace kmirror::config {
 
 enum class SettingType {
-  kBool,       // "true" / "false", case-insensitive (Java's ConfigDef rule)
-  kInt,        // decimal integer within [min, max]
-  kSeconds,    // a duration in whole seconds within [min, max]
+  kBool,     // "true" / "false", case-insensitive (Java's ConfigDef rule)
+  kInt,      // decimal integer within [min, max]
+  kSeconds,  // a duration in whole seconds within [min, max]
   kString,
-  kList,       // comma-separated; entries trimmed, empty entries dropped
-  kRegexList,  // a kList of Java regexes, each checked with CheckJavaRegex
-  kEnum,       // one of `allowed` (case-sensitive, as MM2's validators)
-  kClass,      // a Java class name; only the names in `allowed` can be honoured
+  kList,              // comma-separated; entries trimmed, empty entries dropped
+  kRegexList,         // a kList of Java regexes, each checked with CheckJavaRegex
+  kEnum,              // one of `allowed` (case-sensitive, as MM2's validators)
+  kClass,             // a Java class name; only the names in `allowed` can be honoured
   kClientProperties,  // Java client properties, translated for librdkafka (client_props.h)
 };
 
@@ -47,13 +47,13 @@ enum Scope : unsigned {
 };
 
 struct SettingSpec {
-  std::string name{};     // the key; for a family, the prefix shared by its keys (ends in '.')
+  std::string name{};   // the key; for a family, the prefix shared by its keys (ends in '.')
   bool family = false;  // every key starting with `name` is this setting
   SettingType type = SettingType::kString;
   unsigned scopes = kTopLevel;
   SettingStatus status = SettingStatus::kSupported;
-  std::string default_value{};  // as written in a properties file; empty: none
-  std::string default_doc{};    // shown instead of default_value when the default is computed
+  std::string default_value{};   // as written in a properties file; empty: none
+  std::string default_doc{};     // shown instead of default_value when the default is computed
   std::optional<int64_t> min{};  // kInt / kSeconds bounds
   std::optional<int64_t> max{};
   std::vector<std::string> allowed{};  // kEnum / kClass
@@ -62,7 +62,7 @@ struct SettingSpec {
   // emit.heartbeats.enabled); setting it is logged at info, not as a warning.
   std::string kmirror_value{};
   bool kmirror_extension = false;  // not an MM2 setting
-  std::string help{};  // one paragraph; for kNotNeeded / kPlanned it also says why
+  std::string help{};              // one paragraph; for kNotNeeded / kPlanned it also says why
   // A rule beyond type, bounds and allowed values; returns "" or what is wrong.
   std::string (*extra_check)(const std::string& value) = nullptr;
 };

@@ -53,7 +53,7 @@ class RebalanceListener {
 enum class StartAt { kEarliest, kLatest };
 
 struct ConsumerOptions {
-  std::string name;      // client.id and log tag
+  std::string name;  // client.id and log tag
   std::string group_id;
   StartAt start_at = StartAt::kEarliest;  // for partitions without a committed offset (see above)
   RebalanceListener* listener = nullptr;

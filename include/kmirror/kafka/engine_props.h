@@ -25,8 +25,8 @@ namespace kmirror::kafka {
 
 // The clients whose properties the engine owns.
 enum class ClientKind {
-  kConsumer,     // Consumer: a flow task's consumer-group member
-  kProducer,     // Producer: heartbeats, checkpoints
+  kConsumer,  // Consumer: a flow task's consumer-group member
+  kProducer,  // Producer: heartbeats, checkpoints
   // Producer of a flow task: its own rows first (defaults that suit the task's batching),
   // then every kProducer row.
   kFlowProducer,

@@ -35,7 +35,7 @@ struct GroupOffset {
 
 struct GroupListing {
   std::string group_id;
-  std::string state;  // "Stable", "Empty", "PreparingRebalance", ... ("Unknown" when not reported)
+  std::string state;    // "Stable", "Empty", "PreparingRebalance", ... ("Unknown" when not reported)
   bool simple = false;  // a group used only for offset storage (no members ever)
 };
 
@@ -60,8 +60,7 @@ class GroupAdmin {
                                                         std::chrono::milliseconds timeout);
   // Commits `offsets` for `group` without joining it. FailedPrecondition when the group
   // has active members (the broker refuses commits from outside a live generation).
-  Status Commit(const std::string& group, const std::vector<GroupOffset>& offsets,
-                std::chrono::milliseconds timeout);
+  Status Commit(const std::string& group, const std::vector<GroupOffset>& offsets, std::chrono::milliseconds timeout);
 
  private:
   GroupAdmin() = default;

@@ -43,8 +43,7 @@ class Producer {
   // `props` are the user's client properties; the producer forces idempotence and acks=all.
   // `kind` is kProducer or kFlowProducer (a flow task's producer, engine_props.h).
   static Result<std::unique_ptr<Producer>> Create(const ClientProps& props, const std::string& name,
-                                                  DeliveryHandler* handler,
-                                                  ClientKind kind = ClientKind::kProducer);
+                                                  DeliveryHandler* handler, ClientKind kind = ClientKind::kProducer);
   ~Producer();
 
   Result<TopicRef> Topic(const std::string& name);

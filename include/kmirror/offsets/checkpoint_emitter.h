@@ -36,7 +36,7 @@
 namespace kmirror::kafka {
 class GroupAdmin;
 class Producer;
-}
+}  // namespace kmirror::kafka
 
 namespace kmirror::offsets {
 

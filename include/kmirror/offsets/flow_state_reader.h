@@ -32,7 +32,7 @@
 namespace kmirror::kafka {
 class LogReader;
 class Message;
-}
+}  // namespace kmirror::kafka
 
 namespace kmirror::offsets {
 
@@ -53,7 +53,7 @@ struct FlowObservations {
   std::map<int32_t, int64_t> log_end;  // offset-sync log end per partition
   std::map<TopicPartition, int64_t> source_end;
   int64_t source_end_seen_at_ms = 0;
-  int64_t last_heartbeat_ms = 0;       // the heartbeat's own timestamp (source clock)
+  int64_t last_heartbeat_ms = 0;  // the heartbeat's own timestamp (source clock)
   int64_t last_heartbeat_seen_at_ms = 0;
 };
 
@@ -93,7 +93,7 @@ class FlowStateReader {
   bool caught_up_marked_ = false;
   std::map<int32_t, int64_t> checkpoints_end_;  // checkpoints topic end seen when attached
   std::map<int32_t, int64_t> checkpoints_next_;
-  std::map<int32_t, int64_t> expected_next_;    // offset-sync log: next offset expected
+  std::map<int32_t, int64_t> expected_next_;  // offset-sync log: next offset expected
   std::unique_ptr<kafka::LogReader> source_;  // the lag thread's
 
   mutable std::mutex mu_;

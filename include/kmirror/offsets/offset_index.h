@@ -42,7 +42,7 @@
 namespace rocksdb {
 class DB;
 class WriteBatch;
-}
+}  // namespace rocksdb
 
 namespace kmirror::offsets {
 
@@ -61,10 +61,10 @@ struct LogPosition {
 };
 
 enum class TranslationKind {
-  kExact,            // a mirrored record: `target` is its offset on the target
-  kGap,              // in a source gap: `target` is the next mirrored record's offset
-  kBeforeFirstRun,   // before the first known run: `target` is the first mirrored record's
-  kBeyondLastRun,    // not mirrored yet: `target` is the end of the mirrored data as known
+  kExact,           // a mirrored record: `target` is its offset on the target
+  kGap,             // in a source gap: `target` is the next mirrored record's offset
+  kBeforeFirstRun,  // before the first known run: `target` is the first mirrored record's
+  kBeyondLastRun,   // not mirrored yet: `target` is the end of the mirrored data as known
 };
 std::string_view TranslationKindName(TranslationKind kind);
 

@@ -21,7 +21,7 @@ class TopicFilter {
  public:
   // InvalidArgument naming the pattern when one does not compile.
   static Result<std::shared_ptr<const TopicFilter>> Create(const std::vector<std::string>& include,
-                                                          const std::vector<std::string>& exclude);
+                                                           const std::vector<std::string>& exclude);
   ~TopicFilter();
   bool Matches(std::string_view topic) const;
 
