@@ -263,6 +263,11 @@ std::vector<std::unique_ptr<KafkaCluster>> KafkaCluster::StartAll(const std::vec
 
 std::string KafkaCluster::bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
 
+std::string KafkaCluster::proxied_bootstrap() const {
+  if (!has_proxied_listener()) throw std::logic_error("cluster " + name() + " has no proxied listener");
+  return "127.0.0.1:" + std::to_string(proxy_port_);
+}
+
 std::string KafkaCluster::sasl_bootstrap() const {
   if (!has_sasl()) throw std::logic_error("cluster " + name() + " has no SASL listener");
   return "127.0.0.1:" + std::to_string(sasl_port_);
@@ -303,6 +308,8 @@ void KafkaCluster::PickPorts() {
   port_ = PickFreePort();
   controller_port_ = PickFreePort();
   sasl_port_ = options_.sasl_plain_users.empty() ? 0 : PickFreePort();
+  proxy_port_ = options_.proxied_listener ? PickFreePort() : 0;
+  proxy_backend_port_ = options_.proxied_listener ? PickFreePort() : 0;
 }
 
 void KafkaCluster::WriteConfig() const {
@@ -324,6 +331,11 @@ void KafkaCluster::WriteConfig() const {
     }
     overrides["sasl.enabled.mechanisms"] = "PLAIN";
     overrides["listener.name.sasl_plaintext.plain.sasl.jaas.config"] = jaas + ";";
+  }
+  if (has_proxied_listener()) {
+    listeners += ",PROXIED://127.0.0.1:" + std::to_string(proxy_backend_port_);
+    advertised += ",PROXIED://127.0.0.1:" + std::to_string(proxy_port_);
+    protocols += ",PROXIED:PLAINTEXT";
   }
   for (const auto& [k, v] : options_.broker_properties) overrides[k] = v;
 
@@ -417,6 +429,14 @@ void KafkaCluster::Stop(std::chrono::milliseconds grace) {
 
 void KafkaCluster::Kill() {
   if (process_ != nullptr) process_->Kill9();
+}
+
+void KafkaCluster::Pause() {
+  if (process_ != nullptr) process_->Pause();
+}
+
+void KafkaCluster::Resume() {
+  if (process_ != nullptr) process_->Resume();
 }
 
 void KafkaCluster::Restart() {

@@ -31,6 +31,12 @@ class KafkaCluster {
     // user -> password. Non-empty: an extra SASL_PLAINTEXT listener accepting these users
     // with the PLAIN mechanism (the PLAINTEXT listener stays, for the harness itself).
     std::map<std::string, std::string> sasl_plain_users{};
+    // An extra PLAINTEXT listener ("PROXIED") that advertises another port, proxy_port(),
+    // where nothing listens until a test puts a TcpProxy there forwarding to
+    // proxy_backend_port(). Clients bootstrapped at proxied_bootstrap() (kmirror) then reach
+    // the broker only through the proxy, which can cut or delay them, while the harness's
+    // own clients keep the direct PLAINTEXT listener.
+    bool proxied_listener = false;
     std::chrono::seconds start_timeout{120};
   };
 
@@ -66,6 +72,12 @@ class KafkaCluster {
   // (a Java string: written into a .properties file, its backslashes must be doubled).
   std::string sasl_jaas_config(const std::string& user) const;
 
+  // PROXIED listener (only with Options::proxied_listener).
+  bool has_proxied_listener() const { return proxy_port_ > 0; }
+  std::string proxied_bootstrap() const;    // "127.0.0.1:<proxy_port()>"
+  int proxy_port() const { return proxy_port_; }                  // where the proxy listens
+  int proxy_backend_port() const { return proxy_backend_port_; }  // where the broker listens
+
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::filesystem::path broker_log() const { return dir() / "broker.log"; }
   std::string LogTail(std::size_t lines = 40) const;
@@ -75,6 +87,11 @@ class KafkaCluster {
   void Stop(std::chrono::milliseconds grace = std::chrono::seconds(15));
   // SIGKILL: a crash, for failover tests. Data stays for Restart().
   void Kill();
+  // SIGSTOP / SIGCONT: the broker freezes with its connections open (clients see no error,
+  // only silence, until their own timeouts). Stop(), Kill() and Restart() work on a paused
+  // broker.
+  void Pause();
+  void Resume();
   // Stops the broker if it runs, starts it again on the same ports and data, and waits until
   // it is ready. Throws std::runtime_error on failure.
   void Restart();
@@ -95,6 +112,8 @@ class KafkaCluster {
   int port_ = 0;
   int controller_port_ = 0;
   int sasl_port_ = 0;
+  int proxy_port_ = 0;
+  int proxy_backend_port_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };
 

@@ -495,9 +495,22 @@ void ChildProcess::Signal(int sig) {
   if (!exit_code_) ::kill(pid_, sig);
 }
 
+void ChildProcess::Pause() {
+  if (exit_code_) return;
+  ::kill(-pid_, SIGSTOP);
+  paused_ = true;
+}
+
+void ChildProcess::Resume() {
+  if (!exit_code_) ::kill(-pid_, SIGCONT);
+  paused_ = false;
+}
+
 int ChildProcess::Terminate(std::chrono::milliseconds grace) {
   if (exit_code_) return *exit_code_;
   Signal(SIGTERM);
+  // A stopped process only acts on the SIGTERM once it runs again.
+  if (paused_) Resume();
   if (auto code = Wait(grace)) return *code;
   std::cerr << name_ << " (pid " << pid_ << ") ignored SIGTERM for " << grace.count()
             << " ms; sending SIGKILL\n";

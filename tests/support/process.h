@@ -109,6 +109,13 @@ class ChildProcess {
   std::optional<int> exit_code() const { return exit_code_; }
   // Sends `sig` to the process itself (not its group). No-op once it has exited.
   void Signal(int sig);
+  // SIGSTOP / SIGCONT to the whole process group: a process frozen in place (a long GC
+  // pause, a VM migration), for fault tests. Terminate() resumes it after its SIGTERM
+  // (SIGKILL needs no resume), so a test that fails while it is paused still stops it
+  // promptly.
+  void Pause();
+  void Resume();
+  bool paused() const { return paused_; }
   // SIGTERM, wait up to `grace`, then SIGKILL. Returns the exit code.
   int Terminate(std::chrono::milliseconds grace = std::chrono::seconds(15));
   // SIGKILL to the whole process group, and reap. Returns the exit code.
@@ -129,6 +136,7 @@ class ChildProcess {
   std::filesystem::path log_path_;
   std::optional<int> exit_code_;
   bool dump_log_on_test_failure_ = true;
+  bool paused_ = false;
 };
 
 struct RunResult {
