@@ -15,6 +15,7 @@
 #include <iostream>
 #include <list>
 #include <stdexcept>
+#include <tuple>
 #include <vector>
 
 namespace kmirror::test {

@@ -1,0 +1,219 @@
+// Faults of the kmirror process itself, under a steady stamped load on A, judged by the
+// independent checker: kill -9 mid-stream (repeatedly), SIGTERM restarts, and SIGSTOP past
+// the consumer session timeout. docs/reliability.md has the matrix and the duplicate bound.
+#include "fault_test_util.h"
+
+#include <signal.h>
+
+namespace kmirror::test {
+namespace {
+
+[[maybe_unused]] const auto* const kKafka = KafkaEnv::Register({{.name = "A"}, {.name = "B"}});
+
+constexpr int kPartitions = 4;
+constexpr double kRate = 2000;  // records/s
+
+class KmirrorFaultTest : public ::testing::Test {
+ protected:
+  KafkaCluster& a_ = KafkaEnv::Cluster("A");
+  KafkaCluster& b_ = KafkaEnv::Cluster("B");
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+// kill -9 three times while records flow, a restart each time, then a clean run to the
+// end: nothing lost, order kept, duplicates within three faults' bound; and a consumer
+// group that read part of the topic fails over without skipping a record. The dead
+// process's consumers stay in the group until their session times out (10 s here, 45 s by
+// default): that is how long each restart waits before it mirrors again.
+TEST_F(KmirrorFaultTest, KillNineRepeatedlyMidStream) {
+  OneWayFlow flow(a_, b_, kPartitions, {},
+                  {"groups = app.*", "A.consumer.session.timeout.ms = 10000", "A.consumer.heartbeat.interval.ms = 1000"});
+  ASSERT_TRUE(flow.CreateSource());
+  StampedProducer producer(a_.client(), flow.ProducerOptions(kRate));
+  producer.Start();
+  ASSERT_TRUE(producer.WaitForAcknowledged(1000, seconds(60)));
+  auto km = flow.StartKmirror();
+  ASSERT_TRUE(flow.WaitForProgress(2000, seconds(60), km.get()));
+  const std::string app = UniqueName("app");
+  for (int kill = 0; kill < 3; ++kill) {
+    std::this_thread::sleep_for(seconds(4));
+    if (kill == 1) {
+      ASSERT_TRUE(ConsumePart(a_, flow.topic(), app, kPartitions, 0.5));
+    }
+    ASSERT_EQ(km->Kill9(), -SIGKILL);
+    km = flow.StartKmirror();
+    ASSERT_TRUE(flow.WaitForProgress(2000, seconds(60), km.get())) << "no progress after restart " << kill + 1;
+  }
+  std::this_thread::sleep_for(seconds(4));
+  ASSERT_TRUE(producer.Stop());
+  auto r = WaitForMirror(flow.Spec({&producer}), seconds(120));
+  Report("kill -9 x3", r, start_);
+  EXPECT_TRUE(AtLeastOnce(r, DuplicateBound(3, kRate, kTasks, kMaxInflightRecords)));
+
+  auto port = ApiPort(*km, seconds(30));
+  ASSERT_TRUE(port) << km->OutputTail(30);
+  ApiClient api(*port);
+  auto t = TranslateAndCheck(api, a_, b_, flow.topic(), flow.remote(), app);
+  std::cout << "[fault] kill -9 x3, translation: " << t.Summary() << "\n";
+  EXPECT_TRUE(NothingSkipped(t));
+  EXPECT_TRUE(RereadAtMost(t, DuplicateBound(3, kRate, kTasks, kMaxInflightRecords)));
+  EXPECT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+}
+
+// SIGTERM and restart three times under load, each time once the group has settled (a
+// rolling restart of a one-node deployment): a stop drains and commits, so nothing may be
+// lost or repeated, and every stop exits 0.
+TEST_F(KmirrorFaultTest, SigtermRollingRestartRepeatsNothing) {
+  OneWayFlow flow(a_, b_, kPartitions);
+  ASSERT_TRUE(flow.CreateSource());
+  StampedProducer producer(a_.client(), flow.ProducerOptions(kRate));
+  producer.Start();
+  ASSERT_TRUE(producer.WaitForAcknowledged(1000, seconds(60)));
+  auto km = flow.StartKmirror();
+  for (int restart = 0; restart < 3; ++restart) {
+    ASSERT_TRUE(WaitForSettledGroup(*km, seconds(60)));
+    ASSERT_TRUE(flow.WaitForProgress(2000, seconds(60), km.get()));
+    std::this_thread::sleep_for(seconds(2));
+    ASSERT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+    km = flow.StartKmirror();
+  }
+  ASSERT_TRUE(WaitForSettledGroup(*km, seconds(60)));
+  ASSERT_TRUE(flow.WaitForProgress(2000, seconds(60), km.get()));
+  ASSERT_TRUE(producer.Stop());
+  auto r = WaitForMirror(flow.Spec({&producer}), seconds(120));
+  Report("SIGTERM x3 (settled group)", r, start_);
+  EXPECT_TRUE(AtLeastOnce(r, 0));
+  EXPECT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+}
+
+// DISABLED: fails today (issue 15, defect 9: stopping during a group join). Two kmirror
+// processes ("nodes") of one flow, one task each: the second joins, the first gives its
+// partitions up and rejoins so that the second can get them, and both are stopped in
+// that moment, between the two rounds of the cooperative rebalance (a heartbeat interval
+// of 10 s holds the second round back long enough to do it on purpose; one process's two
+// tasks land there by chance a few seconds after many starts). The second node closes
+// without its LeaveGroup reaching the coordinator; the first node's JoinGroup waits at the
+// coordinator for it, and its final offset commit is queued behind that JoinGroup until
+// the session timeout (45 s): the drain never finishes and kmirror exits 1 at
+// shutdown.timeout.seconds (30 s) without the commit; the restart mirrors again what was
+// acknowledged since the last one. librdkafka's debug log (KMIRROR_FAULT_EXTRA_CONFIG=
+// 'A.consumer.debug = cgrp') shows "Committing offsets ... in join-state wait-join" never
+// answered. FlowTask::Drain waits for a rebalance only while rebalance_pending_, which the
+// first round's (empty) incremental assignment has cleared.
+TEST_F(KmirrorFaultTest, DISABLED_SigtermBetweenTheRoundsOfARebalanceDrainsAndCommits) {
+  OneWayFlow flow(a_, b_, kPartitions, {}, {"tasks.max = 1", "A.consumer.heartbeat.interval.ms = 10000"});
+  ASSERT_TRUE(flow.CreateSource());
+  StampedProducer producer(a_.client(), flow.ProducerOptions(kRate));
+  producer.Start();
+  ASSERT_TRUE(producer.WaitForAcknowledged(1000, seconds(60)));
+  auto first = flow.StartKmirror("n1");
+  ASSERT_TRUE(WaitForSettledGroup(*first, seconds(60), 1));
+  ASSERT_TRUE(flow.WaitForProgress(2000, seconds(60), first.get()));
+  auto second = flow.StartKmirror("n2");
+  ASSERT_TRUE(WaitForLog(*first, "rebalance: giving up", seconds(60)));
+  const auto stop = std::chrono::steady_clock::now();
+  first->Signal(SIGTERM);
+  second->Signal(SIGTERM);
+  EXPECT_EQ(first->Wait(seconds(60)), 0) << first->OutputTail(30);
+  EXPECT_EQ(second->Wait(seconds(60)), 0) << second->OutputTail(30);
+  EXPECT_LT(std::chrono::steady_clock::now() - stop, seconds(20)) << "the stop took longer than a drain should";
+
+  auto km = flow.StartKmirror("n1");
+  ASSERT_TRUE(WaitForSettledGroup(*km, seconds(60), 1));
+  ASSERT_TRUE(flow.WaitForProgress(2000, seconds(60), km.get()));
+  ASSERT_TRUE(producer.Stop());
+  auto r = WaitForMirror(flow.Spec({&producer}), seconds(120));
+  Report("SIGTERM of both nodes between rebalance rounds", r, start_);
+  EXPECT_TRUE(AtLeastOnce(r, 0)) << "a clean stop must repeat nothing";
+  EXPECT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+}
+
+// SIGSTOP for longer than the consumer session timeout (6 s here): the source's group
+// coordinator expires both tasks; after SIGCONT they find out, rejoin and go on.
+TEST_F(KmirrorFaultTest, SigstopPastTheSessionTimeout) {
+  OneWayFlow flow(a_, b_, kPartitions, {},
+                  {"A.consumer.session.timeout.ms = 6000", "A.consumer.heartbeat.interval.ms = 1000"});
+  ASSERT_TRUE(flow.CreateSource());
+  StampedProducer producer(a_.client(), flow.ProducerOptions(kRate));
+  producer.Start();
+  ASSERT_TRUE(producer.WaitForAcknowledged(1000, seconds(60)));
+  auto km = flow.StartKmirror();
+  ASSERT_TRUE(flow.WaitForProgress(2000, seconds(60), km.get()));
+  std::this_thread::sleep_for(seconds(3));
+  km->Pause();
+  std::this_thread::sleep_for(seconds(15));
+  km->Resume();
+  ASSERT_TRUE(flow.WaitForProgress(5000, seconds(90), km.get())) << "no progress after SIGCONT";
+  std::this_thread::sleep_for(seconds(3));
+  ASSERT_TRUE(producer.Stop());
+  auto r = WaitForMirror(flow.Spec({&producer}), seconds(120));
+  Report("SIGSTOP 15 s (session timeout 6 s)", r, start_);
+  EXPECT_TRUE(AtLeastOnce(r, DuplicateBound(1, kRate, kTasks, kMaxInflightRecords)));
+  EXPECT_TRUE(km->Running()) << km->OutputTail(30);
+  EXPECT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+}
+
+// Active-active A<->B (prefix naming, one process running both flows, stamped producers on
+// both clusters) with a kill -9 in the middle: each cluster ends with a copy of the other's
+// records and nothing comes back to where it was written (no B.A.<topic> on A, none of A's
+// records in A's B.<topic>).
+TEST_F(KmirrorFaultTest, TwoWayKillNineLoopsNothing) {
+  const std::string topic = UniqueName("two");
+  ASSERT_TRUE(CreateTopic(a_.client(), topic, kPartitions));
+  ASSERT_TRUE(CreateTopic(b_.client(), topic, kPartitions));
+  const std::string index = (ScratchRoot() / UniqueName("index")).string();
+  const std::string config =
+      "clusters = A, B\nA.bootstrap.servers = " + a_.bootstrap() + "\nB.bootstrap.servers = " + b_.bootstrap() +
+      "\nA->B.enabled = true\nB->A.enabled = true\ntopics = .*" + topic +
+      "\nA->B.flow.group.id = " + UniqueName("ab") + "\nB->A.flow.group.id = " + UniqueName("ba") +
+      "\nreplication.factor = 1\nheartbeats.topic.replication.factor = 1\ncheckpoints.topic.replication.factor = 1"
+      "\nrefresh.topics.interval.seconds = 2\ntasks.max = " + std::to_string(kTasks) +
+      "\ntask.max.inflight.records = " + std::to_string(kMaxInflightRecords) +
+      "\nA.consumer.session.timeout.ms = 10000\nB.consumer.session.timeout.ms = 10000"
+      "\nA.consumer.heartbeat.interval.ms = 1000\nB.consumer.heartbeat.interval.ms = 1000"
+      "\noffsets.index.dir = " + index + "\n";
+  auto options = [&](const std::string& origin) {
+    return StampedProducerOptions{.origin = origin, .producer_id = "p" + origin, .topic = topic,
+                                  .partitions = kPartitions, .records_per_second = kRate / 2, .value_bytes = 200};
+  };
+  StampedProducer on_a(a_.client(), options("A"));
+  StampedProducer on_b(b_.client(), options("B"));
+  on_a.Start();
+  on_b.Start();
+  ASSERT_TRUE(on_a.WaitForAcknowledged(1000, seconds(60)));
+  ASSERT_TRUE(on_b.WaitForAcknowledged(1000, seconds(60)));
+  auto km = StartKmirror(config, "kmirror-two-way");
+  ASSERT_TRUE(WaitForRecords(b_.client(), "A." + topic, 2000, seconds(60), km.get()));
+  ASSERT_TRUE(WaitForRecords(a_.client(), "B." + topic, 2000, seconds(60), km.get()));
+  std::this_thread::sleep_for(seconds(4));
+  ASSERT_EQ(km->Kill9(), -SIGKILL);
+  km = StartKmirror(config, "kmirror-two-way");
+  const int64_t copied = RecordCount(b_.client(), "A." + topic) + RecordCount(a_.client(), "B." + topic);
+  ASSERT_TRUE(WaitUntil(
+      [&] { return RecordCount(b_.client(), "A." + topic) + RecordCount(a_.client(), "B." + topic) > copied + 4000; },
+      seconds(60)))
+      << km->OutputTail(30);
+  std::this_thread::sleep_for(seconds(4));
+  ASSERT_TRUE(on_a.Stop());
+  ASSERT_TRUE(on_b.Stop());
+  MirrorSpec spec{.clusters = {{"A", a_.client()}, {"B", b_.client()}},
+                  .copies = {{.origin_cluster = "A", .origin_topic = topic, .copy_cluster = "B", .copy_topic = "A." + topic},
+                             {.origin_cluster = "B", .origin_topic = topic, .copy_cluster = "A", .copy_topic = "B." + topic}},
+                  .ledgers = {on_a.ledger(), on_b.ledger()}};
+  auto r = WaitForMirror(spec, seconds(120));
+  std::this_thread::sleep_for(seconds(5));  // would anything loop back given time?
+  r = CheckMirror(spec);
+  Report("two-way A<->B, kill -9", r, start_);
+  // Each flow runs kTasks tasks at half the rate: one fault's bound per flow.
+  EXPECT_TRUE(AtLeastOnce(r, 2 * DuplicateBound(1, kRate / 2, kTasks, kMaxInflightRecords)));
+  for (const auto* c : {&a_, &b_}) {
+    for (const auto& t : ListTopics(c->client()).value()) {
+      EXPECT_EQ(t.find("A.B."), std::string::npos) << t;
+      EXPECT_EQ(t.find("B.A."), std::string::npos) << t;
+    }
+  }
+  EXPECT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+}
+
+}  // namespace
+}  // namespace kmirror::test
