@@ -100,9 +100,8 @@ rd_kafka_t* NewHandle(rd_kafka_type_t type, const Props& props,
 
 // A handle for metadata and offset queries that never makes a broker auto-create a topic.
 rd_kafka_t* QueryHandle(const std::string& brokers) {
-  return NewHandle(RD_KAFKA_CONSUMER, {{"bootstrap.servers", brokers},
-                                       {"allow.auto.create.topics", "false"},
-                                       {"log_level", "3"}});
+  return NewHandle(RD_KAFKA_CONSUMER,
+                   {{"bootstrap.servers", brokers}, {"allow.auto.create.topics", "false"}, {"log_level", "3"}});
 }
 
 // Partition count of a topic whose partitions all have a leader, or -1.
@@ -144,14 +143,17 @@ bool EndOffsets(rd_kafka_t* rk, const std::string& topic, int parts, std::vector
   for (int p = 0; p < parts; p++) rd_kafka_topic_partition_list_add(l, topic.c_str(), p)->offset = -1;
   bool ok = rd_kafka_offsets_for_times(rk, l, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR;
   for (int i = 0; ok && i < l->cnt; i++) {
-    if (l->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR || l->elems[i].offset < 0) ok = false;
-    else out[l->elems[i].partition] = l->elems[i].offset;
+    if (l->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR || l->elems[i].offset < 0)
+      ok = false;
+    else
+      out[l->elems[i].partition] = l->elems[i].offset;
   }
   rd_kafka_topic_partition_list_destroy(l);
   if (ok) return true;
   for (int p = 0; p < parts; p++) {
     int64_t lo, hi;
-    if (rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &lo, &hi, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+    if (rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &lo, &hi, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return false;
     out[p] = hi;
   }
   return true;
@@ -227,8 +229,12 @@ int CmdDelete(const Args& a) {
 
 // kmirror's producer settings (src/kafka/producer.cpp): the ceiling and the loop use them.
 Props ReplicatorProducerProps(const std::string& brokers) {
-  return {{"bootstrap.servers", brokers}, {"enable.idempotence", "true"}, {"acks", "all"},
-          {"linger.ms", "20"},            {"batch.size", "1000000"},      {"queue.buffering.max.kbytes", "262144"},
+  return {{"bootstrap.servers", brokers},
+          {"enable.idempotence", "true"},
+          {"acks", "all"},
+          {"linger.ms", "20"},
+          {"batch.size", "1000000"},
+          {"queue.buffering.max.kbytes", "262144"},
           {"allow.auto.create.topics", "false"}};
 }
 
@@ -271,7 +277,8 @@ int CmdProduce(const Args& a) {
     }
     int32_t part = round_robin ? int32_t(i % parts) : RD_KAFKA_PARTITION_UA;
     while (rd_kafka_produce(rkt, part, 0, const_cast<char*>(v.data()), v.size(), nullptr, 0, nullptr) != 0) {
-      if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) Die("produce: %s", rd_kafka_err2str(rd_kafka_last_error()));
+      if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        Die("produce: %s", rd_kafka_err2str(rd_kafka_last_error()));
       rd_kafka_poll(rk, 10);
     }
     if (i % 1000 == 0) rd_kafka_poll(rk, 0);
@@ -297,7 +304,8 @@ rd_kafka_t* AssignedConsumer(const Props& extra, const std::string& brokers, con
   rd_kafka_t* rk = NewHandle(RD_KAFKA_CONSUMER, props);
   int parts = WaitPartitions(rk, topic, wait_s);
   rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(parts);
-  for (int p = 0; p < parts; p++) rd_kafka_topic_partition_list_add(l, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  for (int p = 0; p < parts; p++)
+    rd_kafka_topic_partition_list_add(l, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
   if (rd_kafka_assign(rk, l) != RD_KAFKA_RESP_ERR_NO_ERROR) Die("assign failed");
   rd_kafka_topic_partition_list_destroy(l);
   *parts_out = parts;
@@ -472,7 +480,8 @@ struct Measurement {
     std::printf("complete=%d\nrecords=%lld\nexpected=%lld\nfirst_s=%.3f\ndone_s=%.3f\n", done_s >= 0 ? 1 : 0, records,
                 expected, first_s, done_s);
     std::printf("cpu_first_s=%.2f\ncpu_done_s=%.2f\npeak_rss_kb=%ld\n", at_first.cpu_s, at_done.cpu_s, at_done.hwm_kb);
-    std::printf("broker_cpu_total_s=%.2f\nbroker_cpu_drain_s=%.2f\n", b_done - b0, first_s >= 0 ? b_done - b_first : 0.0);
+    std::printf("broker_cpu_total_s=%.2f\nbroker_cpu_drain_s=%.2f\n", b_done - b0,
+                first_s >= 0 ? b_done - b_first : 0.0);
     std::printf("system_cpu_s=%.2f\nother_cpu_s=%.2f\n", sys_done - sys0, other);
   }
 };
@@ -575,15 +584,17 @@ int CmdRead(const Args& a) {
   std::vector<bool> done(parts, false);
   for (int p = 0; p < parts; p++) {
     m.expected += ends[p];
-    if (ends[p] == 0) done[p] = true;
-    else remaining++;
+    if (ends[p] == 0)
+      done[p] = true;
+    else
+      remaining++;
   }
   // The consumer side as the loop has it (committed records only, librdkafka's default
   // prefetch, polled the same way): the fastest a librdkafka consumer reads the backlog here,
   // an upper bound for any replicator built on it.
   int parts2 = 0;
-  rd_kafka_t* c = AssignedConsumer({{"isolation.level", "read_committed"}, {"enable.partition.eof", "false"}},
-                                   brokers, topic, &parts2);
+  rd_kafka_t* c = AssignedConsumer({{"isolation.level", "read_committed"}, {"enable.partition.eof", "false"}}, brokers,
+                                   topic, &parts2);
   std::vector<rd_kafka_message_t*> batch(2000);
   while (remaining > 0 && !g_stop && RealNs() < deadline) {
     size_t n = PollBatch(c, 100, batch);
@@ -644,8 +655,10 @@ int CmdDigest(const Args& a) {
   std::vector<bool> done(parts, false);
   int remaining = 0;
   for (int p = 0; p < parts; p++) {
-    if (ends[p] == 0) done[p] = true;
-    else remaining++;
+    if (ends[p] == 0)
+      done[p] = true;
+    else
+      remaining++;
   }
   rd_kafka_queue_t* q = rd_kafka_queue_get_consumer(c);
   std::vector<rd_kafka_message_t*> batch(4000);
@@ -717,17 +730,20 @@ int CmdLatency(const Args& a) {
   rd_kafka_consumer_close(c);
   rd_kafka_destroy(c);
   std::sort(lat.begin(), lat.end());
-  auto pct = [&](double f) { return lat.empty() ? -1.0 : lat[std::min(lat.size() - 1, size_t(f * double(lat.size())))]; };
+  auto pct = [&](double f) {
+    return lat.empty() ? -1.0 : lat[std::min(lat.size() - 1, size_t(f * double(lat.size())))];
+  };
   double sum = 0;
   for (double v : lat) sum += v;
-  std::printf("received=%lld\nexpected=%lld\nmeasured=%zu\np50_ms=%.1f\np90_ms=%.1f\np99_ms=%.1f\np999_ms=%.1f\nmax_ms=%.1f\n"
-              "mean_ms=%.1f\n",
-              counted, expect, lat.size(), pct(0.50), pct(0.90), pct(0.99), pct(0.999), lat.empty() ? -1.0 : lat.back(),
-              lat.empty() ? -1.0 : sum / double(lat.size()));
+  std::printf(
+      "received=%lld\nexpected=%lld\nmeasured=%zu\np50_ms=%.1f\np90_ms=%.1f\np99_ms=%.1f\np999_ms=%.1f\nmax_ms=%.1f\n"
+      "mean_ms=%.1f\n",
+      counted, expect, lat.size(), pct(0.50), pct(0.90), pct(0.99), pct(0.999), lat.empty() ? -1.0 : lat.back(),
+      lat.empty() ? -1.0 : sum / double(lat.size()));
   std::printf("cpu_s=%.2f\n", SelfCpu());
   for (size_t i = 0; i < tl_n.size(); i++)
-    std::printf("second %zu: %lld records, mean %.1f ms, max %.1f ms\n", i, tl_n[i], tl_n[i] ? tl_sum[i] / double(tl_n[i]) : 0.0,
-                tl_max[i]);
+    std::printf("second %zu: %lld records, mean %.1f ms, max %.1f ms\n", i, tl_n[i],
+                tl_n[i] ? tl_sum[i] / double(tl_n[i]) : 0.0, tl_max[i]);
   return expect == 0 || counted >= expect ? 0 : 1;
 }
 
@@ -736,7 +752,8 @@ int CmdLatency(const Args& a) {
 int main(int argc, char** argv) {
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
-  if (argc < 2) Die("usage: kbench version|create|delete|offsets|produce|loop|watch|read|digest|latency --key value ...");
+  if (argc < 2)
+    Die("usage: kbench version|create|delete|offsets|produce|loop|watch|read|digest|latency --key value ...");
   std::string cmd = argv[1];
   Args a;
   for (int i = 2; i < argc; i++) {

@@ -79,19 +79,32 @@ Options Parse(int argc, char** argv) {
     std::string k = argv[i];
     if (i + 1 >= argc || k.rfind("--", 0) != 0) Die("usage: see the comment at the top of bench/ktranslate.cpp");
     std::string v = argv[i + 1];
-    if (k == "--api") o.api = v;
-    else if (k == "--from") o.from = v;
-    else if (k == "--to") o.to = v;
-    else if (k == "--topic") o.topic = v;
-    else if (k == "--groups") o.groups = Split(v);
-    else if (k == "--calls") o.calls = std::stoi(v);
-    else if (k == "--warmup") o.warmup = std::stoi(v);
-    else if (k == "--rpcs") o.rpcs = Split(v);
-    else if (k == "--wait-ready") o.wait_ready_s = std::stoi(v);
-    else if (k == "--expect-identity") o.expect_identity = v == "1";
-    else if (k == "--dump") o.dump = v;
-    else if (k == "--seed") o.seed = static_cast<unsigned>(std::stoul(v));
-    else Die("unknown option " + k);
+    if (k == "--api")
+      o.api = v;
+    else if (k == "--from")
+      o.from = v;
+    else if (k == "--to")
+      o.to = v;
+    else if (k == "--topic")
+      o.topic = v;
+    else if (k == "--groups")
+      o.groups = Split(v);
+    else if (k == "--calls")
+      o.calls = std::stoi(v);
+    else if (k == "--warmup")
+      o.warmup = std::stoi(v);
+    else if (k == "--rpcs")
+      o.rpcs = Split(v);
+    else if (k == "--wait-ready")
+      o.wait_ready_s = std::stoi(v);
+    else if (k == "--expect-identity")
+      o.expect_identity = v == "1";
+    else if (k == "--dump")
+      o.dump = v;
+    else if (k == "--seed")
+      o.seed = static_cast<unsigned>(std::stoul(v));
+    else
+      Die("unknown option " + k);
   }
   if (o.api.empty() || o.from.empty() || o.to.empty() || o.topic.empty() || o.groups.empty()) {
     Die("--api, --from, --to, --topic and --groups are required");
@@ -222,10 +235,11 @@ int Measure(const std::string& rpc, const Options& o, const std::function<std::s
   double mean = 0;
   for (int64_t v : lat) mean += static_cast<double>(v);
   mean /= static_cast<double>(lat.size());
-  std::printf("rpc=%s calls=%zu errors=%d p50_us=%lld p90_us=%lld p99_us=%lld max_us=%lld mean_us=%.0f calls_per_s=%.1f\n",
-              rpc.c_str(), lat.size(), errors, static_cast<long long>(Pct(lat, 50)),
-              static_cast<long long>(Pct(lat, 90)), static_cast<long long>(Pct(lat, 99)),
-              static_cast<long long>(lat.back()), mean, static_cast<double>(lat.size()) / seconds);
+  std::printf(
+      "rpc=%s calls=%zu errors=%d p50_us=%lld p90_us=%lld p99_us=%lld max_us=%lld mean_us=%.0f calls_per_s=%.1f\n",
+      rpc.c_str(), lat.size(), errors, static_cast<long long>(Pct(lat, 50)), static_cast<long long>(Pct(lat, 90)),
+      static_cast<long long>(Pct(lat, 99)), static_cast<long long>(lat.back()), mean,
+      static_cast<double>(lat.size()) / seconds);
   std::fflush(stdout);
   return errors;
 }

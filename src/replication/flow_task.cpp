@@ -229,6 +229,14 @@ bool FlowTask::Send(PartitionWindow<Held>& window, Held&& record) {
     if (s.code() == StatusCode::kUnavailable &&
         (!stop_.load(std::memory_order_relaxed) || Clock::now() < drain_deadline_)) {
       producer_->Poll(milliseconds(10));  // local queue full: let deliveries drain
+      // A delivery report served by that poll may have scheduled a rewind of this very
+      // partition (the target timed records out): this record is re-read from there, and
+      // sending it now would put it ahead of the records the rewind re-sends.
+      if (!rewinds_.empty() && RewoundAt(record.msg)) {
+        --inflight_records_;
+        inflight_bytes_ -= record.bytes;
+        return false;
+      }
       continue;
     }
     --inflight_records_;
@@ -237,6 +245,11 @@ bool FlowTask::Send(PartitionWindow<Held>& window, Held&& record) {
                    s.code() == StatusCode::kNotFound ? record.topic : nullptr, s.ToString());
     return false;
   }
+}
+
+bool FlowTask::RewoundAt(const kafka::Message& msg) {
+  const Rewinds::Rewind* r = rewinds_.Find(&StateFor(msg));
+  return r != nullptr && r->offset <= msg.offset();
 }
 
 void FlowTask::ReleaseHeld(bool all) {

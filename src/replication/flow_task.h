@@ -145,6 +145,9 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   // Hands one record to the producer (waiting while its queue is full); false when the
   // partition was scheduled for a rewind instead.
   bool Send(PartitionWindow<Held>& window, Held&& record);
+  // Whether a pending rewind of msg's partition re-reads msg (its offset is at or past the
+  // rewind point).
+  bool RewoundAt(const kafka::Message& msg);
   // Sends the held records of partitions whose batch in flight was acknowledged, up to one
   // produce request per partition; `all` sends every held record (revoke, shutdown).
   void ReleaseHeld(bool all);

@@ -94,14 +94,18 @@ class OneWayFlow {
   }
 
   StampedProducerOptions ProducerOptions(double records_per_second, const std::string& id = "p0") const {
-    return {.origin = "A", .producer_id = id, .topic = topic_, .partitions = partitions_,
-            .records_per_second = records_per_second, .value_bytes = 200};
+    return {.origin = "A",
+            .producer_id = id,
+            .topic = topic_,
+            .partitions = partitions_,
+            .records_per_second = records_per_second,
+            .value_bytes = 200};
   }
 
   MirrorSpec Spec(const std::vector<const StampedProducer*>& producers) const {
-    MirrorSpec spec{.clusters = {{"A", a_.client()}, {"B", b_.client()}},
-                    .copies = {{.origin_cluster = "A", .origin_topic = topic_, .copy_cluster = "B",
-                                .copy_topic = remote_}}};
+    MirrorSpec spec{
+        .clusters = {{"A", a_.client()}, {"B", b_.client()}},
+        .copies = {{.origin_cluster = "A", .origin_topic = topic_, .copy_cluster = "B", .copy_topic = remote_}}};
     for (const auto* p : producers) spec.ledgers.push_back(p->ledger());
     return spec;
   }

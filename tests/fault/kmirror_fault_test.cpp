@@ -26,8 +26,9 @@ class KmirrorFaultTest : public ::testing::Test {
 // process's consumers stay in the group until their session times out (10 s here, 45 s by
 // default): that is how long each restart waits before it mirrors again.
 TEST_F(KmirrorFaultTest, KillNineRepeatedlyMidStream) {
-  OneWayFlow flow(a_, b_, kPartitions, {},
-                  {"groups = app.*", "A.consumer.session.timeout.ms = 10000", "A.consumer.heartbeat.interval.ms = 1000"});
+  OneWayFlow flow(
+      a_, b_, kPartitions, {},
+      {"groups = app.*", "A.consumer.session.timeout.ms = 10000", "A.consumer.heartbeat.interval.ms = 1000"});
   ASSERT_TRUE(flow.CreateSource());
   StampedProducer producer(a_.client(), flow.ProducerOptions(kRate));
   producer.Start();
@@ -164,17 +165,22 @@ TEST_F(KmirrorFaultTest, TwoWayKillNineLoopsNothing) {
   const std::string index = (ScratchRoot() / UniqueName("index")).string();
   const std::string config =
       "clusters = A, B\nA.bootstrap.servers = " + a_.bootstrap() + "\nB.bootstrap.servers = " + b_.bootstrap() +
-      "\nA->B.enabled = true\nB->A.enabled = true\ntopics = .*" + topic +
-      "\nA->B.flow.group.id = " + UniqueName("ab") + "\nB->A.flow.group.id = " + UniqueName("ba") +
+      "\nA->B.enabled = true\nB->A.enabled = true\ntopics = .*" + topic + "\nA->B.flow.group.id = " + UniqueName("ab") +
+      "\nB->A.flow.group.id = " + UniqueName("ba") +
       "\nreplication.factor = 1\nheartbeats.topic.replication.factor = 1\ncheckpoints.topic.replication.factor = 1"
-      "\nrefresh.topics.interval.seconds = 2\ntasks.max = " + std::to_string(kTasks) +
-      "\ntask.max.inflight.records = " + std::to_string(kMaxInflightRecords) +
+      "\nrefresh.topics.interval.seconds = 2\ntasks.max = " +
+      std::to_string(kTasks) + "\ntask.max.inflight.records = " + std::to_string(kMaxInflightRecords) +
       "\nA.consumer.session.timeout.ms = 10000\nB.consumer.session.timeout.ms = 10000"
       "\nA.consumer.heartbeat.interval.ms = 1000\nB.consumer.heartbeat.interval.ms = 1000"
-      "\noffsets.index.dir = " + index + "\n";
+      "\noffsets.index.dir = " +
+      index + "\n";
   auto options = [&](const std::string& origin) {
-    return StampedProducerOptions{.origin = origin, .producer_id = "p" + origin, .topic = topic,
-                                  .partitions = kPartitions, .records_per_second = kRate / 2, .value_bytes = 200};
+    return StampedProducerOptions{.origin = origin,
+                                  .producer_id = "p" + origin,
+                                  .topic = topic,
+                                  .partitions = kPartitions,
+                                  .records_per_second = kRate / 2,
+                                  .value_bytes = 200};
   };
   StampedProducer on_a(a_.client(), options("A"));
   StampedProducer on_b(b_.client(), options("B"));
@@ -196,10 +202,11 @@ TEST_F(KmirrorFaultTest, TwoWayKillNineLoopsNothing) {
   std::this_thread::sleep_for(seconds(4));
   ASSERT_TRUE(on_a.Stop());
   ASSERT_TRUE(on_b.Stop());
-  MirrorSpec spec{.clusters = {{"A", a_.client()}, {"B", b_.client()}},
-                  .copies = {{.origin_cluster = "A", .origin_topic = topic, .copy_cluster = "B", .copy_topic = "A." + topic},
-                             {.origin_cluster = "B", .origin_topic = topic, .copy_cluster = "A", .copy_topic = "B." + topic}},
-                  .ledgers = {on_a.ledger(), on_b.ledger()}};
+  MirrorSpec spec{
+      .clusters = {{"A", a_.client()}, {"B", b_.client()}},
+      .copies = {{.origin_cluster = "A", .origin_topic = topic, .copy_cluster = "B", .copy_topic = "A." + topic},
+                 {.origin_cluster = "B", .origin_topic = topic, .copy_cluster = "A", .copy_topic = "B." + topic}},
+      .ledgers = {on_a.ledger(), on_b.ledger()}};
   auto r = WaitForMirror(spec, seconds(120));
   std::this_thread::sleep_for(seconds(5));  // would anything loop back given time?
   r = CheckMirror(spec);

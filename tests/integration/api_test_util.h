@@ -21,9 +21,8 @@ class ApiClient {
       : stub_(v1::TranslationService::NewStub(
             grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()))) {}
 
-  grpc::Status TranslateOffset(const std::string& topic, int32_t partition, int64_t offset,
-                               v1::OffsetTranslation* out, const std::string& from = "A",
-                               const std::string& to = "B") {
+  grpc::Status TranslateOffset(const std::string& topic, int32_t partition, int64_t offset, v1::OffsetTranslation* out,
+                               const std::string& from = "A", const std::string& to = "B") {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     v1::TranslateOffsetRequest req;
@@ -67,7 +66,7 @@ class ApiClient {
 
 // (partition, offset) -> value of every record of a topic.
 inline std::map<std::pair<int32_t, int64_t>, std::string> ValuesByOffset(const ClientConfig& client,
-                                                                        const std::string& topic) {
+                                                                         const std::string& topic) {
   std::map<std::pair<int32_t, int64_t>, std::string> out;
   for (const auto& r : ConsumeTopic(client, topic).value()) out[{r.partition, r.offset}] = r.value.value_or("");
   return out;

@@ -38,10 +38,10 @@ TEST(Failover, GroupsResumeOnTheTargetExactlyOnceAfterTheSourceDies) {
   }
   ASSERT_TRUE(Produce(b.client(), remote, foreign));
 
-  auto km = StartKmirror(FlowConfig("A", a.bootstrap(), "B", b.bootstrap(), topic, "kmirror-failover",
-                                    {"emit.checkpoints.interval.seconds = 1", "groups = billing|audit",
-                                     "shutdown.timeout.seconds = 10"}),
-                         "kmirror-failover");
+  auto km = StartKmirror(
+      FlowConfig("A", a.bootstrap(), "B", b.bootstrap(), topic, "kmirror-failover",
+                 {"emit.checkpoints.interval.seconds = 1", "groups = billing|audit", "shutdown.timeout.seconds = 10"}),
+      "kmirror-failover");
   ASSERT_TRUE(Produce(a.client(), topic, MakeRecords(kFirstBatch, kPartitions, "first")));
 
   // "billing" read everything so far; "audit" is kBehind records behind it.
@@ -73,7 +73,8 @@ TEST(Failover, GroupsResumeOnTheTargetExactlyOnceAfterTheSourceDies) {
           return at == kPartitions;
         },
         seconds(60)))
-        << group << " not checkpointed\n" << km->OutputTail(30);
+        << group << " not checkpointed\n"
+        << km->OutputTail(30);
   }
   // What the source itself says, while it lives, for comparison after its death.
   std::map<std::string, std::map<int32_t, int64_t>> live;

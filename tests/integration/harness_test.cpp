@@ -51,12 +51,11 @@ TEST(Harness, ClustersAreIndependent) {
 
 TEST(Harness, RecordsRoundTripExactly) {
   const std::string topic = UniqueName();
-  ASSERT_TRUE(CreateTopic(A().bootstrap(), topic, 4, 1,
-                          {{"retention.ms", "86400000"}, {"max.message.bytes", "2000000"}}));
+  ASSERT_TRUE(
+      CreateTopic(A().bootstrap(), topic, 4, 1, {{"retention.ms", "86400000"}, {"max.message.bytes", "2000000"}}));
   EXPECT_EQ(PartitionCount(A().bootstrap(), topic).value(), 4);
   EXPECT_EQ(DescribeTopicConfigs(A().bootstrap(), topic).value(),
-            (std::map<std::string, std::string>{{"max.message.bytes", "2000000"},
-                                                {"retention.ms", "86400000"}}));
+            (std::map<std::string, std::string>{{"max.message.bytes", "2000000"}, {"retention.ms", "86400000"}}));
 
   const int64_t t0 = 1'700'000'000'000;
   const std::string binary("\0\x01\xff\x7f", 4);
@@ -137,8 +136,8 @@ TEST(Harness, BulkProduceAndConsumeAreFast) {
   }
   EXPECT_TRUE(SameRecords(by_partition, consumed));
   const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
-  std::cerr << "[perf] produced " << kCount << " records in " << ms(t1 - t0) << " ms, consumed in "
-            << ms(t2 - t1) << " ms\n";
+  std::cerr << "[perf] produced " << kCount << " records in " << ms(t1 - t0) << " ms, consumed in " << ms(t2 - t1)
+            << " ms\n";
   EXPECT_LT(t2 - t0, 60s);
 }
 
@@ -171,8 +170,8 @@ TEST(Harness, AdminOperations) {
   ASSERT_TRUE(CreatePartitions(A().bootstrap(), topic, 3));
   EXPECT_EQ(PartitionCount(A().bootstrap(), topic).value(), 3);
 
-  ASSERT_TRUE(AlterTopicConfigs(A().bootstrap(), topic,
-                                {{"retention.ms", "3600000"}, {"cleanup.policy", std::nullopt}}));
+  ASSERT_TRUE(
+      AlterTopicConfigs(A().bootstrap(), topic, {{"retention.ms", "3600000"}, {"cleanup.policy", std::nullopt}}));
   EXPECT_EQ(DescribeTopicConfigs(A().bootstrap(), topic).value(),
             (std::map<std::string, std::string>{{"retention.ms", "3600000"}}));
 
@@ -186,8 +185,7 @@ TEST(Harness, AdminOperations) {
   const std::string group = UniqueName("group");
   EXPECT_TRUE(CommittedOffsets(A().bootstrap(), group, topic).value().empty());
   ASSERT_TRUE(CommitOffsets(A().bootstrap(), group, topic, {{0, 7}, {2, 3}}));
-  EXPECT_EQ(CommittedOffsets(A().bootstrap(), group, topic).value(),
-            (std::map<int32_t, int64_t>{{0, 7}, {2, 3}}));
+  EXPECT_EQ(CommittedOffsets(A().bootstrap(), group, topic).value(), (std::map<int32_t, int64_t>{{0, 7}, {2, 3}}));
 
   ASSERT_TRUE(DeleteTopic(A().bootstrap(), topic));
   EXPECT_FALSE(PartitionCount(A().bootstrap(), topic).ok());

@@ -23,16 +23,15 @@ TEST(LegacyCommandLine, FirstSeedScenarioKeepsPartitionLayout) {
 
   TempDir dir("legacy");
   // The seed's files, pointed at the local clusters.
-  WriteFile(dir / "consumer.properties", "bootstrap.servers=" + src.bootstrap() +
-                                             "\ngroup.id=mirrormaker\nauto.offset.reset=earliest\n");
+  WriteFile(dir / "consumer.properties",
+            "bootstrap.servers=" + src.bootstrap() + "\ngroup.id=mirrormaker\nauto.offset.reset=earliest\n");
   WriteFile(dir / "producer.properties", "bootstrap.servers=" + dst.bootstrap() + "\n");
   ProcessOptions opts;
   opts.name = "kmirror-legacy";
-  auto kmirror = ChildProcess::Start({KmirrorBinary(), "legacy", "--consumer.config",
-                                      (dir / "consumer.properties").string(), "--producer.config",
-                                      (dir / "producer.properties").string(), "--num.streams", "4", "--whitelist",
-                                      ".*"},
-                                     opts);
+  auto kmirror = ChildProcess::Start(
+      {KmirrorBinary(), "legacy", "--consumer.config", (dir / "consumer.properties").string(), "--producer.config",
+       (dir / "producer.properties").string(), "--num.streams", "4", "--whitelist", ".*"},
+      opts);
   ASSERT_TRUE(WaitForRecords(dst.client(), "test", kCount, seconds(120), kmirror.get()));
   EXPECT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(30);
 

@@ -105,7 +105,8 @@ int64_t CompareWithDuplicates(const std::vector<ConsumedRecord>& source, const s
 
 TEST_F(MirrorTest, MirrorsEveryRecordByteForByteIntoTheSamePartition) {
   const std::string topic = "orders";
-  ASSERT_TRUE(CreateTopic(a_->client(), topic, 4, 1, {{"retention.ms", "604800000"}, {"max.message.bytes", "2000000"}}));
+  ASSERT_TRUE(
+      CreateTopic(a_->client(), topic, 4, 1, {{"retention.ms", "604800000"}, {"max.message.bytes", "2000000"}}));
   std::vector<Record> records;
   const int kCount = 100000;
   records.reserve(kCount);
@@ -182,22 +183,23 @@ TEST_F(MirrorTest, MirrorsEveryRecordByteForByteIntoTheSamePartition) {
 }
 
 // A budget of 200 records, far below one fetch (1 MB, ~2,800 of these records), keeps every
-// task at librdkafka's prefetch threshold and its producer queue full all the time: the fetcher must be woken again and again (FlowTask's
-// WatchFetcher), and the copy must still be exact, in order, without duplicates.
+// task at librdkafka's prefetch threshold and its producer queue full all the time: the fetcher must be woken again and
+// again (FlowTask's WatchFetcher), and the copy must still be exact, in order, without duplicates.
 TEST_F(MirrorTest, StaysExactAtATinyMemoryBudget) {
   const std::string topic = "budget";
   ASSERT_TRUE(CreateTopic(a_->client(), topic, 4));
   std::vector<Record> records;
   const int kCount = 40000;
   for (int i = 0; i < kCount; ++i) {
-    records.push_back({.partition = i % 4, .key = "k" + std::to_string(i),
+    records.push_back({.partition = i % 4,
+                       .key = "k" + std::to_string(i),
                        .value = std::string(200 + i % 300, static_cast<char>('a' + i % 26))});
   }
   ASSERT_TRUE(Produce(a_->client(), topic, records));
-  auto kmirror = StartKmirror(Config("budget", "group-budget",
-                                     {"tasks.max = 2", "task.max.inflight.bytes = 4194304",
-                                      "task.max.inflight.records = 200"}),
-                              "kmirror-budget");
+  auto kmirror =
+      StartKmirror(Config("budget", "group-budget",
+                          {"tasks.max = 2", "task.max.inflight.bytes = 4194304", "task.max.inflight.records = 200"}),
+                   "kmirror-budget");
   ASSERT_TRUE(WaitForRecords(b_->client(), "A.budget", kCount, seconds(180), kmirror.get()));
   EXPECT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(30);
   ExpectExactCopy(topic, "A.budget", 4);
@@ -237,7 +239,8 @@ TEST_F(MirrorTest, PicksUpNewTopicsAndNewPartitionsWhileRunning) {
 
   ASSERT_TRUE(CreatePartitions(a_->client(), "dyn.one", 4));
   std::vector<Record> more;
-  for (int i = 0; i < 100; ++i) more.push_back({.partition = 2 + i % 2, .key = "late-" + std::to_string(i), .value = "v"});
+  for (int i = 0; i < 100; ++i)
+    more.push_back({.partition = 2 + i % 2, .key = "late-" + std::to_string(i), .value = "v"});
   ASSERT_TRUE(Produce(a_->client(), "dyn.one", more));
   ASSERT_TRUE(WaitForRecords(b_->client(), "A.dyn.one", 200, seconds(120), kmirror.get()));
   EXPECT_EQ(PartitionCount(b_->client(), "A.dyn.one").value_or(-1), 4);
@@ -252,8 +255,7 @@ TEST_F(MirrorTest, PicksUpNewTopicsAndNewPartitionsWhileRunning) {
 
 TEST_F(MirrorTest, CopiesChangedTopicConfigsPeriodically) {
   ASSERT_TRUE(CreateTopic(a_->client(), "cfg", 1, 1, {{"retention.ms", "1000000"}}));
-  auto kmirror =
-      StartKmirror(Config("cfg", "group-cfg", {"sync.topic.configs.interval.seconds = 2"}), "kmirror-cfg");
+  auto kmirror = StartKmirror(Config("cfg", "group-cfg", {"sync.topic.configs.interval.seconds = 2"}), "kmirror-cfg");
   ASSERT_TRUE(WaitUntil([&] { return PartitionCount(b_->client(), "A.cfg").ok(); }, seconds(60)));
   ASSERT_TRUE(AlterTopicConfigs(b_->client(), "A.cfg", {{"segment.ms", "3600000"}}));  // the target's own
   ASSERT_TRUE(AlterTopicConfigs(a_->client(), "cfg", {{"retention.ms", "2000000"}}));
@@ -315,8 +317,7 @@ TEST_F(MirrorTest, KillNineAndRestartLosesNothing) {
     duplicates += d;
   }
   std::cout << "[ kill -9 ] killed with " << on_a_at_kill << " of " << kTotal << " records produced on A and "
-            << on_b_at_kill << " mirrored to B; after restart every record arrived; duplicates: " << duplicates
-            << "\n";
+            << on_b_at_kill << " mirrored to B; after restart every record arrived; duplicates: " << duplicates << "\n";
   RecordProperty("duplicates_after_kill9", std::to_string(duplicates));
 }
 
@@ -348,7 +349,7 @@ TEST_F(MirrorTest, RecordsDeletedBeforeMirroringAreReportedLoudly) {
     ASSERT_EQ(kmirror->Terminate(seconds(90)), 0);
   }
   ASSERT_TRUE(Produce(a_->client(), topic, MakeRecords(900, 1, "late")));  // offsets 100..999
-  ASSERT_TRUE(DeleteRecords(a_->client(), topic, 0, 500));                // 100..499 gone unmirrored
+  ASSERT_TRUE(DeleteRecords(a_->client(), topic, 0, 500));                 // 100..499 gone unmirrored
   auto kmirror = StartKmirror(config, "kmirror-loss-2");
   ASSERT_TRUE(WaitForLog(*kmirror, "DATA LOSS", seconds(60)));
   EXPECT_NE(kmirror->Output().find("offsets 100..499 (400 records)"), std::string::npos) << kmirror->OutputTail(20);
@@ -380,7 +381,8 @@ TEST_F(MirrorTest, BadConfigsFailClearlyAndTouchNothing) {
        "clusters = A, B\nA.bootstrap.servers = " + a + "\nB.bootstrap.servers = " + b +
            "\nA->B.enabled = true\nA->B.topics = orders([\n",
        {":5", "A->B.topics"}},
-      {"missing-bootstrap", "clusters = A, B\nA.bootstrap.servers = " + a + "\nA->B.enabled = true\n",
+      {"missing-bootstrap",
+       "clusters = A, B\nA.bootstrap.servers = " + a + "\nA->B.enabled = true\n",
        {"B.bootstrap.servers"}},
       {"jks-keystore",
        "clusters = A, B\nA.bootstrap.servers = " + a + "\nB.bootstrap.servers = " + b +
@@ -395,7 +397,8 @@ TEST_F(MirrorTest, BadConfigsFailClearlyAndTouchNothing) {
     ASSERT_TRUE(r.exit_code.has_value()) << c.name << " hung";
     EXPECT_EQ(*r.exit_code, 2) << c.name << ":\n" << r.output;
     EXPECT_NE(r.output.find(path.string()), std::string::npos) << c.name << " must name the file:\n" << r.output;
-    for (const auto& e : c.expected) EXPECT_NE(r.output.find(e), std::string::npos) << c.name << " lacks '" << e << "':\n" << r.output;
+    for (const auto& e : c.expected)
+      EXPECT_NE(r.output.find(e), std::string::npos) << c.name << " lacks '" << e << "':\n" << r.output;
     EXPECT_EQ(r.output.find("secret"), std::string::npos) << "passwords must never be printed";
   }
   EXPECT_EQ(ListTopics(a_->client(), true).value(), *before_a);

@@ -26,7 +26,8 @@ TEST(OffsetSyncLog, TranslatesEverySourceOffsetExactlyAcrossGaps) {
   ASSERT_TRUE(Produce(a.client(), topic, MakeRecords(5, 1, "plain")));
   ASSERT_TRUE(ProduceAndCommit(a.client(), topic, MakeRecords(10, 1, "c2")));
 
-  auto kmirror = StartKmirror(FlowConfig("A", a.bootstrap(), "B", b.bootstrap(), topic, "gappy-group"), "kmirror-gappy");
+  auto kmirror =
+      StartKmirror(FlowConfig("A", a.bootstrap(), "B", b.bootstrap(), topic, "gappy-group"), "kmirror-gappy");
   ASSERT_TRUE(WaitForRecords(b.client(), "A.gappy", 25, seconds(60), kmirror.get()));
   ASSERT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(20);
 

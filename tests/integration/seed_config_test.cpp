@@ -16,12 +16,13 @@ using std::chrono::seconds;
 
 TEST(SeedConfig, Mm2SeedFileWithSaslMirrorsGlobalTopics) {
   const std::map<std::string, std::string> users = {{"your_user", "your_password"}};
-  auto clusters = KafkaCluster::StartAll({{.name = "clusterA", .sasl_plain_users = users},
-                                          {.name = "clusterB", .sasl_plain_users = users}});
+  auto clusters = KafkaCluster::StartAll(
+      {{.name = "clusterA", .sasl_plain_users = users}, {.name = "clusterB", .sasl_plain_users = users}});
   KafkaCluster& a = *clusters[0];
   KafkaCluster& b = *clusters[1];
 
-  std::string text = ReadFile(std::string(KMIRROR_SOURCE_DIR) + "/config/examples/mm2-seed-clusterA-clusterB.properties");
+  std::string text =
+      ReadFile(std::string(KMIRROR_SOURCE_DIR) + "/config/examples/mm2-seed-clusterA-clusterB.properties");
   ASSERT_FALSE(text.empty());
   text = std::regex_replace(text, std::regex("clusterA\\.bootstrap\\.servers = [^\\n]*"),
                             "clusterA.bootstrap.servers = " + a.sasl_bootstrap());

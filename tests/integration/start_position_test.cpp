@@ -30,10 +30,10 @@ class StartPositionTest : public ::testing::Test {
     WriteFile(dir_ / "producer.properties", "bootstrap.servers=" + dst_->bootstrap() + "\n");
     ProcessOptions opts;
     opts.name = name;
-    return ChildProcess::Start({KmirrorBinary(), "legacy", "--consumer.config", (dir_ / "consumer.properties").string(),
-                                "--producer.config", (dir_ / "producer.properties").string(), "--num.streams", "2",
-                                "--whitelist", prefix + ".*"},
-                               opts);
+    return ChildProcess::Start(
+        {KmirrorBinary(), "legacy", "--consumer.config", (dir_ / "consumer.properties").string(), "--producer.config",
+         (dir_ / "producer.properties").string(), "--num.streams", "2", "--whitelist", prefix + ".*"},
+        opts);
   }
 
   // `records` with every record's partition set to `partition`.
@@ -69,8 +69,10 @@ class StartPositionTest : public ::testing::Test {
   // its log: the first start's decisions, logged before the partitions are read.
   static void WaitForLatestStart(ChildProcess& kmirror, const std::string& topic, int partitions) {
     for (int p = 0; p < partitions; ++p) {
-      ASSERT_TRUE(WaitForLog(kmirror, topic + "-" + std::to_string(p) + " has no committed offset, starts at the end "
-                                                                      "of its log",
+      ASSERT_TRUE(WaitForLog(kmirror,
+                             topic + "-" + std::to_string(p) +
+                                 " has no committed offset, starts at the end "
+                                 "of its log",
                              seconds(60)));
     }
   }

@@ -21,8 +21,8 @@ using std::chrono::seconds;
 class TopologyTest : public ::testing::Test {
  protected:
   std::string Clusters() const {
-    return "clusters = A, B, C\nA.bootstrap.servers = " + a_->bootstrap() + "\nB.bootstrap.servers = " +
-           b_->bootstrap() + "\nC.bootstrap.servers = " + c_->bootstrap() +
+    return "clusters = A, B, C\nA.bootstrap.servers = " + a_->bootstrap() +
+           "\nB.bootstrap.servers = " + b_->bootstrap() + "\nC.bootstrap.servers = " + c_->bootstrap() +
            "\nreplication.factor = 1\nheartbeats.topic.replication.factor = 1\nrefresh.topics.interval.seconds = 2\n";
   }
   KafkaCluster* a_ = &KafkaEnv::Cluster("A");
@@ -32,7 +32,8 @@ class TopologyTest : public ::testing::Test {
 
 std::vector<Record> Tagged(const std::string& tag, int count) {
   std::vector<Record> rs;
-  for (int i = 0; i < count; ++i) rs.push_back({.partition = i % 2, .key = tag + "-" + std::to_string(i), .value = tag});
+  for (int i = 0; i < count; ++i)
+    rs.push_back({.partition = i % 2, .key = tag + "-" + std::to_string(i), .value = tag});
   return rs;
 }
 

@@ -27,8 +27,8 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 // A's log cleaner looks for work often, so the compaction test does not wait 15 s a round.
-const auto* const kKafka = KafkaEnv::Register(
-    {{.name = "A", .broker_properties = {{"log.cleaner.backoff.ms", "300"}}}, {.name = "B"}});
+const auto* const kKafka =
+    KafkaEnv::Register({{.name = "A", .broker_properties = {{"log.cleaner.backoff.ms", "300"}}}, {.name = "B"}});
 
 constexpr int kForeignRecords = 7;  // another writer's records at the start of each remote partition
 
@@ -60,7 +60,8 @@ std::string Config(KafkaCluster& a, KafkaCluster& b, const std::string& topics, 
     return ::testing::AssertionSuccess();
   }
   return ::testing::AssertionFailure() << "API never answered for " << topic << ": " << last.error_code() << " "
-                                       << last.error_message() << "\n" << km.OutputTail(30);
+                                       << last.error_message() << "\n"
+                                       << km.OutputTail(30);
 }
 
 // Checks every source offset of `topic` (partition 0) against ground truth read from both
@@ -114,13 +115,15 @@ TEST(Translation, ExactAcrossCompactionAndAbortedTransactions) {
                            {"min.compaction.lag.ms", "0"},
                            {"delete.retention.ms", "100"}}));
   std::vector<Record> updates;
-  for (int i = 0; i < 2000; ++i) updates.push_back({.key = "k" + std::to_string(i % 50), .value = "v" + std::to_string(i)});
+  for (int i = 0; i < 2000; ++i)
+    updates.push_back({.key = "k" + std::to_string(i % 50), .value = "v" + std::to_string(i)});
   ASSERT_TRUE(Produce(a.client(), compacted, updates));
   // New appends roll the segment; wait until the cleaner removed superseded records.
   int filler = 0;
   ASSERT_TRUE(WaitUntil(
       [&] {
-        EXPECT_TRUE(Produce(a.client(), compacted, {{.key = "f" + std::to_string(filler), .value = "f" + std::to_string(filler)}}));
+        EXPECT_TRUE(Produce(a.client(), compacted,
+                            {{.key = "f" + std::to_string(filler), .value = "f" + std::to_string(filler)}}));
         ++filler;
         auto n = ConsumeAll(a.client(), compacted, 0);
         return n.ok() && n->size() < 1000;
@@ -214,7 +217,8 @@ TEST(Translation, CheckpointsMatchTheApiAndSyncGroupOffsetsForward) {
           return true;
         },
         seconds(60)))
-        << "no checkpoints for " << group << "\n" << km->OutputTail(30);
+        << "no checkpoints for " << group << "\n"
+        << km->OutputTail(30);
     for (const auto& [p, off] : committed) {
       // The checkpoint points at the copy of the record the group reads next, or, for a
       // group at the end of the partition, one past the copy of its last record.
@@ -254,17 +258,18 @@ TEST(Translation, CheckpointsMatchTheApiAndSyncGroupOffsetsForward) {
   // The Python example client (docs/examples/python) gets the same answers over the wire,
   // and its watch stream starts with the current checkpoints.
   {
-    RunResult py = RunToExit({"/usr/bin/python3", std::string(KMIRROR_SOURCE_DIR) + "/docs/examples/python/kmirror_client.py",
-                              "--api", "127.0.0.1:" + std::to_string(*port), "--source", "A", "--target", "B",
-                              "--group", group, "--watch", "2"},
-                             seconds(60));
+    RunResult py = RunToExit(
+        {"/usr/bin/python3", std::string(KMIRROR_SOURCE_DIR) + "/docs/examples/python/kmirror_client.py", "--api",
+         "127.0.0.1:" + std::to_string(*port), "--source", "A", "--target", "B", "--group", group, "--watch", "2"},
+        seconds(60));
     ASSERT_EQ(py.exit_code, 0) << py.output;
     for (const auto& [p, down] : std::map<int32_t, int64_t>{{0, 300 + kForeignRecords}, {1, 450 + kForeignRecords}}) {
       const std::string translated = "\"topic\": \"" + remote + "\", \"partition\": " + std::to_string(p) +
                                      ", \"offset\": " + std::to_string(down) + ",";
       EXPECT_NE(py.output.find(translated), std::string::npos) << translated << "\n" << py.output;
-      const std::string watched = "\"initial\": true, \"topic\": \"" + remote + "\", \"partition\": " +
-                                  std::to_string(p) + ", \"upstream\": " + std::to_string(down - kForeignRecords) +
+      const std::string watched = "\"initial\": true, \"topic\": \"" + remote +
+                                  "\", \"partition\": " + std::to_string(p) +
+                                  ", \"upstream\": " + std::to_string(down - kForeignRecords) +
                                   ", \"downstream\": " + std::to_string(down) + "}";
       EXPECT_NE(py.output.find(watched), std::string::npos) << watched << "\n" << py.output;
     }
@@ -279,7 +284,8 @@ TEST(Translation, CheckpointsMatchTheApiAndSyncGroupOffsetsForward) {
         return synced.size() == 2 && synced[0] == 300 + kForeignRecords && synced[1] == 450 + kForeignRecords;
       },
       seconds(60)))
-      << "group offsets not synced to B\n" << km->OutputTail(30);
+      << "group offsets not synced to B\n"
+      << km->OutputTail(30);
 
   // The group moves on (partition 0 to its end: 500 records each): checkpoints follow.
   ASSERT_TRUE(CommitOffsets(a.client(), group, topic, {{0, 500}, {1, 480}}));
@@ -362,9 +368,10 @@ TEST(Translation, FailoverCommitsTranslatedOffsetsAndRefusesActiveGroups) {
 
   const auto config_path = ScratchRoot() / (group + ".properties");
   WriteFile(config_path, config);
-  const std::vector<std::string> failover = {KmirrorBinary(), "failover", "--config", config_path.string(),
-                                             "--group", group, "--from", "A", "--to", "B",
-                                             "--api", "127.0.0.1:" + std::to_string(*port)};
+  const std::vector<std::string> failover = {
+      KmirrorBinary(), "failover", "--config", config_path.string(),
+      "--group",       group,      "--from",   "A",
+      "--to",          "B",        "--api",    "127.0.0.1:" + std::to_string(*port)};
   {
     GroupMember member(b.client(), group, remote);
     ASSERT_TRUE(WaitUntil([&] { return member.joined(); }, seconds(60))) << "test consumer never joined";
@@ -404,8 +411,8 @@ TEST(Translation, IndexRebuildsFromTheLogAndIsNotReadyMeanwhile) {
   ASSERT_TRUE(Produce(a.client(), topic, MakeRecords(300, 1, "rb")));
   PrepareRemote(b, remote, 1);
   const std::string index_dir = (ScratchRoot() / UniqueName("index")).string();
-  const std::string config = Config(a, b, topic, UniqueName("g"),
-                                    {"emit.checkpoints.enabled = false", "offsets.index.dir = " + index_dir});
+  const std::string config =
+      Config(a, b, topic, UniqueName("g"), {"emit.checkpoints.enabled = false", "offsets.index.dir = " + index_dir});
   auto km = StartKmirror(config, "kmirror-rebuild");
   ASSERT_TRUE(WaitForRecords(b.client(), remote, 300 + kForeignRecords, seconds(60), km.get()));
   {

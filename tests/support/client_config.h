@@ -38,7 +38,7 @@ struct Failure {
 template <typename T>
 class [[nodiscard]] Outcome {
  public:
-  Outcome(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Outcome(T value) : v_(std::move(value)) {}            // NOLINT: implicit by design
   Outcome(Failure failure) : v_(std::move(failure)) {}  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(v_); }

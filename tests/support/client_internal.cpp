@@ -14,8 +14,7 @@ namespace {
 void LogCallback(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
   static const bool verbose = std::getenv("KMIRROR_TEST_RDKAFKA_LOG") != nullptr;
   if (verbose) {
-    std::fprintf(stderr, "[test rdkafka %s] %d %s: %s\n", rd_kafka_name(rk), level, facility,
-                 message);
+    std::fprintf(stderr, "[test rdkafka %s] %d %s: %s\n", rd_kafka_name(rk), level, facility, message);
   }
 }
 
@@ -73,8 +72,7 @@ Outcome<Client> NewClient(rd_kafka_type_t type, const ClientConfig& client, cons
   for (const auto& [k, v] : client.properties) props[k] = v;
   char errstr[512];
   for (const auto& [k, v] : props) {
-    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), errstr, sizeof errstr) !=
-        RD_KAFKA_CONF_OK) {
+    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
       return Failure{"client config " + k + "=" + v + ": " + errstr};
     }
   }

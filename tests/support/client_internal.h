@@ -122,8 +122,8 @@ Outcome<TopicMetadata> FetchTopic(const Client& rk, const ClientConfig& client, 
 // consume API, which needs no group (rd_kafka_assign() would).
 Outcome<Client> NewGrouplessConsumer(const ClientConfig& client, bool read_committed);
 // Fails fast (instead of waiting for a leader that never comes) if the partition is absent.
-::testing::AssertionResult CheckPartitionExists(const Client& rk, const ClientConfig& client,
-                                                const std::string& topic, int32_t partition);
+::testing::AssertionResult CheckPartitionExists(const Client& rk, const ClientConfig& client, const std::string& topic,
+                                                int32_t partition);
 // The partition's low and high watermark (last stable offset for a read_committed handle).
 Outcome<WatermarkOffsets> QueryWatermarks(rd_kafka_t* rk, const std::string& topic, int32_t partition);
 
@@ -134,8 +134,7 @@ Props ProducerDefaults(Millis timeout);
 // A producer whose delivery reports land in `state`.
 Outcome<Client> NewReportingProducer(const ClientConfig& client, DeliveryState* state, const Props& props);
 // Produces `records` to `topic` and flushes; fails with the first produce or delivery error.
-::testing::AssertionResult ProduceWith(rd_kafka_t* rk, const std::string& topic,
-                                       const std::vector<Record>& records, DeliveryState& state,
-                                       std::chrono::steady_clock::time_point deadline);
+::testing::AssertionResult ProduceWith(rd_kafka_t* rk, const std::string& topic, const std::vector<Record>& records,
+                                       DeliveryState& state, std::chrono::steady_clock::time_point deadline);
 
 }  // namespace kmirror::test::detail

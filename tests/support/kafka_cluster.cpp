@@ -51,8 +51,8 @@ const std::string& KafkaLibs() {
     }
     if (result.exit_code != 0 || !fs::is_directory(last_line)) {
       throw std::runtime_error("scripts/fetch-kafka.sh failed (exit " +
-                               (result.exit_code ? std::to_string(*result.exit_code) : "timeout") +
-                               "):\n" + result.output);
+                               (result.exit_code ? std::to_string(*result.exit_code) : "timeout") + "):\n" +
+                               result.output);
     }
     libs = last_line;
   });
@@ -66,8 +66,7 @@ std::string RandomClusterId() {
   std::random_device rd;
   std::array<unsigned char, 16> bytes{};
   for (auto& b : bytes) b = static_cast<unsigned char>(rd());
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;
   unsigned int buffer = 0;
   int bits = 0;
@@ -295,8 +294,8 @@ std::string KafkaCluster::sasl_jaas_config(const std::string& user) const {
   if (it == options_.sasl_plain_users.end()) {
     throw std::invalid_argument("cluster " + name() + " has no SASL user " + user);
   }
-  return "org.apache.kafka.common.security.plain.PlainLoginModule required username=" +
-         JaasQuote(user) + " password=" + JaasQuote(it->second) + ";";
+  return "org.apache.kafka.common.security.plain.PlainLoginModule required username=" + JaasQuote(user) +
+         " password=" + JaasQuote(it->second) + ";";
 }
 
 std::string KafkaCluster::LogTail(std::size_t lines) const {
@@ -315,8 +314,8 @@ void KafkaCluster::PickPorts() {
 }
 
 void KafkaCluster::WriteConfig() const {
-  std::string listeners = "PLAINTEXT://127.0.0.1:" + std::to_string(port_) +
-                          ",CONTROLLER://127.0.0.1:" + std::to_string(controller_port_);
+  std::string listeners =
+      "PLAINTEXT://127.0.0.1:" + std::to_string(port_) + ",CONTROLLER://127.0.0.1:" + std::to_string(controller_port_);
   std::string advertised = "PLAINTEXT://127.0.0.1:" + std::to_string(port_);
   std::string protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT";
   std::map<std::string, std::string> overrides;
@@ -341,12 +340,12 @@ void KafkaCluster::WriteConfig() const {
   }
   for (const auto& [k, v] : options_.broker_properties) overrides[k] = v;
 
-  const std::string server = Render(ReadTemplate("server.properties.in"),
-                                    {{"CONTROLLER_PORT", std::to_string(controller_port_)},
-                                     {"LISTENERS", listeners},
-                                     {"ADVERTISED_LISTENERS", advertised},
-                                     {"PROTOCOL_MAP", protocols},
-                                     {"DATA_DIR", (dir() / "data").string()}});
+  const std::string server =
+      Render(ReadTemplate("server.properties.in"), {{"CONTROLLER_PORT", std::to_string(controller_port_)},
+                                                    {"LISTENERS", listeners},
+                                                    {"ADVERTISED_LISTENERS", advertised},
+                                                    {"PROTOCOL_MAP", protocols},
+                                                    {"DATA_DIR", (dir() / "data").string()}});
   WriteFile(dir() / "server.properties", WithOverrides(server, overrides));
   WriteFile(dir() / "log4j.properties",
             Render(ReadTemplate("log4j.properties.in"), {{"LOG_FILE", broker_log().string()}}));
@@ -365,8 +364,8 @@ void KafkaCluster::Launch() {
   // A failed test prints the broker log tail only if the cluster itself failed; a broker
   // log is rarely why a mirror test failed and would drown the kmirror output.
   options.dump_log_on_test_failure = false;
-  process_ = ChildProcess::Start(
-      {"bash", (SourceDir() / "scripts/kafka-cluster.sh").string(), "run", dir().string()}, options);
+  process_ = ChildProcess::Start({"bash", (SourceDir() / "scripts/kafka-cluster.sh").string(), "run", dir().string()},
+                                 options);
 }
 
 std::string KafkaCluster::FailureMessage(const std::string& what) const {
@@ -396,8 +395,7 @@ void KafkaCluster::WaitReady(bool first_start) {
           }
           return std::find(ids->begin(), ids->end(), kNodeId) != ids->end();
         },
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()),
-        100ms);
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()), 100ms);
     if (ready && !exited) return;
     if (exited) {
       const bool port_clash = ReadFile(broker_log()).find("Address already in use") != std::string::npos ||
@@ -414,8 +412,8 @@ void KafkaCluster::WaitReady(bool first_start) {
         Launch();
         continue;
       }
-      throw std::runtime_error(FailureMessage("exited during start with code " +
-                                              std::to_string(process_->exit_code().value_or(-1))));
+      throw std::runtime_error(
+          FailureMessage("exited during start with code " + std::to_string(process_->exit_code().value_or(-1))));
     }
     process_->Kill9();
     throw std::runtime_error(FailureMessage("not ready after " + std::to_string(options_.start_timeout.count()) +

@@ -78,7 +78,7 @@ class KafkaCluster {
 
   // PROXIED listener (only with Options::proxied_listener).
   bool has_proxied_listener() const { return proxy_port_ > 0; }
-  std::string proxied_bootstrap() const;    // "127.0.0.1:<proxy_port()>"
+  std::string proxied_bootstrap() const;                          // "127.0.0.1:<proxy_port()>"
   int proxy_port() const { return proxy_port_; }                  // where the proxy listens
   int proxy_backend_port() const { return proxy_backend_port_; }  // where the broker listens
 

@@ -35,12 +35,11 @@ void KafkaEnv::SetUp() {
     // A fatal failure in a global SetUp makes GoogleTest skip every test.
     GTEST_FAIL() << "starting Kafka clusters failed:\n" << e.what();
   }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - start).count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   std::string summary;
   for (const auto& c : clusters_) summary += " " + c->name() + "=" + c->bootstrap();
-  std::cerr << "[kafka] started " << clusters_.size() << " cluster(s) in " << ms << " ms:" << summary
-            << "\n";
+  std::cerr << "[kafka] started " << clusters_.size() << " cluster(s) in " << ms << " ms:" << summary << "\n";
 }
 
 void KafkaEnv::TearDown() {
@@ -62,8 +61,8 @@ std::string UniqueName(std::string_view prefix) {
   name += "-" + std::to_string(++counter);
   // Legal topic characters: [a-zA-Z0-9._-]; parameterized test names contain '/'.
   for (char& ch : name) {
-    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                    ch == '.' || ch == '_' || ch == '-';
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+                    ch == '_' || ch == '-';
     if (!ok) ch = '_';
   }
   return name.substr(0, 200);

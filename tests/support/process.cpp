@@ -46,8 +46,7 @@ void RegisterChild(pid_t pgid) {
     if (slot.compare_exchange_strong(expected, pgid)) return;
   }
   // More than kMaxChildren live children is a test bug; PDEATHSIG still covers crashes.
-  std::cerr << "kmirror test support: child registry full, pid " << pgid
-            << " is not tracked for signal cleanup\n";
+  std::cerr << "kmirror test support: child registry full, pid " << pgid << " is not tracked for signal cleanup\n";
 }
 
 void UnregisterChild(pid_t pgid) {
@@ -76,9 +75,7 @@ void OnFatalSignal(int sig) {
   KillAllChildGroups();
   // Restore whatever was there before (usually SIG_DFL) and re-raise, so the test process
   // still dies of the signal (exit status and core dump behaviour preserved).
-  const struct sigaction* old = sig == SIGINT    ? &g_old_sigint
-                                : sig == SIGTERM ? &g_old_sigterm
-                                                 : &g_old_sighup;
+  const struct sigaction* old = sig == SIGINT ? &g_old_sigint : sig == SIGTERM ? &g_old_sigterm : &g_old_sighup;
   ::sigaction(sig, old, nullptr);
   ::raise(sig);
 }
@@ -199,9 +196,7 @@ void AtExitCleanup() {
   }
 }
 
-std::string ErrnoMessage(std::string_view what, int err) {
-  return std::string(what) + ": " + std::strerror(err);
-}
+std::string ErrnoMessage(std::string_view what, int err) { return std::string(what) + ": " + std::strerror(err); }
 
 // PATH lookup done in the parent: execvp may allocate, which is not allowed between fork
 // and exec in a multi-threaded process.
@@ -249,8 +244,7 @@ const fs::path& ScratchRoot() {
   static const fs::path root = [] {
     const fs::path base = TempBase();
     RemoveStaleRoots(base);
-    std::string tmpl =
-        (base / (std::string(kRootPrefix) + std::to_string(::getpid()) + "-XXXXXX")).string();
+    std::string tmpl = (base / (std::string(kRootPrefix) + std::to_string(::getpid()) + "-XXXXXX")).string();
     if (::mkdtemp(tmpl.data()) == nullptr) {
       throw std::runtime_error(ErrnoMessage("mkdtemp " + tmpl, errno));
     }
@@ -352,17 +346,14 @@ std::string TailFile(const fs::path& path, std::size_t max_lines) {
 }
 
 // -----------------------------------------------------------------------------------------
-std::unique_ptr<ChildProcess> ChildProcess::Start(std::vector<std::string> args,
-                                                  ProcessOptions options) {
+std::unique_ptr<ChildProcess> ChildProcess::Start(std::vector<std::string> args, ProcessOptions options) {
   if (args.empty()) throw std::invalid_argument("ChildProcess::Start: empty args");
   const fs::path& root = ScratchRoot();  // also installs the cleanup hooks
 
   std::unique_ptr<ChildProcess> proc(new ChildProcess());
-  proc->name_ =
-      options.name.empty() ? fs::path(args[0]).filename().string() : options.name;
-  proc->log_path_ = options.log_file.empty()
-                        ? root / (proc->name_ + "-" + std::to_string(++g_log_counter) + ".log")
-                        : options.log_file;
+  proc->name_ = options.name.empty() ? fs::path(args[0]).filename().string() : options.name;
+  proc->log_path_ = options.log_file.empty() ? root / (proc->name_ + "-" + std::to_string(++g_log_counter) + ".log")
+                                             : options.log_file;
   proc->dump_log_on_test_failure_ = options.dump_log_on_test_failure;
 
   // Everything the child needs is prepared here: between fork and exec only async-signal-
@@ -512,8 +503,7 @@ int ChildProcess::Terminate(std::chrono::milliseconds grace) {
   // A stopped process only acts on the SIGTERM once it runs again.
   if (paused_) Resume();
   if (auto code = Wait(grace)) return *code;
-  std::cerr << name_ << " (pid " << pid_ << ") ignored SIGTERM for " << grace.count()
-            << " ms; sending SIGKILL\n";
+  std::cerr << name_ << " (pid " << pid_ << ") ignored SIGTERM for " << grace.count() << " ms; sending SIGKILL\n";
   return Kill9();
 }
 
@@ -528,8 +518,7 @@ int ChildProcess::Kill9() {
   return *exit_code_;
 }
 
-RunResult RunToExit(std::vector<std::string> args, std::chrono::milliseconds timeout,
-                    ProcessOptions options) {
+RunResult RunToExit(std::vector<std::string> args, std::chrono::milliseconds timeout, ProcessOptions options) {
   const bool own_log = options.log_file.empty();
   options.dump_log_on_test_failure = false;  // the caller gets the output
   auto proc = ChildProcess::Start(std::move(args), std::move(options));

@@ -92,8 +92,7 @@ class ChildProcess {
  public:
   // args[0] is a path, or a name looked up in PATH. Throws std::runtime_error if the
   // process cannot be started (including exec failures, e.g. a missing binary).
-  static std::unique_ptr<ChildProcess> Start(std::vector<std::string> args,
-                                             ProcessOptions options = {});
+  static std::unique_ptr<ChildProcess> Start(std::vector<std::string> args, ProcessOptions options = {});
   ~ChildProcess();  // Terminate() if still running (SIGTERM, then SIGKILL after 15 s)
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -141,11 +140,10 @@ class ChildProcess {
 
 struct RunResult {
   std::optional<int> exit_code{};  // nullopt: timed out (the process was killed)
-  std::string output{};          // stdout and stderr, interleaved
+  std::string output{};            // stdout and stderr, interleaved
 };
 
 // Runs a command to completion (or kills it after `timeout`).
-RunResult RunToExit(std::vector<std::string> args, std::chrono::milliseconds timeout,
-                    ProcessOptions options = {});
+RunResult RunToExit(std::vector<std::string> args, std::chrono::milliseconds timeout, ProcessOptions options = {});
 
 }  // namespace kmirror::test

@@ -44,9 +44,7 @@ void Note(std::vector<std::string>& examples, const std::string& text) {
 }
 
 std::string Where(const TopicContents& t) { return t.cluster + ":" + t.topic; }
-std::string At(const StampedRecord& r) {
-  return "[" + std::to_string(r.partition) + "]@" + std::to_string(r.offset);
-}
+std::string At(const StampedRecord& r) { return "[" + std::to_string(r.partition) + "]@" + std::to_string(r.offset); }
 
 const TopicContents* Find(const CheckInput& input, const std::string& cluster, const std::string& topic) {
   for (const auto& t : input.topics) {
@@ -119,7 +117,8 @@ void CheckCopy(const CheckInput& input, const CopySpec& spec, CheckResult& resul
   // origin acknowledged; what must not: what was aborted.
   if (original != nullptr) {
     for (const auto& r : original->records) {
-      if (r.stamp && r.stamp->origin == spec.origin_cluster) Stream::Set(streams[KeyOf(*r.stamp)].expected, r.stamp->seq);
+      if (r.stamp && r.stamp->origin == spec.origin_cluster)
+        Stream::Set(streams[KeyOf(*r.stamp)].expected, r.stamp->seq);
     }
   }
   for (const auto& l : input.ledgers) {
@@ -210,7 +209,8 @@ void CheckCopy(const CheckInput& input, const CopySpec& spec, CheckResult& resul
     if (missing > 0) {
       rep.lost += missing;
       Note(rep.examples, std::to_string(missing) + " of " + std::get<0>(key) + "/" + std::get<1>(key) + "/" +
-                             std::to_string(std::get<2>(key)) + " lost, the first seq " + std::to_string(first_missing));
+                             std::to_string(std::get<2>(key)) + " lost, the first seq " +
+                             std::to_string(first_missing));
     }
   }
   for (auto& [p, rep] : reports) {
@@ -232,7 +232,8 @@ void CheckLoops(const CheckInput& input, CheckResult& result) {
       if (!r.stamp || r.stamp->origin != t.cluster) continue;
       if (original && seen[*r.stamp]++ == 0) continue;
       ++result.looped;
-      Note(result.examples, "loop: " + r.stamp->ToString() + " is back on " + t.cluster + " in " + t.topic + " at " + At(r));
+      Note(result.examples,
+           "loop: " + r.stamp->ToString() + " is back on " + t.cluster + " in " + t.topic + " at " + At(r));
     }
   }
 }
@@ -251,8 +252,8 @@ void CheckSources(const CheckInput& input, CheckResult& result) {
       for (int64_t seq : seqs) {
         if (present[p].contains(seq)) continue;
         ++result.lost_at_source;
-        Note(result.examples, Stamp{l.origin, l.producer, p, seq}.ToString() + " was acknowledged but is not in " +
-                                  Where(*original));
+        Note(result.examples,
+             Stamp{l.origin, l.producer, p, seq}.ToString() + " was acknowledged but is not in " + Where(*original));
       }
     }
   }
@@ -409,11 +410,12 @@ AssertionResult DuplicatesAtMost(const CheckResult& r, int64_t bound) {
 }
 
 AssertionResult AtLeastOnce(const CheckResult& r, int64_t max_duplicates) {
-  for (const auto& check : {NothingLost(r), NoLoops(r), OrderKept(r), NothingAbortedCopied(r),
-                            DuplicatesAtMost(r, max_duplicates)}) {
+  for (const auto& check :
+       {NothingLost(r), NoLoops(r), OrderKept(r), NothingAbortedCopied(r), DuplicatesAtMost(r, max_duplicates)}) {
     if (!check) return check;
   }
-  if (r.unexpected != 0 || r.corrupt != 0) return AssertionFailure() << "unexpected or corrupt records: " << r.Summary();
+  if (r.unexpected != 0 || r.corrupt != 0)
+    return AssertionFailure() << "unexpected or corrupt records: " << r.Summary();
   if (r.expected == 0) return AssertionFailure() << "nothing to check (no stamps expected): " << r.Summary();
   return AssertionSuccess();
 }

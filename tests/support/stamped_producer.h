@@ -54,13 +54,13 @@ struct StampedProducerOptions {
   std::string producer_id = "p0";
   std::string topic{};
   int partitions = 1;
-  double records_per_second = 0;  // 0: as fast as the producer queue takes them
+  double records_per_second = 0;     // 0: as fast as the producer queue takes them
   int64_t max_records = 10'000'000;  // the background thread stops by itself after this many
   int key_every = 2;                 // 0: no keys
   std::size_t value_bytes = 100;
   std::chrono::milliseconds message_timeout{300'000};
-  int transaction_records = 0;  // > 0: transactional
-  int abort_every = 0;          // with transactions: 2 aborts every other one
+  int transaction_records = 0;                      // > 0: transactional
+  int abort_every = 0;                              // with transactions: 2 aborts every other one
   std::map<std::string, std::string> properties{};  // extra librdkafka settings
 };
 
@@ -101,7 +101,7 @@ class StampedProducer {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   ::testing::AssertionResult thread_result_ = ::testing::AssertionSuccess();  // guarded by mu_
-  bool thread_done_ = false;                                                   // guarded by mu_
+  bool thread_done_ = false;                                                  // guarded by mu_
   std::atomic<int64_t> sent_{0};
   std::atomic<int64_t> acknowledged_{0};
   std::atomic<int64_t> failed_{0};

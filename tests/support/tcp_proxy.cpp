@@ -215,8 +215,8 @@ void TcpProxy::Run() {
           if (!in->eof && in->bytes < kMaxPendingBytes) events |= POLLIN;
           if (out->Due(now)) events |= POLLOUT;
           if (!out->chunks.empty() && !out->Due(now)) {
-            timeout = std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                            out->chunks.front().due - now) + 1ms);
+            timeout = std::min(
+                timeout, std::chrono::duration_cast<std::chrono::milliseconds>(out->chunks.front().due - now) + 1ms);
           }
           fds.push_back({fd, events, 0});
           owners.push_back(&c);

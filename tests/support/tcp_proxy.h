@@ -30,8 +30,8 @@ namespace kmirror::test {
 class TcpProxy {
  public:
   struct Options {
-    int listen_port = 0;  // 0: a port the kernel picks
-    int target_port = 0;  // where connections are forwarded (127.0.0.1)
+    int listen_port = 0;         // 0: a port the kernel picks
+    int target_port = 0;         // where connections are forwarded (127.0.0.1)
     std::string name = "proxy";  // for messages
   };
   enum class Mode { kForward, kCut, kBlackhole };

@@ -22,18 +22,17 @@ using AdminRequest = void (*)(rd_kafka_t*, Item**, size_t, const rd_kafka_AdminO
 // Runs one admin request for one item and returns its result event (with the request-level
 // error checked; per-item errors are for the caller).
 template <typename Item>
-Outcome<rdk::Event> RunAdmin(rd_kafka_t* rk, rd_kafka_admin_op_t op_type, const char* what,
-                             AdminRequest<Item> request, Item* item) {
+Outcome<rdk::Event> RunAdmin(rd_kafka_t* rk, rd_kafka_admin_op_t op_type, const char* what, AdminRequest<Item> request,
+                             Item* item) {
   rdk::Queue queue(rd_kafka_queue_new(rk));
   rdk::AdminOptions options(rd_kafka_AdminOptions_new(rk, op_type));
   char errstr[512];
-  if (rd_kafka_AdminOptions_set_request_timeout(options.get(), TimeoutMs(kAdminTimeout), errstr,
-                                                sizeof errstr) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  if (rd_kafka_AdminOptions_set_request_timeout(options.get(), TimeoutMs(kAdminTimeout), errstr, sizeof errstr) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Failure{std::string(what) + ": " + errstr};
   }
   // Only some operations support an operation timeout; ignore the error for the others.
-  rd_kafka_AdminOptions_set_operation_timeout(options.get(), TimeoutMs(kAdminTimeout), errstr,
-                                              sizeof errstr);
+  rd_kafka_AdminOptions_set_operation_timeout(options.get(), TimeoutMs(kAdminTimeout), errstr, sizeof errstr);
   Item* items[] = {item};
   request(rk, items, 1, options.get(), queue.get());
   // The request timeout bounds the operation; the extra second lets its result arrive.
@@ -47,8 +46,7 @@ Outcome<rdk::Event> RunAdmin(rd_kafka_t* rk, rd_kafka_admin_op_t op_type, const 
   return event;
 }
 
-AssertionResult CheckTopicResults(const rd_kafka_topic_result_t** results, size_t count,
-                                  const std::string& what) {
+AssertionResult CheckTopicResults(const rd_kafka_topic_result_t** results, size_t count, const std::string& what) {
   for (size_t i = 0; i < count; ++i) {
     const rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -84,8 +82,7 @@ bool TopicReady(const rd_kafka_metadata_t& md, std::string_view topic, int parti
 
 // Polls metadata until `ready` holds (or 30 s pass).
 AssertionResult WaitForMetadata(const Client& rk, const std::string& what,
-                                const std::function<bool(const rd_kafka_metadata_t&)>& ready,
-                                Millis timeout = 30s) {
+                                const std::function<bool(const rd_kafka_metadata_t&)>& ready, Millis timeout = 30s) {
   std::string last_error;
   const bool ok = WaitUntil(
       [&] {
@@ -105,12 +102,12 @@ AssertionResult WaitForMetadata(const Client& rk, const std::string& what,
 // The topic's overrides, asked on an existing handle (AlterTopicConfigs reuses its own).
 Outcome<Props> DescribeTopicConfigsWith(rd_kafka_t* rk, const std::string& topic) {
   rdk::ConfigResource resource(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
-  auto event = RunAdmin(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, "DescribeConfigs", rd_kafka_DescribeConfigs,
-                        resource.get());
+  auto event =
+      RunAdmin(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, "DescribeConfigs", rd_kafka_DescribeConfigs, resource.get());
   if (!event.ok()) return Failure{event.error()};
   size_t count = 0;
-  const auto** results = rd_kafka_DescribeConfigs_result_resources(
-      rd_kafka_event_DescribeConfigs_result(event->get()), &count);
+  const auto** results =
+      rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event->get()), &count);
   if (count != 1) return Failure{"DescribeConfigs " + topic + ": no result"};
   if (const std::string error = ConfigResourceError(results[0]); !error.empty()) {
     return Failure{"DescribeConfigs " + topic + ": " + error};
@@ -149,26 +146,22 @@ AssertionResult CreateTopic(const ClientConfig& client, const std::string& topic
   auto rk = NewClient(RD_KAFKA_PRODUCER, client);
   if (!rk.ok()) return AssertionFailure() << rk.error();
   char errstr[512];
-  rdk::NewTopic new_topic(
-      rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, errstr, sizeof errstr));
+  rdk::NewTopic new_topic(rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, errstr, sizeof errstr));
   if (!new_topic) return AssertionFailure() << "CreateTopic " << topic << ": " << errstr;
   for (const auto& [k, v] : configs) {
-    if (rd_kafka_NewTopic_set_config(new_topic.get(), k.c_str(), v.c_str()) !=
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (rd_kafka_NewTopic_set_config(new_topic.get(), k.c_str(), v.c_str()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return AssertionFailure() << "CreateTopic " << topic << ": bad config " << k;
     }
   }
-  auto event = RunAdmin(rk->get(), RD_KAFKA_ADMIN_OP_CREATETOPICS, "CreateTopics", rd_kafka_CreateTopics,
-                        new_topic.get());
+  auto event =
+      RunAdmin(rk->get(), RD_KAFKA_ADMIN_OP_CREATETOPICS, "CreateTopics", rd_kafka_CreateTopics, new_topic.get());
   if (!event.ok()) return AssertionFailure() << event.error();
   size_t count = 0;
-  const auto** results =
-      rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event->get()), &count);
+  const auto** results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event->get()), &count);
   if (auto r = CheckTopicResults(results, count, "CreateTopic " + topic + " on " + Describe(client)); !r) {
     return r;
   }
-  return WaitForMetadata(*rk, "topic " + topic + " to have " + std::to_string(partitions) +
-                                        " partitions with leaders",
+  return WaitForMetadata(*rk, "topic " + topic + " to have " + std::to_string(partitions) + " partitions with leaders",
                          [&](const rd_kafka_metadata_t& md) { return TopicReady(md, topic, partitions); });
 }
 
@@ -176,12 +169,10 @@ AssertionResult DeleteTopic(const ClientConfig& client, const std::string& topic
   auto rk = NewClient(RD_KAFKA_PRODUCER, client);
   if (!rk.ok()) return AssertionFailure() << rk.error();
   rdk::DeleteTopic del(rd_kafka_DeleteTopic_new(topic.c_str()));
-  auto event = RunAdmin(rk->get(), RD_KAFKA_ADMIN_OP_DELETETOPICS, "DeleteTopics", rd_kafka_DeleteTopics,
-                        del.get());
+  auto event = RunAdmin(rk->get(), RD_KAFKA_ADMIN_OP_DELETETOPICS, "DeleteTopics", rd_kafka_DeleteTopics, del.get());
   if (!event.ok()) return AssertionFailure() << event.error();
   size_t count = 0;
-  const auto** results =
-      rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event->get()), &count);
+  const auto** results = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event->get()), &count);
   if (auto r = CheckTopicResults(results, count, "DeleteTopic " + topic + " on " + Describe(client)); !r) {
     return r;
   }
@@ -189,24 +180,21 @@ AssertionResult DeleteTopic(const ClientConfig& client, const std::string& topic
                          [&](const rd_kafka_metadata_t& md) { return FindTopic(md, topic) == nullptr; });
 }
 
-AssertionResult CreatePartitions(const ClientConfig& client, const std::string& topic,
-                                 int total_partitions) {
+AssertionResult CreatePartitions(const ClientConfig& client, const std::string& topic, int total_partitions) {
   auto rk = NewClient(RD_KAFKA_PRODUCER, client);
   if (!rk.ok()) return AssertionFailure() << rk.error();
   char errstr[512];
-  rdk::NewPartitions np(rd_kafka_NewPartitions_new(topic.c_str(),
-                                                   static_cast<size_t>(total_partitions), errstr,
-                                                   sizeof errstr));
+  rdk::NewPartitions np(
+      rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(total_partitions), errstr, sizeof errstr));
   if (!np) return AssertionFailure() << "CreatePartitions " << topic << ": " << errstr;
-  auto event = RunAdmin(rk->get(), RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, "CreatePartitions",
-                        rd_kafka_CreatePartitions, np.get());
+  auto event =
+      RunAdmin(rk->get(), RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, "CreatePartitions", rd_kafka_CreatePartitions, np.get());
   if (!event.ok()) return AssertionFailure() << event.error();
   size_t count = 0;
-  const auto** results = rd_kafka_CreatePartitions_result_topics(
-      rd_kafka_event_CreatePartitions_result(event->get()), &count);
+  const auto** results =
+      rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(event->get()), &count);
   if (auto r = CheckTopicResults(results, count, "CreatePartitions " + topic); !r) return r;
-  return WaitForMetadata(*rk,
-                         "topic " + topic + " to have " + std::to_string(total_partitions) + " partitions",
+  return WaitForMetadata(*rk, "topic " + topic + " to have " + std::to_string(total_partitions) + " partitions",
                          [&](const rd_kafka_metadata_t& md) { return TopicReady(md, topic, total_partitions); });
 }
 
@@ -258,17 +246,16 @@ AssertionResult AlterTopicConfigs(const ClientConfig& client, const std::string&
   }
   rdk::ConfigResource resource(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
   for (const auto& [k, v] : merged) {
-    if (rd_kafka_ConfigResource_set_config(resource.get(), k.c_str(), v.c_str()) !=
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (rd_kafka_ConfigResource_set_config(resource.get(), k.c_str(), v.c_str()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return AssertionFailure() << "AlterTopicConfigs " << topic << ": bad config " << k;
     }
   }
-  auto event = RunAdmin(rk->get(), RD_KAFKA_ADMIN_OP_ALTERCONFIGS, "AlterConfigs", rd_kafka_AlterConfigs,
-                        resource.get());
+  auto event =
+      RunAdmin(rk->get(), RD_KAFKA_ADMIN_OP_ALTERCONFIGS, "AlterConfigs", rd_kafka_AlterConfigs, resource.get());
   if (!event.ok()) return AssertionFailure() << event.error();
   size_t count = 0;
-  const auto** results = rd_kafka_AlterConfigs_result_resources(
-      rd_kafka_event_AlterConfigs_result(event->get()), &count);
+  const auto** results =
+      rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(event->get()), &count);
   for (size_t i = 0; i < count; ++i) {
     if (const std::string error = ConfigResourceError(results[i]); !error.empty()) {
       return AssertionFailure() << "AlterTopicConfigs " << topic << ": " << error;
@@ -279,22 +266,21 @@ AssertionResult AlterTopicConfigs(const ClientConfig& client, const std::string&
 
 // ---- Records ---------------------------------------------------------------------------
 
-AssertionResult DeleteRecords(const ClientConfig& client, const std::string& topic,
-                              int32_t partition, int64_t before_offset) {
+AssertionResult DeleteRecords(const ClientConfig& client, const std::string& topic, int32_t partition,
+                              int64_t before_offset) {
   auto rk = NewClient(RD_KAFKA_PRODUCER, client);
   if (!rk.ok()) return AssertionFailure() << rk.error();
   rdk::PartitionList offsets(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(offsets.get(), topic.c_str(), partition)->offset = before_offset;
   rdk::DeleteRecords del(rd_kafka_DeleteRecords_new(offsets.get()));
-  auto event = RunAdmin(rk->get(), RD_KAFKA_ADMIN_OP_DELETERECORDS, "DeleteRecords", rd_kafka_DeleteRecords,
-                        del.get());
+  auto event = RunAdmin(rk->get(), RD_KAFKA_ADMIN_OP_DELETERECORDS, "DeleteRecords", rd_kafka_DeleteRecords, del.get());
   if (!event.ok()) return AssertionFailure() << event.error();
   const rd_kafka_topic_partition_list_t* result =
       rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(event->get()));
   for (int i = 0; result != nullptr && i < result->cnt; ++i) {
     if (result->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return AssertionFailure() << "DeleteRecords " << topic << "[" << result->elems[i].partition
-                                << "] before " << before_offset << ": " << ErrText(result->elems[i].err);
+      return AssertionFailure() << "DeleteRecords " << topic << "[" << result->elems[i].partition << "] before "
+                                << before_offset << ": " << ErrText(result->elems[i].err);
     }
   }
   return AssertionSuccess();

@@ -29,33 +29,29 @@ Outcome<std::vector<int32_t>> BrokerIds(const ClientConfig& client,
 
 // Creates a topic and waits until every partition has a leader, so producing to it right
 // away works.
-::testing::AssertionResult CreateTopic(const ClientConfig& client, const std::string& topic,
-                                       int partitions, int replication_factor = 1,
+::testing::AssertionResult CreateTopic(const ClientConfig& client, const std::string& topic, int partitions,
+                                       int replication_factor = 1,
                                        const std::map<std::string, std::string>& configs = {});
 // Deletes a topic and waits until metadata no longer lists it.
 ::testing::AssertionResult DeleteTopic(const ClientConfig& client, const std::string& topic);
 // Grows a topic to `total_partitions` and waits until metadata shows them.
-::testing::AssertionResult CreatePartitions(const ClientConfig& client, const std::string& topic,
-                                            int total_partitions);
+::testing::AssertionResult CreatePartitions(const ClientConfig& client, const std::string& topic, int total_partitions);
 // Sets (value) or removes (nullopt) topic config overrides, keeping the others. librdkafka
 // 2.0.2 has no IncrementalAlterConfigs, so this reads the overrides and writes the merged set.
-::testing::AssertionResult AlterTopicConfigs(
-    const ClientConfig& client, const std::string& topic,
-    const std::map<std::string, std::optional<std::string>>& changes);
+::testing::AssertionResult AlterTopicConfigs(const ClientConfig& client, const std::string& topic,
+                                             const std::map<std::string, std::optional<std::string>>& changes);
 
 // Sorted topic names; internal topics (__consumer_offsets, ...) only if asked for.
-Outcome<std::vector<std::string>> ListTopics(const ClientConfig& client,
-                                             bool include_internal = false);
+Outcome<std::vector<std::string>> ListTopics(const ClientConfig& client, bool include_internal = false);
 // Fails if the topic does not exist.
 Outcome<int> PartitionCount(const ClientConfig& client, const std::string& topic);
 // The topic's overrides: configs whose source is DYNAMIC_TOPIC_CONFIG.
-Outcome<std::map<std::string, std::string>> DescribeTopicConfigs(const ClientConfig& client,
-                                                                 const std::string& topic);
+Outcome<std::map<std::string, std::string>> DescribeTopicConfigs(const ClientConfig& client, const std::string& topic);
 
 // ---- Records --------------------------------------------------------------------------
 
 // Deletes records before `before_offset` (the new low watermark).
-::testing::AssertionResult DeleteRecords(const ClientConfig& client, const std::string& topic,
-                                         int32_t partition, int64_t before_offset);
+::testing::AssertionResult DeleteRecords(const ClientConfig& client, const std::string& topic, int32_t partition,
+                                         int64_t before_offset);
 
 }  // namespace kmirror::test

@@ -52,9 +52,9 @@ ConsumedRecord ToRecord(const rd_kafka_message_t* msg) {
     const void* value = nullptr;
     size_t size = 0;
     for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-      r.headers.emplace_back(name, value != nullptr ? std::optional<std::string>(std::string(
-                                                          static_cast<const char*>(value), size))
-                                                    : std::nullopt);
+      r.headers.emplace_back(name, value != nullptr
+                                       ? std::optional<std::string>(std::string(static_cast<const char*>(value), size))
+                                       : std::nullopt);
     }
   }
   return r;
@@ -104,8 +104,8 @@ Outcome<std::vector<ConsumedRecord>> ConsumePartitions(const ClientConfig& clien
         std::string state;
         for (const auto& [p, range] : ranges) {
           if (!range.done) {
-            state += " [" + std::to_string(p) + "] got " + std::to_string(range.records.size()) +
-                     " records, reading " + std::to_string(range.low) + ".." + std::to_string(range.end) + ";";
+            state += " [" + std::to_string(p) + "] got " + std::to_string(range.records.size()) + " records, reading " +
+                     std::to_string(range.low) + ".." + std::to_string(range.end) + ";";
           }
         }
         return Failure{"ConsumeAll " + topic + " timed out after " + std::to_string(timeout.count()) + " ms:" + state};
@@ -168,13 +168,12 @@ Outcome<Client> NewGrouplessConsumer(const ClientConfig& client, bool read_commi
                    });
 }
 
-AssertionResult CheckPartitionExists(const Client& rk, const ClientConfig& client,
-                                     const std::string& topic, int32_t partition) {
+AssertionResult CheckPartitionExists(const Client& rk, const ClientConfig& client, const std::string& topic,
+                                     int32_t partition) {
   auto md = FetchTopic(rk, client, topic);
   if (!md.ok()) return AssertionFailure() << md.error();
   if (partition < 0 || partition >= md->topic->partition_cnt) {
-    return AssertionFailure() << "topic " << topic << " has no partition " << partition << " on "
-                              << Describe(client);
+    return AssertionFailure() << "topic " << topic << " has no partition " << partition << " on " << Describe(client);
   }
   return AssertionSuccess();
 }
@@ -191,16 +190,16 @@ Outcome<WatermarkOffsets> QueryWatermarks(rd_kafka_t* rk, const std::string& top
 
 }  // namespace detail
 
-Outcome<WatermarkOffsets> Watermarks(const ClientConfig& client, const std::string& topic,
-                                     int32_t partition, bool read_committed) {
+Outcome<WatermarkOffsets> Watermarks(const ClientConfig& client, const std::string& topic, int32_t partition,
+                                     bool read_committed) {
   auto rk = NewGrouplessConsumer(client, read_committed);
   if (!rk.ok()) return Failure{rk.error()};
   if (auto r = CheckPartitionExists(*rk, client, topic, partition); !r) return Failure{r.message()};
   return QueryWatermarks(rk->get(), topic, partition);
 }
 
-Outcome<std::vector<ConsumedRecord>> ConsumeAll(const ClientConfig& client, const std::string& topic,
-                                                int32_t partition, bool read_committed, Millis timeout) {
+Outcome<std::vector<ConsumedRecord>> ConsumeAll(const ClientConfig& client, const std::string& topic, int32_t partition,
+                                                bool read_committed, Millis timeout) {
   return ConsumePartitions(client, topic, {partition}, read_committed, timeout);
 }
 
@@ -212,6 +211,5 @@ Outcome<std::vector<ConsumedRecord>> ConsumeTopic(const ClientConfig& client, co
   for (int32_t p = 0; p < *count; ++p) partitions.push_back(p);
   return ConsumePartitions(client, topic, std::move(partitions), read_committed, timeout);
 }
-
 
 }  // namespace kmirror::test

@@ -23,18 +23,18 @@ struct WatermarkOffsets {
   bool operator==(const WatermarkOffsets&) const = default;
 };
 // Fails fast if the partition does not exist.
-Outcome<WatermarkOffsets> Watermarks(const ClientConfig& client, const std::string& topic,
-                                     int32_t partition, bool read_committed = false);
+Outcome<WatermarkOffsets> Watermarks(const ClientConfig& client, const std::string& topic, int32_t partition,
+                                     bool read_committed = false);
 
 // Every record of the partition from the low to the high watermark (last stable offset if
 // read_committed) as of the call, in offset order. Control records and, with
 // read_committed, aborted records are not returned (so offsets may have gaps).
-Outcome<std::vector<ConsumedRecord>> ConsumeAll(
-    const ClientConfig& client, const std::string& topic, int32_t partition,
-    bool read_committed = true, std::chrono::milliseconds timeout = std::chrono::seconds(120));
+Outcome<std::vector<ConsumedRecord>> ConsumeAll(const ClientConfig& client, const std::string& topic, int32_t partition,
+                                                bool read_committed = true,
+                                                std::chrono::milliseconds timeout = std::chrono::seconds(120));
 // The same for every partition of the topic, partition by partition.
-Outcome<std::vector<ConsumedRecord>> ConsumeTopic(
-    const ClientConfig& client, const std::string& topic, bool read_committed = true,
-    std::chrono::milliseconds timeout = std::chrono::seconds(120));
+Outcome<std::vector<ConsumedRecord>> ConsumeTopic(const ClientConfig& client, const std::string& topic,
+                                                  bool read_committed = true,
+                                                  std::chrono::milliseconds timeout = std::chrono::seconds(120));
 
 }  // namespace kmirror::test

@@ -62,8 +62,8 @@ Outcome<std::map<int32_t, int64_t>> CommittedOffsets(const ClientConfig& client,
   for (int i = 0; i < partitions->cnt; ++i) {
     const auto& tp = partitions->elems[i];
     if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return Failure{"committed offset of group " + group + " for " + topic + "[" +
-                     std::to_string(tp.partition) + "]: " + ErrText(tp.err)};
+      return Failure{"committed offset of group " + group + " for " + topic + "[" + std::to_string(tp.partition) +
+                     "]: " + ErrText(tp.err)};
     }
     if (tp.offset >= 0) out[tp.partition] = tp.offset;  // RD_KAFKA_OFFSET_INVALID: none
   }

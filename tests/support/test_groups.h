@@ -20,12 +20,10 @@ namespace kmirror::test {
 
 // partition -> committed offset of `group` for `topic` (partitions without one omitted).
 // The topic must exist on the cluster asked.
-Outcome<std::map<int32_t, int64_t>> CommittedOffsets(const ClientConfig& client,
-                                                     const std::string& group,
+Outcome<std::map<int32_t, int64_t>> CommittedOffsets(const ClientConfig& client, const std::string& group,
                                                      const std::string& topic);
 // Commits offsets for a group that has no active members (as a test's "source consumer").
-::testing::AssertionResult CommitOffsets(const ClientConfig& client, const std::string& group,
-                                         const std::string& topic,
+::testing::AssertionResult CommitOffsets(const ClientConfig& client, const std::string& group, const std::string& topic,
                                          const std::map<int32_t, int64_t>& offsets);
 
 }  // namespace kmirror::test

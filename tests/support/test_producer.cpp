@@ -50,8 +50,8 @@ rd_kafka_resp_err_t ProduceOne(rd_kafka_t* rk, rd_kafka_topic_t* rkt, const Reco
     const int64_t timestamp = r.timestamp_ms;
     const rd_kafka_resp_err_t err = rd_kafka_producev(
         rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(value, value_len),
-        RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_END);
+        RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_HEADERS(headers.get()),
+        RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       headers.release();  // owned by the message now
       return err;
@@ -105,14 +105,14 @@ AssertionResult ProduceWith(rd_kafka_t* rk, const std::string& topic, const std:
 
 Outcome<Client> NewReportingProducer(const ClientConfig& client, DeliveryState* state, const Props& props) {
   return NewClient(
-      RD_KAFKA_PRODUCER, client, props,
-      [](rd_kafka_conf_t* conf) { rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery); }, state);
+      RD_KAFKA_PRODUCER, client, props, [](rd_kafka_conf_t* conf) { rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery); },
+      state);
 }
 
 }  // namespace detail
 
-AssertionResult Produce(const ClientConfig& client, const std::string& topic,
-                        const std::vector<Record>& records, Millis timeout) {
+AssertionResult Produce(const ClientConfig& client, const std::string& topic, const std::vector<Record>& records,
+                        Millis timeout) {
   DeliveryState state;
   auto rk = NewReportingProducer(client, &state, ProducerDefaults(timeout));
   if (!rk.ok()) return AssertionFailure() << rk.error();

@@ -24,8 +24,7 @@ std::string Printable(const std::optional<std::string>& s) {
     } else if (c >= 0x20 && c < 0x7f) {
       os << c;
     } else {
-      os << "\\x" << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(c)
-         << std::dec;
+      os << "\\x" << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(c) << std::dec;
     }
   }
   if (s->size() > limit) os << "...(" << s->size() << " bytes)";
@@ -46,28 +45,28 @@ std::string PrintableHeaders(const std::vector<Header>& headers) {
 
 std::ostream& operator<<(std::ostream& os, TimestampType t) {
   switch (t) {
-    case TimestampType::kNotAvailable: return os << "NotAvailable";
-    case TimestampType::kCreateTime: return os << "CreateTime";
-    case TimestampType::kLogAppendTime: return os << "LogAppendTime";
+    case TimestampType::kNotAvailable:
+      return os << "NotAvailable";
+    case TimestampType::kCreateTime:
+      return os << "CreateTime";
+    case TimestampType::kLogAppendTime:
+      return os << "LogAppendTime";
   }
   return os << "?";
 }
 
 void PrintTo(const Record& r, std::ostream* os) {
-  *os << "Record{p=" << r.partition << " key=" << Printable(r.key)
-      << " value=" << Printable(r.value) << " headers=" << PrintableHeaders(r.headers)
-      << " ts=" << r.timestamp_ms << "}";
+  *os << "Record{p=" << r.partition << " key=" << Printable(r.key) << " value=" << Printable(r.value)
+      << " headers=" << PrintableHeaders(r.headers) << " ts=" << r.timestamp_ms << "}";
 }
 
 void PrintTo(const ConsumedRecord& r, std::ostream* os) {
-  *os << "ConsumedRecord{p=" << r.partition << " offset=" << r.offset
-      << " key=" << Printable(r.key) << " value=" << Printable(r.value)
-      << " headers=" << PrintableHeaders(r.headers) << " ts=" << r.timestamp_ms << " "
-      << r.timestamp_type << "}";
+  *os << "ConsumedRecord{p=" << r.partition << " offset=" << r.offset << " key=" << Printable(r.key)
+      << " value=" << Printable(r.value) << " headers=" << PrintableHeaders(r.headers) << " ts=" << r.timestamp_ms
+      << " " << r.timestamp_type << "}";
 }
 
-AssertionResult SameRecords(const std::vector<Record>& produced,
-                            const std::vector<ConsumedRecord>& consumed) {
+AssertionResult SameRecords(const std::vector<Record>& produced, const std::vector<ConsumedRecord>& consumed) {
   const std::size_t n = std::min(produced.size(), consumed.size());
   for (std::size_t i = 0; i < n; ++i) {
     const Record& p = produced[i];
@@ -88,13 +87,13 @@ AssertionResult SameRecords(const std::vector<Record>& produced,
       std::ostringstream pe, ce;
       PrintTo(p, &pe);
       PrintTo(c, &ce);
-      return AssertionFailure() << "record #" << i << " differs in " << field
-                                << "\n  expected: " << pe.str() << "\n  actual:   " << ce.str();
+      return AssertionFailure() << "record #" << i << " differs in " << field << "\n  expected: " << pe.str()
+                                << "\n  actual:   " << ce.str();
     }
   }
   if (produced.size() != consumed.size()) {
-    return AssertionFailure() << "expected " << produced.size() << " records, got "
-                              << consumed.size() << " (the first " << n << " match)";
+    return AssertionFailure() << "expected " << produced.size() << " records, got " << consumed.size() << " (the first "
+                              << n << " match)";
   }
   return AssertionSuccess();
 }

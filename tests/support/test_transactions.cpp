@@ -27,8 +27,8 @@ AssertionResult TxnStep(rd_kafka_error_t* raw, const char* step) {
 }  // namespace
 
 AssertionResult ProduceTransaction(const ClientConfig& client, const std::string& topic,
-                                   const std::vector<Record>& records, TxnEnd end,
-                                   std::string transactional_id, Millis timeout) {
+                                   const std::vector<Record>& records, TxnEnd end, std::string transactional_id,
+                                   Millis timeout) {
   if (transactional_id.empty()) {
     transactional_id = "kmirror-test-txn-" + std::to_string(::getpid()) + "-" + std::to_string(++g_txn_counter);
   }
@@ -47,9 +47,8 @@ AssertionResult ProduceTransaction(const ClientConfig& client, const std::string
   if (auto r = ProduceWith(rk->get(), topic, records, state, deadline); !r) {
     return AssertionFailure() << "ProduceTransaction to " << topic << ": " << r.message();
   }
-  auto ended = end == TxnEnd::kCommit
-                   ? TxnStep(rd_kafka_commit_transaction(rk->get(), ms), "commit_transaction")
-                   : TxnStep(rd_kafka_abort_transaction(rk->get(), ms), "abort_transaction");
+  auto ended = end == TxnEnd::kCommit ? TxnStep(rd_kafka_commit_transaction(rk->get(), ms), "commit_transaction")
+                                      : TxnStep(rd_kafka_abort_transaction(rk->get(), ms), "abort_transaction");
   if (!ended) return ended;
   // EndTxn returns once the coordinator has logged the decision; the commit/abort markers
   // reach the partitions a little later. Until then read_committed readers stop before the
@@ -67,8 +66,8 @@ AssertionResult ProduceTransaction(const ClientConfig& client, const std::string
         },
         std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now()), 20ms);
     if (!settled) {
-      return AssertionFailure() << "transaction markers for " << topic << "[" << partition
-                                << "] not written in time" << (error.empty() ? "" : ": " + error);
+      return AssertionFailure() << "transaction markers for " << topic << "[" << partition << "] not written in time"
+                                << (error.empty() ? "" : ": " + error);
     }
   }
   return AssertionSuccess();

@@ -21,17 +21,15 @@ namespace kmirror::test {
 enum class TxnEnd { kCommit, kAbort };
 // Produces the records in one transaction, flushes them (so they are in the log), then
 // commits or aborts. `transactional_id` empty: a unique one.
-::testing::AssertionResult ProduceTransaction(
-    const ClientConfig& client, const std::string& topic, const std::vector<Record>& records,
-    TxnEnd end, std::string transactional_id = {},
-    std::chrono::milliseconds timeout = std::chrono::seconds(60));
-inline ::testing::AssertionResult ProduceAndCommit(const ClientConfig& client,
-                                                   const std::string& topic,
+::testing::AssertionResult ProduceTransaction(const ClientConfig& client, const std::string& topic,
+                                              const std::vector<Record>& records, TxnEnd end,
+                                              std::string transactional_id = {},
+                                              std::chrono::milliseconds timeout = std::chrono::seconds(60));
+inline ::testing::AssertionResult ProduceAndCommit(const ClientConfig& client, const std::string& topic,
                                                    const std::vector<Record>& records) {
   return ProduceTransaction(client, topic, records, TxnEnd::kCommit);
 }
-inline ::testing::AssertionResult ProduceAndAbort(const ClientConfig& client,
-                                                  const std::string& topic,
+inline ::testing::AssertionResult ProduceAndAbort(const ClientConfig& client, const std::string& topic,
                                                   const std::vector<Record>& records) {
   return ProduceTransaction(client, topic, records, TxnEnd::kAbort);
 }

@@ -21,16 +21,15 @@
 #include <gtest/gtest.h>
 
 #include "kmirror/api/translation_server.h"
-#include "kmirror/wire/offset_sync_event.h"
 #include "kmirror/v1/translation.grpc.pb.h"
+#include "kmirror/wire/offset_sync_event.h"
 
 namespace kmirror::api::apitest {
 
 inline const offsets::FlowKey kFlow{"A", "B"};
 inline constexpr int64_t kSyncWrittenAtMs = 1700000000000;
 
-inline v1::OffsetSyncEvent SyncRun(int32_t partition, int64_t s0, int64_t t0, int64_t count,
-                                   int64_t log_start = -1) {
+inline v1::OffsetSyncEvent SyncRun(int32_t partition, int64_t s0, int64_t t0, int64_t count, int64_t log_start = -1) {
   v1::OffsetSyncEvent e;
   e.set_version(wire::kOffsetSyncEventVersion);
   e.mutable_flow()->set_source_alias("A");

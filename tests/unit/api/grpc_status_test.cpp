@@ -26,8 +26,8 @@ TEST(GrpcStatus, MapsEveryCodeByMeaning) {
 }
 
 TEST(GrpcStatus, KeepsTheMessage) {
-  grpc::Status g = ToGrpcStatus(
-      FailedPrecondition("the offset index of flow A->B has not caught up with its offset-sync log yet"));
+  grpc::Status g =
+      ToGrpcStatus(FailedPrecondition("the offset index of flow A->B has not caught up with its offset-sync log yet"));
   EXPECT_EQ(g.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(g.error_message(), "the offset index of flow A->B has not caught up with its offset-sync log yet");
 }

@@ -16,9 +16,9 @@
 namespace kmirror::api {
 namespace {
 
-using std::chrono::milliseconds;
 using apitest::kFlow;
 using apitest::MakeCheckpoint;
+using std::chrono::milliseconds;
 
 // Raw bytes over a generic call: the health and reflection services have no C++ stubs in
 // Debian's gRPC packages, and their messages are tiny.

@@ -19,8 +19,14 @@ TEST(CaseConversion, ChangesAsciiLettersOnly) {
   EXPECT_EQ(ToLower("SASL_SSL-256"), "sasl_ssl-256");
   EXPECT_EQ(ToUpper("sasl_ssl-256"), "SASL_SSL-256");
   // UTF-8 bytes pass through untouched.
-  EXPECT_EQ(ToLower("\xC3\x84" "Bc"), "\xC3\x84" "bc");
-  EXPECT_EQ(ToUpper("\xC3\xA4" "bC"), "\xC3\xA4" "BC");
+  EXPECT_EQ(ToLower("\xC3\x84"
+                    "Bc"),
+            "\xC3\x84"
+            "bc");
+  EXPECT_EQ(ToUpper("\xC3\xA4"
+                    "bC"),
+            "\xC3\xA4"
+            "BC");
   EXPECT_EQ(ToLower(""), "");
 }
 
@@ -34,8 +40,8 @@ TEST(ParseInteger, AcceptsASignedDecimalSurroundedByBlanks) {
 }
 
 TEST(ParseInteger, RefusesEverythingElse) {
-  for (const char* text : {"", " ", "-", "+", "4.2", "1e3", "0x10", "12a", "1 2", "--1", "9223372036854775808",
-                           "-9223372036854775809"}) {
+  for (const char* text :
+       {"", " ", "-", "+", "4.2", "1e3", "0x10", "12a", "1 2", "--1", "9223372036854775808", "-9223372036854775809"}) {
     EXPECT_FALSE(ParseInteger(text).has_value()) << "'" << text << "'";
   }
 }

@@ -23,7 +23,9 @@ struct Translation {
   bool Lacks(const std::string& name) const { return out.props.count(name) == 0; }
   std::string Problems() const { return testing::AllText(diag.problems()); }
   // The first problem mentioning `needle`, or nullptr.
-  const ConfigProblem* Problem(const std::string& needle) const { return testing::FindProblem(diag.problems(), needle); }
+  const ConfigProblem* Problem(const std::string& needle) const {
+    return testing::FindProblem(diag.problems(), needle);
+  }
   bool Note(ConfigNote::Level level, const std::string& needle) const {
     for (const auto& n : diag.notes()) {
       if (n.level == level && n.ToString().find(needle) != std::string::npos) return true;
@@ -75,9 +77,13 @@ TEST(JaasTest, EscapesSingleQuotesBareWordsCommentsAndNoFinalSemicolon) {
 
 TEST(JaasTest, MalformedConfigsAreRejectedWithoutEchoingValues) {
   const std::string secret = "s3cr3t-value";
-  const std::vector<std::string> texts = {"org.Foo", "org.Foo mandatory;", "org.Foo required username;",
+  const std::vector<std::string> texts = {"org.Foo",
+                                          "org.Foo mandatory;",
+                                          "org.Foo required username;",
                                           "org.Foo required username=\"a\" password=\"" + secret,
-                                          "org.A required; org.B required;", "", "= required;",
+                                          "org.A required; org.B required;",
+                                          "",
+                                          "= required;",
                                           "org.Foo required password=;"};
   for (const std::string& text : texts) {
     auto login = ParseJaasConfig(text);
@@ -91,8 +97,9 @@ TEST(JaasTest, MalformedConfigsAreRejectedWithoutEchoingValues) {
 TEST(ClientPropsTest, SaslPlainFromTheSeedBecomesUsernameAndPassword) {
   auto t = Translate({{"sasl.mechanism", "PLAIN"},
                       {"security.protocol", "SASL_PLAINTEXT"},
-                      {"sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
-                                           "username=\"your_user\" password=\"your_password\";"}});
+                      {"sasl.jaas.config",
+                       "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                       "username=\"your_user\" password=\"your_password\";"}});
   EXPECT_EQ(t.Problems(), "");
   EXPECT_TRUE(t.Has("sasl.mechanisms", "PLAIN"));
   EXPECT_TRUE(t.Has("security.protocol", "sasl_plaintext"));
@@ -104,8 +111,9 @@ TEST(ClientPropsTest, SaslPlainFromTheSeedBecomesUsernameAndPassword) {
 
 TEST(ClientPropsTest, ScramLogin) {
   auto t = Translate({{"sasl.mechanism", "SCRAM-SHA-512"},
-                      {"sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required "
-                                           "username=\"svc\" password=\"pw\""}});
+                      {"sasl.jaas.config",
+                       "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                       "username=\"svc\" password=\"pw\""}});
   EXPECT_EQ(t.Problems(), "");
   EXPECT_TRUE(t.Has("sasl.mechanisms", "SCRAM-SHA-512"));
   EXPECT_TRUE(t.Has("sasl.username", "svc"));
@@ -113,17 +121,19 @@ TEST(ClientPropsTest, ScramLogin) {
 }
 
 TEST(ClientPropsTest, ScramLoginWithoutPasswordOrWithTokens) {
-  auto missing = Translate({{"sasl.jaas.config",
-                             "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"svc\";"}});
+  auto missing = Translate(
+      {{"sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"svc\";"}});
   EXPECT_NE(missing.Problem("needs a password"), nullptr) << missing.Problems();
-  auto token = Translate({{"sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required "
-                                               "username=\"svc\" password=\"pw\" tokenauth=\"true\";"}});
+  auto token = Translate({{"sasl.jaas.config",
+                           "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                           "username=\"svc\" password=\"pw\" tokenauth=\"true\";"}});
   EXPECT_NE(token.Problem("tokenauth"), nullptr) << token.Problems();
 }
 
 TEST(ClientPropsTest, KerberosLoginIsRejectedWithTheLibrdkafkaSettingsToUse) {
-  auto t = Translate({{"sasl.jaas.config", "com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true "
-                                           "keyTab=\"/etc/kafka/mm.keytab\" principal=\"mm@EXAMPLE.COM\";"}});
+  auto t = Translate({{"sasl.jaas.config",
+                       "com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true "
+                       "keyTab=\"/etc/kafka/mm.keytab\" principal=\"mm@EXAMPLE.COM\";"}});
   const ConfigProblem* p = t.Problem("Kerberos");
   ASSERT_NE(p, nullptr) << t.Problems();
   EXPECT_EQ(p->file, "t.properties");
@@ -135,8 +145,9 @@ TEST(ClientPropsTest, KerberosLoginIsRejectedWithTheLibrdkafkaSettingsToUse) {
 }
 
 TEST(ClientPropsTest, OAuthLoginIsRejectedWithTheLibrdkafkaSettingsToUse) {
-  auto t = Translate({{"sasl.jaas.config", "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule "
-                                           "required clientId=\"id\" clientSecret=\"very-secret\";"}});
+  auto t = Translate({{"sasl.jaas.config",
+                       "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule "
+                       "required clientId=\"id\" clientSecret=\"very-secret\";"}});
   const ConfigProblem* p = t.Problem("sasl.oauthbearer.method=oidc");
   ASSERT_NE(p, nullptr) << t.Problems();
   EXPECT_NE(p->message.find("sasl.oauthbearer.client.secret"), std::string::npos);
@@ -345,7 +356,8 @@ TEST(ClientPropsTest, EngineOwnedWarningsCiteTheEngineTable) {
   const kafka::EngineProp* acks = kafka::FindEngineProp(kafka::ClientKind::kProducer, "acks");
   ASSERT_NE(acks, nullptr);
   auto weak = Translate({{"acks", "1"}}, ClientRole::kProducer);
-  EXPECT_TRUE(weak.Note(kWarning, std::string(acks->reason) + "; acks=1 is overridden by acks=all")) << weak.Everything();
+  EXPECT_TRUE(weak.Note(kWarning, std::string(acks->reason) + "; acks=1 is overridden by acks=all"))
+      << weak.Everything();
   auto legacy = Translate({{"request.required.acks", "0"}}, ClientRole::kProducer);
   EXPECT_TRUE(legacy.Note(kWarning, std::string(acks->reason) + "; request.required.acks=0 is overridden by acks=all"))
       << legacy.Everything();
@@ -367,10 +379,10 @@ TEST(ClientPropsTest, EveryEngineOwnedRuleNamesARowOfTheEngineTable) {
     if (rule.kind != ClientRule::Kind::kEngine && rule.kind != ClientRule::Kind::kMapped) continue;
     ++owned;
     EXPECT_TRUE(rule.roles == ClientRule::kC || rule.roles == ClientRule::kP) << rule.java;
-    EXPECT_NE(kafka::FindEngineProp(rule.roles == ClientRule::kC ? kafka::ClientKind::kConsumer
-                                                                 : kafka::ClientKind::kProducer,
-                                    rule.target),
-              nullptr)
+    EXPECT_NE(
+        kafka::FindEngineProp(
+            rule.roles == ClientRule::kC ? kafka::ClientKind::kConsumer : kafka::ClientKind::kProducer, rule.target),
+        nullptr)
         << rule.java;
     // The reason is the table's; a rule that restated it could drift from it.
     if (rule.kind == ClientRule::Kind::kEngine) {
@@ -424,9 +436,9 @@ TEST(ClientPropsTest, TwoInputsForOneLibrdkafkaPropertyConflict) {
 }
 
 TEST(ClientPropsTest, SecretsAreRecognised) {
-  for (const char* name : {"sasl.password", "sasl.jaas.config", "ssl.keystore.password", "ssl.key.password",
-                           "ssl.truststore.password", "ssl.key.pem", "ssl.keystore.key",
-                           "sasl.oauthbearer.client.secret"}) {
+  for (const char* name :
+       {"sasl.password", "sasl.jaas.config", "ssl.keystore.password", "ssl.key.password", "ssl.truststore.password",
+        "ssl.key.pem", "ssl.keystore.key", "sasl.oauthbearer.client.secret"}) {
     EXPECT_TRUE(IsSecretProperty(name)) << name;
   }
   EXPECT_FALSE(IsSecretProperty("sasl.username"));

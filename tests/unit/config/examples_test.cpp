@@ -72,15 +72,14 @@ TEST(ExamplesTest, Mm2SeedFile) {
     EXPECT_EQ(log.Lines(std::string(": ") + key + ": accepted; not needed by kmirror").size(), 1u) << key;
   }
   // Checkpoints, groups and group offset sync are supported: no line at all.
-  for (const char* key : {"clusterA->clusterB.groups", "checkpoints.topic.replication.factor",
-                          "clusterA->clusterB.emit.checkpoints.enabled",
-                          "clusterA->clusterB.sync.group.offsets.enabled"}) {
+  for (const char* key :
+       {"clusterA->clusterB.groups", "checkpoints.topic.replication.factor",
+        "clusterA->clusterB.emit.checkpoints.enabled", "clusterA->clusterB.sync.group.offsets.enabled"}) {
     EXPECT_TRUE(log.Lines(std::string(": ") + key + ": ").empty()) << key << "\n" << log.text();
   }
-  for (const char* key : {"offset-syncs.topic.replication.factor",
-                          "clusterA->clusterB.sync.topic.acls.enabled",
-                          "clusterA->clusterB.emit.offset-syncs.enabled",
-                          "clusterA->clusterB.sync.topic.acls.interval.seconds"}) {
+  for (const char* key :
+       {"offset-syncs.topic.replication.factor", "clusterA->clusterB.sync.topic.acls.enabled",
+        "clusterA->clusterB.emit.offset-syncs.enabled", "clusterA->clusterB.sync.topic.acls.interval.seconds"}) {
     EXPECT_EQ(log.Lines(std::string(": ") + key + ": accepted but not implemented yet").size(), 1u) << key;
   }
   EXPECT_EQ(log.text().find("your_password"), std::string::npos);

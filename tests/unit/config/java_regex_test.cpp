@@ -6,9 +6,27 @@ namespace kmirror::config {
 namespace {
 
 TEST(JavaRegexTest, PatternsThatMeanTheSameInRe2AreAccepted) {
-  for (const char* p : {".*", "prod.*.global$", "^(clusterA|clusterB).*heartbeats$", R"(.*[\-\.]internal)",
-                        R"(.*\.replica)", "__.*", "a{1,3}", "a{2}", "a{2,}", "[a-z]+?", R"(\Qa.b\E)", "(?i)foo",
-                        "a}+", "[]a]", "[^]a]", "(?:ab)+", R"(\d+)", "(?P<name>x)", R"(\p{Greek}+)", R"(\x{41})", R"(a\{b)"}) {
+  for (const char* p : {".*",
+                        "prod.*.global$",
+                        "^(clusterA|clusterB).*heartbeats$",
+                        R"(.*[\-\.]internal)",
+                        R"(.*\.replica)",
+                        "__.*",
+                        "a{1,3}",
+                        "a{2}",
+                        "a{2,}",
+                        "[a-z]+?",
+                        R"(\Qa.b\E)",
+                        "(?i)foo",
+                        "a}+",
+                        "[]a]",
+                        "[^]a]",
+                        "(?:ab)+",
+                        R"(\d+)",
+                        "(?P<name>x)",
+                        R"(\p{Greek}+)",
+                        R"(\x{41})",
+                        R"(a\{b)"}) {
     EXPECT_TRUE(CheckJavaRegex(p).ok()) << p << ": " << CheckJavaRegex(p).ToString();
   }
 }
@@ -35,10 +53,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Rejected{"(a)\\1", "backreference"}, Rejected{"(?<n>a)\\k<n>", "named group"},
                       Rejected{"a++", "possessive"}, Rejected{"a*+b", "possessive"}, Rejected{"a{2}+", "possessive"},
                       Rejected{"(?>ab)", "atomic group"}, Rejected{"[a-z&&[^x]]", "intersection"},
-                      Rejected{"[a[bc]]", "nested"}, Rejected{"[[:alpha:]]", "nested"}, Rejected{"topic\\Z", "\\Z"}, Rejected{"\\Gx", "\\G"},
-                      Rejected{"(?x)a b", "inline flag"}, Rejected{"\\p{javaLowerCase}", "java.lang.Character"},
-                      Rejected{"\\u0041", "\\x{XXXX}"}, Rejected{"\\h", "horizontal"}, Rejected{"x{y", "repetition"},
-                      Rejected{"a{1", "repetition"}));
+                      Rejected{"[a[bc]]", "nested"}, Rejected{"[[:alpha:]]", "nested"}, Rejected{"topic\\Z", "\\Z"},
+                      Rejected{"\\Gx", "\\G"}, Rejected{"(?x)a b", "inline flag"},
+                      Rejected{"\\p{javaLowerCase}", "java.lang.Character"}, Rejected{"\\u0041", "\\x{XXXX}"},
+                      Rejected{"\\h", "horizontal"}, Rejected{"x{y", "repetition"}, Rejected{"a{1", "repetition"}));
 
 TEST(JavaRegexTest, SyntaxErrorsCarryRe2sMessage) {
   Status s = CheckJavaRegex("(unclosed");

@@ -14,8 +14,8 @@ class LegacyLoaderTest : public ::testing::Test {
  protected:
   LegacyArgs Args(const std::string& consumer, const std::string& producer, int streams = 1,
                   const std::string& whitelist = ".*") {
-    return LegacyArgs{dir_.Write("consumer.properties", consumer), dir_.Write("producer.properties", producer),
-                      streams, whitelist};
+    return LegacyArgs{dir_.Write("consumer.properties", consumer), dir_.Write("producer.properties", producer), streams,
+                      whitelist};
   }
   std::vector<ConfigProblem> Fail(const LegacyArgs& args) {
     return ProblemsOf([&] { LoadLegacy(args); });
@@ -77,8 +77,8 @@ TEST_F(LegacyLoaderTest, ProducerGuaranteesAreKmirrors) {
 }
 
 TEST_F(LegacyLoaderTest, MetadataMaxAgeSetsTheTopicRefresh) {
-  MirrorConfig c = LoadLegacy(Args("bootstrap.servers=s:1\ngroup.id=g\nmetadata.max.age.ms=30000\n",
-                                   "bootstrap.servers=t:1\n"));
+  MirrorConfig c =
+      LoadLegacy(Args("bootstrap.servers=s:1\ngroup.id=g\nmetadata.max.age.ms=30000\n", "bootstrap.servers=t:1\n"));
   EXPECT_EQ(c.flows[0].refresh_topics_interval, std::chrono::seconds(30));
 }
 

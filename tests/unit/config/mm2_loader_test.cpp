@@ -1,5 +1,5 @@
-#include <thread>
 #include <gtest/gtest.h>
+#include <thread>
 
 #include "config_test_util.h"
 #include "kmirror/config/mirror_config.h"
@@ -98,7 +98,8 @@ TEST_F(Mm2LoaderTest, FlowKeyOverTopLevelKeyOverDefault) {
 TEST_F(Mm2LoaderTest, FlowsAreOffByDefaultAndTopLevelEnabledTurnsOnEveryPair) {
   MirrorConfig some = Load(std::string(kTwoClusters) + "A->B.enabled = true\nB->A.enabled = false\n");
   EXPECT_EQ(some.flows.size(), 1u);
-  MirrorConfig all = Load("clusters = A, B, C\nbootstrap.servers = shared:9092\nenabled = true\nC->A.enabled = false\n");
+  MirrorConfig all =
+      Load("clusters = A, B, C\nbootstrap.servers = shared:9092\nenabled = true\nC->A.enabled = false\n");
   EXPECT_EQ(all.flows.size(), 5u);
   EXPECT_EQ(all.clusters.size(), 3u);
   EXPECT_EQ(all.clusters[2].client.at("bootstrap.servers"), "shared:9092");
@@ -111,8 +112,8 @@ TEST_F(Mm2LoaderTest, ReplicationPolicyAndSeparator) {
                         "replication.policy.separator = _\n");
   EXPECT_EQ(c.flows[0].naming, RemoteTopicNaming::kIdentity);
   EXPECT_EQ(c.flows[0].separator, "_");
-  auto problems = Fail(std::string(kTwoClusters) +
-                       "A->B.enabled = true\nreplication.policy.class = com.example.CustomPolicy\n");
+  auto problems =
+      Fail(std::string(kTwoClusters) + "A->B.enabled = true\nreplication.policy.class = com.example.CustomPolicy\n");
   const ConfigProblem* p = FindProblem(problems, "com.example.CustomPolicy");
   ASSERT_NE(p, nullptr) << testing::AllText(problems);
   EXPECT_EQ(p->line, 5);
@@ -170,21 +171,23 @@ TEST_F(Mm2LoaderTest, DeprecatedBlacklistIsUsedOnlyWithoutExclude) {
   EXPECT_EQ(c.flows[0].topics_exclude, (std::vector<std::string>{"secret.*"}));
 
   LogCapture log;
-  MirrorConfig both = Load(std::string(kTwoClusters) +
-                           "A->B.enabled = true\ntopics.exclude = x.*\nA->B.topics.blacklist = secret.*\n");
+  MirrorConfig both =
+      Load(std::string(kTwoClusters) + "A->B.enabled = true\ntopics.exclude = x.*\nA->B.topics.blacklist = secret.*\n");
   EXPECT_EQ(both.flows[0].topics_exclude, (std::vector<std::string>{"x.*"}));
   EXPECT_EQ(log.Lines("A->B.topics.blacklist: ignored because topics.exclude").size(), 1u) << log.text();
 }
 
 TEST_F(Mm2LoaderTest, FlowGroupIds) {
-  MirrorConfig c = Load("clusters = A, B, C\nbootstrap.servers = x:1\nA->B.enabled = true\nA->C.enabled = true\n"
-                        "A->C.flow.group.id = mirror-to-c\n");
+  MirrorConfig c = Load(
+      "clusters = A, B, C\nbootstrap.servers = x:1\nA->B.enabled = true\nA->C.enabled = true\n"
+      "A->C.flow.group.id = mirror-to-c\n");
   EXPECT_EQ(Flow(c, "A->B").group_id, "kmirror-A-B");
   EXPECT_EQ(Flow(c, "A->C").group_id, "mirror-to-c");
 
   // One group on one source cluster for two flows would mix their subscriptions.
-  auto problems = Fail("clusters = A, B, C\nbootstrap.servers = x:1\nA->B.enabled = true\nA->C.enabled = true\n"
-                       "flow.group.id = shared\n");
+  auto problems = Fail(
+      "clusters = A, B, C\nbootstrap.servers = x:1\nA->B.enabled = true\nA->C.enabled = true\n"
+      "flow.group.id = shared\n");
   const ConfigProblem* p = FindProblem(problems, "share consumer group 'shared'");
   ASSERT_NE(p, nullptr) << testing::AllText(problems);
   EXPECT_EQ(p->line, 5);
@@ -219,11 +222,11 @@ TEST_F(Mm2LoaderTest, ClientOverridesFollowMm2Precedence) {
   LogCapture log;
   MirrorConfig c = Load(std::string(kTwoClusters) +
                         "A->B.enabled = true\nB->A.enabled = true\n"
-                        "A.consumer.fetch.min.bytes = 10\n"             // line 6
-                        "A->B.consumer.fetch.min.bytes = 20\n"          // line 7: shadowed by line 6
-                        "A->B.consumer.fetch.max.bytes = 2000000\n"     // line 8: nothing above it
-                        "A->B.source.consumer.check.crcs = true\n"      // line 9
-                        "A.consumer.check.crcs = false\n"               // line 10
+                        "A.consumer.fetch.min.bytes = 10\n"          // line 6
+                        "A->B.consumer.fetch.min.bytes = 20\n"       // line 7: shadowed by line 6
+                        "A->B.consumer.fetch.max.bytes = 2000000\n"  // line 8: nothing above it
+                        "A->B.source.consumer.check.crcs = true\n"   // line 9
+                        "A.consumer.check.crcs = false\n"            // line 10
                         "B.producer.linger.ms = 5\n"
                         "A->B.producer.override.linger.ms = 50\n"
                         "A->B.producer.batch.size = 1000\n"
@@ -265,9 +268,9 @@ TEST_F(Mm2LoaderTest, MisplacedClientPropertiesAreWarnedAbout) {
   LogCapture log;
   MirrorConfig c = Load(std::string(kTwoClusters) +
                         "A->B.enabled = true\n"
-                        "A.max.poll.records = 10\n"    // MM2 ignores non-connection keys after an alias
-                        "consumer.fetch.min.bytes = 5\n"  // and client overrides without one
-                        "A.topics = x\n"               // a flow setting after a cluster alias
+                        "A.max.poll.records = 10\n"         // MM2 ignores non-connection keys after an alias
+                        "consumer.fetch.min.bytes = 5\n"    // and client overrides without one
+                        "A.topics = x\n"                    // a flow setting after a cluster alias
                         "A->B.security.protocol = SSL\n");  // a cluster setting after a flow
   EXPECT_EQ(c.flows[0].source_consumer.count("max.poll.records"), 0u);
   EXPECT_EQ(c.flows[0].source_consumer.count("fetch.min.bytes"), 0u);
@@ -282,18 +285,20 @@ TEST_F(Mm2LoaderTest, MisplacedClientPropertiesAreWarnedAbout) {
 
 TEST_F(Mm2LoaderTest, NotNeededPlannedAndUnknownKeysAreLoggedOnceEach) {
   LogCapture log;
-  Load("clusters = A, B, C\nbootstrap.servers = x:1\nenabled = true\n"
-       "name = my-mm2\n"                          // line 4
-       "offset.storage.replication.factor = 3\n"  // line 5
-       "emit.offset-syncs.enabled = true\n"       // line 6
-       "sync.topic.acls.enabled = false\n"        // line 7
-       "topic = typo\n"                           // line 8
-       "A->B.replication.factr = 3\n"             // line 9
-       "A.group.id = connect-group\n");           // line 10
+  Load(
+      "clusters = A, B, C\nbootstrap.servers = x:1\nenabled = true\n"
+      "name = my-mm2\n"                          // line 4
+      "offset.storage.replication.factor = 3\n"  // line 5
+      "emit.offset-syncs.enabled = true\n"       // line 6
+      "sync.topic.acls.enabled = false\n"        // line 7
+      "topic = typo\n"                           // line 8
+      "A->B.replication.factr = 3\n"             // line 9
+      "A.group.id = connect-group\n");           // line 10
   EXPECT_EQ(log.Lines("info", "mm2.properties:4: name: accepted; not needed by kmirror").size(), 1u) << log.text();
   EXPECT_EQ(log.Lines("info", "mm2.properties:5: offset.storage.replication.factor: accepted; not needed").size(), 1u);
-  EXPECT_EQ(log.Lines("warning", "mm2.properties:6: emit.offset-syncs.enabled: accepted but not implemented yet").size(),
-            1u) << log.text();
+  EXPECT_EQ(
+      log.Lines("warning", "mm2.properties:6: emit.offset-syncs.enabled: accepted but not implemented yet").size(), 1u)
+      << log.text();
   EXPECT_EQ(log.Lines("info", "mm2.properties:7: sync.topic.acls.enabled: kmirror does not do this yet").size(), 1u)
       << log.text();
   auto typo = log.Lines("warning", "mm2.properties:8: topic: unknown setting");
@@ -312,19 +317,21 @@ TEST_F(Mm2LoaderTest, DuplicateKeysAreWarned) {
 
 TEST_F(Mm2LoaderTest, AliasesWithDotsAndAliasesThatLookLikeSettings) {
   // The separator must not be '.' here (AliasContainingTheDefaultSeparatorIsRefused...).
-  MirrorConfig dotted = Load("clusters = us.west, us.west.backup\n"
-                             "us.west.bootstrap.servers = w:1\nus.west.backup.bootstrap.servers = wb:1\n"
-                             "us.west->us.west.backup.enabled = true\nus.west->us.west.backup.tasks.max = 3\n"
-                             "replication.policy.separator = _\n");
+  MirrorConfig dotted = Load(
+      "clusters = us.west, us.west.backup\n"
+      "us.west.bootstrap.servers = w:1\nus.west.backup.bootstrap.servers = wb:1\n"
+      "us.west->us.west.backup.enabled = true\nus.west->us.west.backup.tasks.max = 3\n"
+      "replication.policy.separator = _\n");
   ASSERT_EQ(dotted.flows.size(), 1u);
   EXPECT_EQ(dotted.flows[0].target, "us.west.backup");
   EXPECT_EQ(dotted.flows[0].tasks, 3);
   EXPECT_EQ(dotted.flows[0].target_producer.at("bootstrap.servers"), "wb:1");
 
   LogCapture log;
-  MirrorConfig named = Load("clusters = source, target\nsource.bootstrap.servers = s:1\n"
-                            "target.bootstrap.servers = t:1\nsource->target.enabled = true\n"
-                            "source.cluster.alias = source\ntarget.cluster.alias = target\n");
+  MirrorConfig named = Load(
+      "clusters = source, target\nsource.bootstrap.servers = s:1\n"
+      "target.bootstrap.servers = t:1\nsource->target.enabled = true\n"
+      "source.cluster.alias = source\ntarget.cluster.alias = target\n");
   EXPECT_EQ(named.flows.size(), 1u);
   EXPECT_EQ(log.Lines("unknown setting").size(), 0u) << log.text();
   EXPECT_EQ(log.Lines("source.cluster.alias: accepted; not needed").size(), 1u) << log.text();
@@ -332,7 +339,8 @@ TEST_F(Mm2LoaderTest, AliasesWithDotsAndAliasesThatLookLikeSettings) {
 
 TEST_F(Mm2LoaderTest, IdentityNamingBothWaysWarnsAboutLoops) {
   LogCapture log;
-  Load(std::string(kTwoClusters) + "enabled = true\n"
+  Load(std::string(kTwoClusters) +
+       "enabled = true\n"
        "replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy\n");
   EXPECT_EQ(log.Lines("copied back and forth forever").size(), 1u) << log.text();
 }
@@ -340,10 +348,11 @@ TEST_F(Mm2LoaderTest, IdentityNamingBothWaysWarnsAboutLoops) {
 // ---- Errors ------------------------------------------------------------------------------
 
 TEST_F(Mm2LoaderTest, AliasContainingTheDefaultSeparatorIsRefusedAtTheClustersLine) {
-  auto problems = Fail("# two clusters whose names overlap\n"
-                       "clusters = a, a.b\n"
-                       "a.bootstrap.servers = a:1\na.b.bootstrap.servers = ab:1\n"
-                       "a.b->a.enabled = true\n");
+  auto problems = Fail(
+      "# two clusters whose names overlap\n"
+      "clusters = a, a.b\n"
+      "a.bootstrap.servers = a:1\na.b.bootstrap.servers = ab:1\n"
+      "a.b->a.enabled = true\n");
   ASSERT_EQ(problems.size(), 1u) << testing::AllText(problems);
   const ConfigProblem& p = problems[0];
   EXPECT_EQ(p.file, dir_.Path("mm2.properties"));
@@ -361,10 +370,11 @@ TEST_F(Mm2LoaderTest, AliasContainingTheDefaultSeparatorIsRefusedAtTheClustersLi
 
 TEST_F(Mm2LoaderTest, AliasContainingACustomSeparatorIsRefusedNamingWhereTheSeparatorIsSet) {
   // The target alias counts too, and the default '.' no longer matters once '_' is set.
-  auto problems = Fail("clusters = east, dc_west\n"
-                       "east.bootstrap.servers = e:1\ndc_west.bootstrap.servers = w:1\n"
-                       "east->dc_west.enabled = true\n"
-                       "east->dc_west.replication.policy.separator = _\n");
+  auto problems = Fail(
+      "clusters = east, dc_west\n"
+      "east.bootstrap.servers = e:1\ndc_west.bootstrap.servers = w:1\n"
+      "east->dc_west.enabled = true\n"
+      "east->dc_west.replication.policy.separator = _\n");
   ASSERT_EQ(problems.size(), 1u) << testing::AllText(problems);
   EXPECT_EQ(problems[0].line, 1);
   EXPECT_EQ(problems[0].key, "clusters");
@@ -378,11 +388,12 @@ TEST_F(Mm2LoaderTest, AliasContainingACustomSeparatorIsRefusedNamingWhereTheSepa
   EXPECT_NE(problems[0].message.find("(e.g. 'dc-west')"), std::string::npos) << problems[0].message;
 
   // Identity naming too (heartbeats keep the prefix); the advice leads with the cheap fix.
-  auto identity = Fail("clusters = us.west, east\n"
-                       "us.west.bootstrap.servers = w:1\neast.bootstrap.servers = e:1\n"
-                       "us.west->east.enabled = true\neast->us.west.enabled = true\n"
-                       "replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy\n"
-                       "topics = orders\n");
+  auto identity = Fail(
+      "clusters = us.west, east\n"
+      "us.west.bootstrap.servers = w:1\neast.bootstrap.servers = e:1\n"
+      "us.west->east.enabled = true\neast->us.west.enabled = true\n"
+      "replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy\n"
+      "topics = orders\n");
   ASSERT_EQ(identity.size(), 1u) << testing::AllText(identity);
   EXPECT_NE(identity[0].message.find("alias 'us.west' contains '.', the replication.policy.separator of flows "
                                      "us.west->east, east->us.west (the default"),
@@ -395,18 +406,21 @@ TEST_F(Mm2LoaderTest, AliasContainingACustomSeparatorIsRefusedNamingWhereTheSepa
 }
 
 TEST_F(Mm2LoaderTest, AliasesThatOnlyShareAPrefixAreAccepted) {
-  MirrorConfig c = Load("clusters = a, ab, a-b\n"
-                        "a.bootstrap.servers = a:1\nab.bootstrap.servers = ab:1\na-b.bootstrap.servers = x:1\n"
-                        "a->ab.enabled = true\nab->a.enabled = true\na-b->a.enabled = true\n");
+  MirrorConfig c = Load(
+      "clusters = a, ab, a-b\n"
+      "a.bootstrap.servers = a:1\nab.bootstrap.servers = ab:1\na-b.bootstrap.servers = x:1\n"
+      "a->ab.enabled = true\nab->a.enabled = true\na-b->a.enabled = true\n");
   EXPECT_EQ(c.flows.size(), 3u);
   // A dotted alias is fine with a separator it does not contain.
-  MirrorConfig dotted = Load("clusters = a, a.b\n"
-                             "a.bootstrap.servers = a:1\na.b.bootstrap.servers = ab:1\n"
-                             "a.b->a.enabled = true\nreplication.policy.separator = _\n");
+  MirrorConfig dotted = Load(
+      "clusters = a, a.b\n"
+      "a.bootstrap.servers = a:1\na.b.bootstrap.servers = ab:1\n"
+      "a.b->a.enabled = true\nreplication.policy.separator = _\n");
   EXPECT_EQ(dotted.flows.size(), 1u);
   // An alias in no enabled flow names nothing.
-  MirrorConfig idle = Load("clusters = a, b, c.d\na.bootstrap.servers = a:1\nb.bootstrap.servers = b:1\n"
-                           "a->b.enabled = true\n");
+  MirrorConfig idle = Load(
+      "clusters = a, b, c.d\na.bootstrap.servers = a:1\nb.bootstrap.servers = b:1\n"
+      "a->b.enabled = true\n");
   EXPECT_EQ(idle.flows.size(), 1u);
 }
 
@@ -508,13 +522,19 @@ TEST_F(Mm2LoaderTest, InvalidValuesAreLocatedAndAllReportedTogether) {
 TEST_F(Mm2LoaderTest, SecretsNeverReachLogsOrErrors) {
   LogCapture log;
   const std::string secret = "Pa55-w0rd-never-logged";
-  auto problems = Fail(std::string(kTwoClusters) + "A->B.enabled = true\n"
+  auto problems = Fail(std::string(kTwoClusters) +
+                       "A->B.enabled = true\n"
                        "A.sasl.jaas.config = org.apache.kafka.common.security.plain.PlainLoginModule required "
-                       "username=\"u\" password=\"" + secret + "\" extra=\"1\";\n"
-                       "A.ssl.truststore.password = " + secret + "\n"
+                       "username=\"u\" password=\"" +
+                       secret +
+                       "\" extra=\"1\";\n"
+                       "A.ssl.truststore.password = " +
+                       secret +
+                       "\n"
                        "A.ssl.truststore.location = /nonexistent/truststore.jks\n"
                        "B.sasl.jaas.config = org.apache.kafka.common.security.plain.PlainLoginModule required "
-                       "username=\"u\" password=\"" + secret + "\n");
+                       "username=\"u\" password=\"" +
+                       secret + "\n");
   EXPECT_GE(problems.size(), 2u);
   EXPECT_EQ(testing::AllText(problems).find(secret), std::string::npos) << testing::AllText(problems);
   EXPECT_EQ(log.text().find(secret), std::string::npos) << log.text();

@@ -25,33 +25,36 @@ TEST(EnginePropsTest, EveryRowSaysWhyAndHasTheValueItsOwnershipNeeds) {
     switch (row.ownership) {
       case Ownership::kForced:
       case Ownership::kDefault:
-      case Ownership::kPerClient: EXPECT_FALSE(row.value.empty()) << name; break;
-      case Ownership::kWithheld: EXPECT_TRUE(row.value.empty()) << name; break;
+      case Ownership::kPerClient:
+        EXPECT_FALSE(row.value.empty()) << name;
+        break;
+      case Ownership::kWithheld:
+        EXPECT_TRUE(row.value.empty()) << name;
+        break;
     }
     EXPECT_EQ(FindEngineProp(row.client, row.name), &row) << name;
   }
-  EXPECT_EQ(FindEngineProp(ClientKind::kProducer, "request.required.acks"), FindEngineProp(ClientKind::kProducer, "acks"));
+  EXPECT_EQ(FindEngineProp(ClientKind::kProducer, "request.required.acks"),
+            FindEngineProp(ClientKind::kProducer, "acks"));
   EXPECT_EQ(FindEngineProp(ClientKind::kProducer, "compression.type"), nullptr);
   EXPECT_EQ(FindEngineProp(ClientKind::kProducer, "isolation.level"), nullptr);  // a consumer's row
 }
 
 // What the wrappers built before the table existed, with nothing set by the caller.
 TEST(EnginePropsTest, WrappersBuildWhatTheyAlwaysBuilt) {
-  EXPECT_EQ(WithEngineProps(ClientKind::kProducer, {}),
-            (ClientProps{{"enable.idempotence", "true"},
-                         {"acks", "all"},
-                         {"allow.auto.create.topics", "false"},
-                         {"linger.ms", "20"},
-                         {"batch.size", "1000000"},
-                         {"queue.buffering.max.kbytes", "32768"}}));
+  EXPECT_EQ(WithEngineProps(ClientKind::kProducer, {}), (ClientProps{{"enable.idempotence", "true"},
+                                                                     {"acks", "all"},
+                                                                     {"allow.auto.create.topics", "false"},
+                                                                     {"linger.ms", "20"},
+                                                                     {"batch.size", "1000000"},
+                                                                     {"queue.buffering.max.kbytes", "32768"}}));
   // A flow task's producer: its own linger default, every producer row after it.
-  EXPECT_EQ(WithEngineProps(ClientKind::kFlowProducer, {}),
-            (ClientProps{{"enable.idempotence", "true"},
-                         {"acks", "all"},
-                         {"allow.auto.create.topics", "false"},
-                         {"linger.ms", "5"},
-                         {"batch.size", "1000000"},
-                         {"queue.buffering.max.kbytes", "32768"}}));
+  EXPECT_EQ(WithEngineProps(ClientKind::kFlowProducer, {}), (ClientProps{{"enable.idempotence", "true"},
+                                                                         {"acks", "all"},
+                                                                         {"allow.auto.create.topics", "false"},
+                                                                         {"linger.ms", "5"},
+                                                                         {"batch.size", "1000000"},
+                                                                         {"queue.buffering.max.kbytes", "32768"}}));
   EXPECT_EQ(WithEngineProps(ClientKind::kFlowProducer, {{"linger.ms", "50"}, {"acks", "1"}}).at("linger.ms"), "50");
   EXPECT_EQ(WithEngineProps(ClientKind::kFlowProducer, {{"acks", "1"}}).at("acks"), "all");
   ASSERT_NE(FindEngineProp(ClientKind::kFlowProducer, "acks"), nullptr) << "the producer's row";
@@ -110,10 +113,18 @@ TEST(EnginePropsTest, ForcedWinsWithheldGoesDefaultsYieldToTheCaller) {
       if (row.client != kind) continue;
       std::string name(row.name);
       switch (row.ownership) {
-        case Ownership::kForced: EXPECT_EQ(out[name], row.value) << name; break;
-        case Ownership::kPerClient: EXPECT_EQ(out[name], "given") << name; break;
-        case Ownership::kWithheld: EXPECT_EQ(out.count(name), 0u) << name; break;
-        case Ownership::kDefault: EXPECT_EQ(out[name], "caller's") << name; break;
+        case Ownership::kForced:
+          EXPECT_EQ(out[name], row.value) << name;
+          break;
+        case Ownership::kPerClient:
+          EXPECT_EQ(out[name], "given") << name;
+          break;
+        case Ownership::kWithheld:
+          EXPECT_EQ(out.count(name), 0u) << name;
+          break;
+        case Ownership::kDefault:
+          EXPECT_EQ(out[name], "caller's") << name;
+          break;
       }
     }
   }

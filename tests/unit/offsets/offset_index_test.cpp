@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
-#include "kmirror/wire/offset_sync_event.h"
 #include "kmirror/offsets/offset_sync_recorder.h"
+#include "kmirror/wire/offset_sync_event.h"
 #include "offsets/rocksdb_status.h"
 
 namespace kmirror::offsets {
@@ -81,11 +81,11 @@ class OffsetIndexTest : public ::testing::Test {
   std::vector<std::string> log_;  // serialised events, index = log offset
 };
 
-#define EXPECT_TRANSLATES(src, knd, tgt)                                      \
-  do {                                                                        \
-    Translation t_ = T(src);                                                  \
+#define EXPECT_TRANSLATES(src, knd, tgt)                                                     \
+  do {                                                                                       \
+    Translation t_ = T(src);                                                                 \
     EXPECT_EQ(TranslationKindName(t_.kind), TranslationKindName(knd)) << "source " << (src); \
-    EXPECT_EQ(t_.target.value(), (tgt)) << "source " << (src);                \
+    EXPECT_EQ(t_.target.value(), (tgt)) << "source " << (src);                               \
   } while (0)
 
 TEST_F(OffsetIndexTest, LookupsFailUntilTheFlowCaughtUpWithItsLog) {
@@ -115,9 +115,9 @@ TEST_F(OffsetIndexTest, AnEmptyLogIsCaughtUpAtOnce) {
 }
 
 TEST_F(OffsetIndexTest, TranslatesExactlyAndAcrossGaps) {
-  Log(Event("orders", 0, 0, 100, 10));   // 0..9   -> 100..109
-  Log(Event("orders", 0, 12, 110, 5));   // 12..16 -> 110..114 (10, 11 compacted away)
-  Log(Event("orders", 0, 20, 115, 3));   // 20..22 -> 115..117 (17..19: a marker, aborted records)
+  Log(Event("orders", 0, 0, 100, 10));  // 0..9   -> 100..109
+  Log(Event("orders", 0, 12, 110, 5));  // 12..16 -> 110..114 (10, 11 compacted away)
+  Log(Event("orders", 0, 20, 115, 3));  // 20..22 -> 115..117 (17..19: a marker, aborted records)
   CatchUp();
   EXPECT_TRANSLATES(0, TranslationKind::kExact, 100);
   EXPECT_TRANSLATES(9, TranslationKind::kExact, 109);
@@ -177,8 +177,7 @@ TEST_F(OffsetIndexTest, PartitionsTopicsAndFlowsAreSeparate) {
   EXPECT_EQ(T(5, "orders2", 0).target.value(), 305);
   EXPECT_EQ(T(5, "order", 0).target.value(), 405);
   EXPECT_EQ(index_->Translate(kFlow, "orders", Partition(2), SourceOffset(5)).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(index_->Translate(kFlow, "payments", Partition(0), SourceOffset(5)).status().code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(index_->Translate(kFlow, "payments", Partition(0), SourceOffset(5)).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(index_->Translate(kFlow, "orders", Partition(0), SourceOffset(-1)).status().code(),
             StatusCode::kInvalidArgument);
 }
@@ -235,8 +234,8 @@ TEST_F(OffsetIndexTest, AReSentOpenRunIsAnUpsert) {
 }
 
 TEST_F(OffsetIndexTest, AResetRunSupersedesEverythingFromItsStart) {
-  Log(Event("orders", 0, 0, 100, 50));     // 0..49 -> 100..149
-  Log(Event("orders", 0, 60, 150, 10));    // 60..69 -> 150..159
+  Log(Event("orders", 0, 0, 100, 50));        // 0..49 -> 100..149
+  Log(Event("orders", 0, 60, 150, 10));       // 60..69 -> 150..159
   Log(Event("orders", 0, 20, 160, 5, true));  // rewind: 20..24 sent again -> 160..164
   CatchUp();
   EXPECT_TRANSLATES(10, TranslationKind::kExact, 110);
@@ -382,9 +381,8 @@ TEST_F(OffsetIndexTest, RandomHistoriesMatchTheModelAndRebuildFromTheLogAlone) {
     Model model;
     std::vector<v1::OffsetSyncEvent> events;
     wire::OffsetSyncWriterInfo info{"A", "B", "cluster-a", "cluster-b", "A->B#0@test"};
-    OffsetSyncRecorder recorder([&](const OffsetSyncRun& run) {
-      events.push_back(wire::MakeOffsetSyncEvent(info, "A.orders", run, 0));
-    });
+    OffsetSyncRecorder recorder(
+        [&](const OffsetSyncRun& run) { events.push_back(wire::MakeOffsetSyncEvent(info, "A.orders", run, 0)); });
     const TopicPartition tp{"orders", Partition(0)};
     int64_t source = 0;
     int64_t target = 0;

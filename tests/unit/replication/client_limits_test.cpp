@@ -29,8 +29,8 @@ TEST(ClientLimits, DefaultsSplitTheBudget) {
                                           {"queued.max.messages.kbytes", "8192"},
                                           {"queued.min.messages", "10000"}}));
   const kafka::ClientProps producer = l.ProducerProps(flow.target_producer);
-  EXPECT_EQ(producer, (kafka::ClientProps{{"queue.buffering.max.kbytes", "4096"},
-                                          {"queue.buffering.max.messages", "10000"}}));
+  EXPECT_EQ(producer,
+            (kafka::ClientProps{{"queue.buffering.max.kbytes", "4096"}, {"queue.buffering.max.messages", "10000"}}));
   // The flow producer's static defaults come from the engine's table when the wrapper
   // builds the client: linger.ms 5 (the task batches itself), the producer's rows after it.
   const kafka::ClientProps built = kafka::WithEngineProps(kafka::ClientKind::kFlowProducer, producer);

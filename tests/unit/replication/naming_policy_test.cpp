@@ -24,8 +24,8 @@ TEST(PrefixNaming, CustomSeparator) {
 
 TEST(PrefixNaming, DetectsCyclesThroughAnyNumberOfHops) {
   auto p = MakeNamingPolicy(config::RemoteTopicNaming::kPrefix, ".");
-  EXPECT_TRUE(p->IsCycle("B.orders", "B"));      // B's own records coming back
-  EXPECT_TRUE(p->IsCycle("C.B.orders", "B"));    // B -> C -> A -> B
+  EXPECT_TRUE(p->IsCycle("B.orders", "B"));    // B's own records coming back
+  EXPECT_TRUE(p->IsCycle("C.B.orders", "B"));  // B -> C -> A -> B
   EXPECT_FALSE(p->IsCycle("C.orders", "B"));
   EXPECT_FALSE(p->IsCycle("orders", "B"));
 }

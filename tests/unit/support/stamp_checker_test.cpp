@@ -42,8 +42,7 @@ ProducerLedger Ledger(const std::string& origin, const std::string& topic,
 
 const CopySpec kAtoB{.origin_cluster = "A", .origin_topic = "orders", .copy_cluster = "B", .copy_topic = "A.orders"};
 
-CheckResult CheckOneWay(const std::map<int32_t, std::vector<Stamp>>& copy,
-                        std::vector<TopicContents> extra = {}) {
+CheckResult CheckOneWay(const std::map<int32_t, std::vector<Stamp>>& copy, std::vector<TopicContents> extra = {}) {
   CheckInput in;
   in.topics.push_back(Topic("A", "orders", {{0, Seqs("A", 0, {0, 1, 2, 3, 4})}, {1, Seqs("A", 1, {0, 1, 2})}}));
   in.topics.push_back(Topic("B", "A.orders", copy));
@@ -65,7 +64,9 @@ TEST(StampTest, RoundTripsAndRejectsAnythingElse) {
 }
 
 TEST(StampTest, ACopyWhoseValueDisagreesWithItsStampIsCorrupt) {
-  ConsumedRecord r{.partition = 1, .offset = 7, .value = StampedValue(S("A", 1, 5), 40),
+  ConsumedRecord r{.partition = 1,
+                   .offset = 7,
+                   .value = StampedValue(S("A", 1, 5), 40),
                    .headers = {{std::string(kStampHeader), S("A", 1, 5).ToString()}}};
   EXPECT_FALSE(ToStamped(r).corrupt);
   EXPECT_EQ(ToStamped(r).stamp, S("A", 1, 5));

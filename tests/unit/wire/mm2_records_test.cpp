@@ -19,7 +19,8 @@ std::string Hex(const std::string& bytes) {
 
 std::string Unhex(const std::string& hex) {
   std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   return out;
 }
 
@@ -43,14 +44,13 @@ struct CheckpointVector {
 
 const CheckpointVector kCheckpoints[] = {
     {"console-consumer-42", "orders", 7, 123456789012LL, 98765, "",
-     "0013636f6e736f6c652d636f6e73756d65722d343200066f726465727300000007",
-     "00000000001cbe991a1400000000000181cd0000"},
+     "0013636f6e736f6c652d636f6e73756d65722d343200066f726465727300000007", "00000000001cbe991a1400000000000181cd0000"},
     // Non-ASCII: lengths are UTF-8 byte counts ("grp-\u00e9", "m\u20acta").
-    {"grp-\xc3\xa9", "A.payments", 0, 0, 0, "m\xe2\x82\xac" "ta",
-     "00066772702dc3a9000a412e7061796d656e747300000000",
-     "00000000000000000000000000000000000000066de282ac7461"},
-    {"g", "t", 2147483647, 9223372036854775807LL, 1, "x",
-     "0001670001747fffffff",
+    {"grp-\xc3\xa9", "A.payments", 0, 0, 0,
+     "m\xe2\x82\xac"
+     "ta",
+     "00066772702dc3a9000a412e7061796d656e747300000000", "00000000000000000000000000000000000000066de282ac7461"},
+    {"g", "t", 2147483647, 9223372036854775807LL, 1, "x", "0001670001747fffffff",
      "00007fffffffffffffff0000000000000001000178"},
 };
 

@@ -66,7 +66,11 @@ TEST(OffsetSyncEvent, ValidationRejectsWhatCannotBeAppliedSafely) {
   EXPECT_EQ(with([](auto& e) { e.set_first_source_offset(INT64_MAX); }), StatusCode::kInvalidArgument);
   EXPECT_EQ(with([](auto& e) { e.set_source_log_start_offset(-2); }), StatusCode::kInvalidArgument);
   // A log-start-only event needs no run fields.
-  EXPECT_EQ(with([](auto& e) { e.set_record_count(0); e.clear_target_topic(); e.set_first_source_offset(-1); }),
+  EXPECT_EQ(with([](auto& e) {
+              e.set_record_count(0);
+              e.clear_target_topic();
+              e.set_first_source_offset(-1);
+            }),
             StatusCode::kOk);
 
   EXPECT_EQ(ParseOffsetSyncEvent("\xff\xff\xff").status().code(), StatusCode::kInvalidArgument);

@@ -33,12 +33,17 @@ TEST(Provenance, ByteExactTestVector) {
   ProvenancePath origin;  // a record produced directly on cluster A
   std::string v;
   ASSERT_TRUE(EncodeProvenance(origin, ClusterKeyOf("AAAAAAAAAAAAAAAAAAAAAA"), &v));
-  EXPECT_EQ(Hex(v), "0101" "00000000000000000000000000000000");
+  EXPECT_EQ(Hex(v),
+            "0101"
+            "00000000000000000000000000000000");
 
   auto parsed = ParseProvenance(v);
   ASSERT_TRUE(parsed.has_value());
   ASSERT_TRUE(EncodeProvenance(*parsed, ClusterKeyOf("_____________________w"), &v));  // then via B
-  EXPECT_EQ(Hex(v), "0102" "00000000000000000000000000000000" "ffffffffffffffffffffffffffffffff");
+  EXPECT_EQ(Hex(v),
+            "0102"
+            "00000000000000000000000000000000"
+            "ffffffffffffffffffffffffffffffff");
   auto two = ParseProvenance(v);
   ASSERT_TRUE(two.has_value());
   EXPECT_EQ(two->clusters.size(), 2u);
