@@ -29,14 +29,6 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kMaxConnections = 512;
 constexpr auto kPollBound = 50ms;
 
-sockaddr_in Loopback(int port) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  return addr;
-}
-
 // Closes with a RST instead of a FIN: the peer sees "connection reset", as when a host or
 // a firewall on the path drops the connection's state.
 void Reset(int fd) {
@@ -104,6 +96,14 @@ bool WriteSide(int to, Direction& dir, Clock::time_point now, std::atomic<int64_
 }
 
 }  // namespace
+
+sockaddr_in Loopback(int port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  return addr;
+}
 
 TcpProxy::TcpProxy(Options options) : options_(std::move(options)) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

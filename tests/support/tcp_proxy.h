@@ -17,6 +17,8 @@
 // than 1 MiB waits to be written to the other).
 #pragma once
 
+#include <netinet/in.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -26,6 +28,9 @@
 #include <thread>
 
 namespace kmirror::test {
+
+// 127.0.0.1:`port`, for bind/connect (the proxy and its tests only ever use loopback).
+sockaddr_in Loopback(int port);
 
 class TcpProxy {
  public:
