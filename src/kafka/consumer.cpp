@@ -54,7 +54,12 @@ Status Consumer::Subscribe(const std::vector<std::string>& topics) {
   if (topics.empty()) return FromRdKafka(rd_kafka_unsubscribe(rk_.get()), "unsubscribe");
   PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
   for (const auto& t : topics) rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
-  return FromRdKafka(rd_kafka_subscribe(rk_.get(), list.get()), "subscribe");
+  Status s = FromRdKafka(rd_kafka_subscribe(rk_.get(), list.get()), "subscribe");
+  if (s.ok()) {
+    join_pending_ = true;  // the group answers with an assignment
+    subscription_changed_ = true;
+  }
+  return s;
 }
 
 void Consumer::Poll(std::vector<Message>& out, std::vector<ConsumerEvent>& events, size_t max,
@@ -202,9 +207,42 @@ Result<std::vector<std::optional<SourceOffset>>> Consumer::Committed(const std::
 Status Consumer::Close() {
   if (closed_ || !rk_) return Status::Ok();
   closed_ = true;
+  LeaveBeforeClose();
   Status s = FromRdKafka(rd_kafka_consumer_close(rk_.get()), "close consumer " + options_.name);
   if (!s.ok()) logging::Get("kafka")->warn("{}", s.ToString());
   return s;
+}
+
+void Consumer::LeaveBeforeClose() {
+  // librdkafka 2.0.2 (the code is unchanged in 2.3): a cooperative consumer whose assignment
+  // is empty closes without a LeaveGroup (rd_kafka_cgrp_revoke_all_rejoin returns at
+  // "consumer is terminating, skipping rejoin", so leave_maybe never runs). It then stays in
+  // the group until its session timeout, and a member that rejoins meanwhile (one that gave
+  // it partitions one round earlier) waits at the coordinator that long, with its commits
+  // queued behind its JoinGroup. Unsubscribing first takes the path that does leave ("no
+  // subscribed topics"). Delete when librdkafka's close leaves with an empty assignment.
+  if (std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") != 0) return;
+  rd_kafka_topic_partition_list_t* current = nullptr;
+  if (rd_kafka_assignment(rk_.get(), &current) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  const bool empty = current->cnt == 0;
+  rd_kafka_topic_partition_list_destroy(current);
+  if (!empty) return;
+  Status s = FromRdKafka(rd_kafka_unsubscribe(rk_.get()), "leave group (unsubscribe) " + options_.name);
+  if (!s.ok()) logging::Get("kafka")->warn("{}", s.ToString());
+}
+
+void Consumer::Abandon() {
+  if (closed_ || !rk_) return;
+  closed_ = true;
+  logging::Get("kafka")->warn(
+      "{}: the consumer group is still rebalancing: leaving it without a final commit or LeaveGroup (the group "
+      "re-reads from its last commit; the coordinator drops this member at its session timeout)",
+      options_.name);
+  // Its threads run until the process exits; nothing of it may log into a logger being torn
+  // down then, and nothing polls it any more (so no callback reaches this object).
+  rd_kafka_set_log_level(rk_.get(), 0);
+  (void)queue_.release();
+  (void)rk_.release();
 }
 
 void Consumer::RebalanceCallback(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
@@ -356,6 +394,13 @@ void Consumer::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_lis
       log->warn("{}: {}", options_.name, s.ToString());
       for (int i = 0; i < parts->cnt; ++i) parts->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
     }
+    // The assignment that completes a cooperative round which revoked partitions is followed
+    // by another JoinGroup (the revoked partitions go to other members in a second round).
+    if (rejoin_after_assign_)
+      rejoin_after_assign_ = false;
+    else
+      join_pending_ = false;
+    subscription_changed_ = false;
     if (options_.listener != nullptr) options_.listener->OnAssign(ToVector(parts));
     if (cooperative) {
       Status a = FromRdKafkaError(rd_kafka_incremental_assign(rk_.get(), parts), "incremental assign");
@@ -367,6 +412,11 @@ void Consumer::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_lis
     return;
   }
   bool lost = rd_kafka_assignment_lost(rk_.get()) != 0;
+  // librdkafka rejoins once the partitions are given up (or closes). A cooperative round
+  // that revokes partitions (neither lost nor a subscription change, which rejoin at once)
+  // assigns the newly added ones first, possibly none, and then rejoins.
+  join_pending_ = true;
+  rejoin_after_assign_ = cooperative && !lost && !subscription_changed_;
   if (options_.listener != nullptr) options_.listener->OnRevoke(ToVector(parts), lost);
   if (!lost) {
     Status c = CommitSync();

@@ -18,6 +18,9 @@ constexpr milliseconds kPollTimeout{100};
 constexpr milliseconds kHeldPollTimeout{1};
 constexpr milliseconds kRewindDelay{1000};
 constexpr milliseconds kDrainTimeout{60000};
+// How long a stop waits for a rebalance in progress to finish (Drain): the other members
+// rejoin at their next heartbeat (3 s by default) or leave at once when they stop too.
+constexpr milliseconds kJoinWait{15000};
 // How often open offset-sync runs are written: bounds how far the log trails the mirror.
 constexpr milliseconds kOffsetSyncFlush{500};
 constexpr RequestLimit kReleaseAll = RequestLimit::Unlimited();
@@ -100,6 +103,16 @@ void FlowTask::Run() {
       MirrorRecord(std::move(msg));
     }
     batch.clear();
+    if (unowned_dropped_ != 0) {
+      Log()->debug("{}: {} record(s) polled before their partition was given up: not forwarded", name_,
+                   std::exchange(unowned_dropped_, 0));
+    }
+    if (orphan_failures_ != 0) {
+      Log()->info(
+          "{}: {} delivery failure(s) of records sent before their partition was given up: not rewound "
+          "(the partition is read again from the group's position)",
+          name_, std::exchange(orphan_failures_, 0));
+    }
     WatchFetcher(polled);
     producer_->Poll(milliseconds(0));  // delivery reports: OnDelivery
     ReleaseHeld(false);
@@ -135,7 +148,6 @@ void FlowTask::RefreshSubscription() {
   }
   Log()->info("{}: subscribed to {} topic(s)", name_, topics.size());
   subscribed_ = std::move(topics);
-  rebalance_pending_ = true;  // until the group has answered the new subscription
 }
 
 const FlowTask::CachedRoute* FlowTask::RouteFor(const kafka::Message& msg) {
@@ -157,6 +169,10 @@ const FlowTask::CachedRoute* FlowTask::RouteFor(const kafka::Message& msg) {
 
 void FlowTask::MirrorRecord(kafka::Message msg) {
   PartState& state = StateFor(msg);
+  if (!state.own.owned()) {
+    ++unowned_dropped_;  // polled before a revoke in the same poll: the new owner reads it
+    return;
+  }
   if (!rewinds_.empty() && rewinds_.Find(&state) != nullptr) {
     return;  // this partition will be re-read from its rewind point
   }
@@ -294,6 +310,7 @@ void FlowTask::PublishStats() {
 void FlowTask::FlushStores() {
   for (PartState* state : dirty_) {
     const kafka::Message msg = state->store.TakePending();
+    if (!msg) continue;  // given up since (StorePosition::Reset)
     Status s = consumer_->StoreOffset(msg);
     if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());  // partition revoked meanwhile
   }
@@ -307,6 +324,7 @@ FlowTask::PartState& FlowTask::StateFor(const kafka::Message& msg) {
   // The partition's first record: its name is made once, here.
   it = parts_.try_emplace(key, TopicPartition{std::string(msg.topic()), msg.partition()}).first;
   parts_by_name_[it->second.tp] = &it->second;
+  if (owned_unseen_.erase(it->second.tp) > 0) it->second.own.Assign();
   return it->second;
 }
 
@@ -323,10 +341,14 @@ void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
   const int64_t bytes = RecordBytes(src);
   --inflight_records_;
   inflight_bytes_ -= bytes;
+  // A record sent before its partition was given up: the new owner (or this task, if the
+  // partition came back) re-reads it from the group's position; no store, no rewind.
+  const bool owned = state.own.Report();
   if (d.status.ok()) {
     ++acked_records_;
     acked_bytes_ += static_cast<uint64_t>(bytes);
     if (state.sync_slot != nullptr) recorder_.Record(state.sync_slot, src.offset(), d.offset);
+    if (!owned) return;
     // Records after a failed one must not move the position past the failure.
     std::optional<SourceOffset> rewind_from;
     if (!rewinds_.empty()) {
@@ -335,14 +357,19 @@ void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
     if (state.store.Acked(std::move(d.source), rewind_from, !state.window.idle())) dirty_.push_back(&state);
     return;
   }
-  state.store.Failed();
   stats_->failed.fetch_add(1, std::memory_order_relaxed);
+  if (!owned) {
+    ++orphan_failures_;
+    return;
+  }
+  state.store.Failed();
   if (closing_) return;  // re-read on restart: its offset was never stored
   ScheduleRewind(state, src.offset(), kRewindDelay, nullptr, d.status.ToString());
 }
 
 void FlowTask::ScheduleRewind(PartState& state, SourceOffset offset, milliseconds delay,
                               kafka::Producer::TopicRef refresh_topic, const std::string& why) {
+  if (!state.own.owned()) return;  // given up: its new owner reads it from the group's position
   const auto now = Clock::now();
   const auto [rewind, first] = rewinds_.Request(&state, offset, now + delay, refresh_topic);
   DropHeld(state, rewind.offset);  // re-read from there
@@ -367,6 +394,10 @@ void FlowTask::ProcessRewinds() {
   FlushStores();
   rewinds_.Due(now, &due_rewinds_);  // after the flush: its delivery reports may add to them
   for (const auto& [state, rewind] : due_rewinds_) {
+    if (!state->own.owned()) {  // given up meanwhile (GiveUp cancels it; never seek a stale offset)
+      rewinds_.Done(state);
+      continue;
+    }
     if (rewind.refresh_topic != nullptr) {
       Status m = producer_->RefreshMetadata(rewind.refresh_topic);
       if (!m.ok()) Log()->debug("{}: {}", name_, m.ToString());
@@ -411,11 +442,7 @@ void FlowTask::HandleEvent(const kafka::ConsumerEvent& ev) {
 
 void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost) noexcept {
   Log()->info("{}: rebalance: giving up {} partition(s){}", name_, partitions.size(), lost ? " (lost)" : "");
-  if (lost) {
-    for (const auto& tp : partitions) {
-      if (PartState* state = StateByName(tp)) Unbudget(state->window.DropAll());  // the new owner re-reads them
-    }
-  } else {
+  if (!lost) {
     // Let the target acknowledge what is held and in flight so its offsets are stored and
     // committed before another member takes over; fewer duplicates.
     ReleaseHeld(true);
@@ -424,15 +451,19 @@ void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost
     FlushOffsetSyncs();
   }
   FlushStores();  // the consumer commits right after this returns
-  for (const auto& tp : partitions) {
-    if (PartState* state = StateByName(tp)) rewinds_.Done(state);
-    ForgetPartition(tp);
-  }
+  for (const auto& tp : partitions) GiveUp(tp);
 }
 
 void FlowTask::OnAssign(const std::vector<TopicPartition>& partitions) noexcept {
-  rebalance_pending_ = false;
-  for (const auto& tp : partitions) ForgetPartition(tp);
+  for (const auto& tp : partitions) {
+    if (PartState* state = StateByName(tp)) {
+      state->own.Assign();
+      rewinds_.Done(state);  // starts from the group's position, never a rewind of an earlier ownership
+    } else {
+      owned_unseen_.insert(tp);
+    }
+    ForgetPartition(tp);
+  }
   Log()->info("{}: rebalance: assigned {} partition(s)", name_, partitions.size());
 }
 
@@ -453,6 +484,19 @@ void FlowTask::ForgetPartition(const TopicPartition& tp) {
   if (state == nullptr) return;
   state->paused.Clear();
   state->next_offset.reset();
+}
+
+void FlowTask::GiveUp(const TopicPartition& tp) {
+  PartState* state = StateByName(tp);
+  if (state == nullptr) {
+    owned_unseen_.erase(tp);
+    return;
+  }
+  Unbudget(state->window.DropAll());  // the new owner re-reads them
+  state->own.Revoke(state->window.in_flight());
+  state->store.Reset();
+  rewinds_.Done(state);
+  ForgetPartition(tp);
 }
 
 void FlowTask::WatchFetcher(size_t polled) {
@@ -487,16 +531,22 @@ void FlowTask::FlushOffsetSyncs() {
 }
 
 void FlowTask::Drain() {
-  // librdkafka 2.0.2 aborts (cooperative-sticky assignor state) when a consumer that never
-  // completed its first join is closed, and a commit made while the group answers a new
-  // subscription fails (ILLEGAL_GENERATION) and leaves the position uncommitted. A stop in
-  // either moment waits for the rebalance to finish, a few seconds at most; records polled
-  // meanwhile are dropped unstored, so they are re-read.
-  if (rebalance_pending_ && !subscribed_.empty()) {
+  // A stop while the consumer's JoinGroup waits at the coordinator (after a subscription, or
+  // after giving partitions up in a cooperative rebalance, until the group's next
+  // assignment) waits for that assignment: until then the coordinator answers neither the
+  // final commit nor the LeaveGroup (they queue behind the JoinGroup), and librdkafka 2.0.2
+  // aborts when a consumer whose first assignment never came is destroyed. The other
+  // members end the wait by rejoining (their next heartbeat) or leaving (a node stopped with
+  // this one). Records polled meanwhile are dropped unstored, so they are re-read. If the
+  // group is still rebalancing at the bound, the consumer is abandoned without a commit:
+  // what the target acknowledged since the last commit is mirrored again (duplicates, never
+  // a loss), and the shutdown stays inside its watchdog.
+  if (consumer_->JoinPending()) {
+    Log()->info("{}: shutdown: waiting for the consumer group's rebalance to finish", name_);
     std::vector<kafka::Message> ignored;
     std::vector<kafka::ConsumerEvent> events;
-    const auto until = Clock::now() + std::chrono::seconds(15);
-    while (rebalance_pending_ && Clock::now() < until) {
+    const auto until = Clock::now() + kJoinWait;
+    while (consumer_->JoinPending() && Clock::now() < until) {
       consumer_->Poll(ignored, events, kBatch, kPollTimeout);
       ignored.clear();
       events.clear();
@@ -513,10 +563,14 @@ void FlowTask::Drain() {
   (void)f2;
   FlushStores();
   PublishStats();
-  Status c = consumer_->CommitSync();
-  if (!c.ok()) Log()->warn("{}: shutdown commit: {}", name_, c.ToString());
-  Status cl = consumer_->Close();
-  (void)cl;  // logged by Close
+  if (consumer_->JoinPending()) {
+    consumer_->Abandon();  // logs why
+  } else {
+    Status c = consumer_->CommitSync();
+    if (!c.ok()) Log()->warn("{}: shutdown commit: {}", name_, c.ToString());
+    Status cl = consumer_->Close();
+    (void)cl;  // logged by Close
+  }
   closing_ = true;
   producer_.reset();
 }

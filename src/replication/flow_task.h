@@ -32,6 +32,8 @@
 // task does the Kafka calls and keeps the budget:
 //   ClientLimits       client properties and the numbers derived from the budget
 //   PartitionWindow    per partition: the batch in flight, held records, their release
+//   PartitionOwnership per partition: owned now, and which delivery reports are the ended
+//                      ownership's (a rebalance with records in flight)
 //   StorePosition      per partition: which source offset is stored next
 //   RewindSchedule     pending rewinds; PauseReasons: why a partition is paused
 //   FetcherWakeup      librdkafka 2.0's prefetch stall (delete with librdkafka >= 2.2)
@@ -55,6 +57,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -72,6 +75,7 @@
 #include "replication/fetcher_wakeup.h"
 #include "replication/flow_stats.h"
 #include "replication/offset_sync_emitter.h"
+#include "replication/partition_ownership.h"
 #include "replication/produce_window.h"
 #include "replication/rewind_schedule.h"
 #include "replication/routes.h"
@@ -129,6 +133,7 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
     // mirrored or skipped, or where a rewind sought to; nullopt after an assignment until
     // the first record.
     std::optional<SourceOffset> next_offset;
+    PartitionOwnership own;  // records of a partition not owned now are never forwarded
     PauseReasons paused;
     PartitionWindow<Held> window;
     StorePosition<kafka::Message> store;
@@ -180,6 +185,9 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   void ResumeFor(PartState& state, PauseReasons::Reason why);
   // Forgets the pauses and position of a partition given up or assigned afresh.
   void ForgetPartition(const TopicPartition& tp);
+  // A partition was revoked or lost (after its final stores): nothing of its ownership
+  // acts any more (held records dropped, its rewind cancelled, later reports ignored).
+  void GiveUp(const TopicPartition& tp);
   // Restarts librdkafka's fetcher after it stopped at a prefetch threshold (see the class
   // comment); `polled` is how many records the last poll returned.
   void WatchFetcher(size_t polled);
@@ -211,6 +219,9 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   std::unordered_map<const void*, CachedRoute> route_cache_;
   std::unordered_map<PartitionKey, PartState, PartitionKeyHash> parts_;  // entries are never erased
   std::map<TopicPartition, PartState*> parts_by_name_;                   // the same states, by name
+  std::set<TopicPartition> owned_unseen_;  // assigned, no state yet: owned once StateFor makes it
+  uint64_t unowned_dropped_ = 0;           // records polled for a partition given up meanwhile
+  uint64_t orphan_failures_ = 0;           // failed reports of records sent before a give-up
   Rewinds rewinds_;
   std::vector<std::pair<PartState*, Rewinds::Rewind>> due_rewinds_;  // ProcessRewinds' scratch
   ReleaseQueue<Held> release_;     // partitions whose batch in flight was acknowledged
@@ -236,7 +247,6 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   std::chrono::steady_clock::time_point next_sync_flush_{};
   std::chrono::steady_clock::time_point last_error_log_{};
   bool closing_ = false;
-  bool rebalance_pending_ = false;  // subscribed, and the group has not assigned since
 };
 
 }  // namespace kmirror::replication

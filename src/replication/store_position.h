@@ -56,6 +56,13 @@ class StorePosition {
   // The record whose offset is to be stored now (empty when none), taken out.
   Msg TakePending() { return std::exchange(pending_, Msg()); }
 
+  // The partition was given up: what its ended ownership left is never stored (the new
+  // owner, or this task when the partition comes back, starts from the group's position).
+  void Reset() {
+    skipped_ = Msg();
+    pending_ = Msg();
+  }
+
  private:
   // Makes `msg` the pending store unless a later one is pending already.
   bool StoreLater(Msg&& msg) {

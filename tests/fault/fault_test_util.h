@@ -79,13 +79,17 @@ class OneWayFlow {
     return FlowConfig("A", a_.bootstrap(), "B", target_bootstrap_, topic_, group_, extra);
   }
 
-  // Starts (or starts again) kmirror on the same configuration and index.
+  // Starts (or starts again) kmirror on the same configuration and index; `node_extra`
+  // lines are appended for this process only (e.g. another B.bootstrap.servers).
   // KMIRROR_FAULT_LOG_LEVEL=debug runs it with --log-level debug (with
   // KMIRROR_FAULT_EXTRA_CONFIG, librdkafka's debug contexts reach its log).
-  std::unique_ptr<ChildProcess> StartKmirror(const std::string& node = {}) {
+  std::unique_ptr<ChildProcess> StartKmirror(const std::string& node = {},
+                                             const std::vector<std::string>& node_extra = {}) {
     const std::string name = "kmirror-" + std::to_string(++starts_) + (node.empty() ? "" : "-" + node);
     const auto path = ScratchRoot() / (UniqueName(name) + ".properties");
-    WriteFile(path, Config(node) + "\napi.listen = 127.0.0.1:0\n");
+    std::string text = Config(node) + "\napi.listen = 127.0.0.1:0\n";
+    for (const auto& line : node_extra) text += line + "\n";
+    WriteFile(path, text);
     std::vector<std::string> args = {KmirrorBinary(), "run", "--config", path.string()};
     if (const char* level = std::getenv("KMIRROR_FAULT_LOG_LEVEL"); level != nullptr && *level != '\0') {
       args.insert(args.end(), {"--log-level", level});

@@ -87,21 +87,21 @@ TEST_F(KmirrorFaultTest, SigtermRollingRestartRepeatsNothing) {
   EXPECT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
 }
 
-// DISABLED: fails today (issue 15, defect 9: stopping during a group join). Two kmirror
+// Issue 15, defect 9 (docs/reliability.md, S1): stopping during a group join. Two kmirror
 // processes ("nodes") of one flow, one task each: the second joins, the first gives its
 // partitions up and rejoins so that the second can get them, and both are stopped in
 // that moment, between the two rounds of the cooperative rebalance (a heartbeat interval
 // of 10 s holds the second round back long enough to do it on purpose; one process's two
-// tasks land there by chance a few seconds after many starts). The second node closes
-// without its LeaveGroup reaching the coordinator; the first node's JoinGroup waits at the
-// coordinator for it, and its final offset commit is queued behind that JoinGroup until
-// the session timeout (45 s): the drain never finishes and kmirror exits 1 at
-// shutdown.timeout.seconds (30 s) without the commit; the restart mirrors again what was
-// acknowledged since the last one. librdkafka's debug log (KMIRROR_FAULT_EXTRA_CONFIG=
-// 'A.consumer.debug = cgrp') shows "Committing offsets ... in join-state wait-join" never
-// answered. FlowTask::Drain waits for a rebalance only while rebalance_pending_, which the
-// first round's (empty) incremental assignment has cleared.
-TEST_F(KmirrorFaultTest, DISABLED_SigtermBetweenTheRoundsOfARebalanceDrainsAndCommits) {
+// tasks land there by chance a few seconds after many starts). Before the fix the second
+// node closed without a LeaveGroup (librdkafka 2.0.2 skips it for a cooperative member
+// with an empty assignment: "consumer is terminating, skipping rejoin"), the first node's
+// JoinGroup waited at the coordinator for it, and its final commit, queued behind that
+// JoinGroup, was never answered: the first node exited 1 at shutdown.timeout.seconds
+// (30 s) and the restart waited 45 s for the member that never left. Now the second
+// node leaves (kafka::Consumer::LeaveBeforeClose) and the first waits for its rejoin to
+// be answered before it commits (FlowTask::Drain): both exit 0 at once and the restart
+// repeats nothing.
+TEST_F(KmirrorFaultTest, SigtermBetweenTheRoundsOfARebalanceDrainsAndCommits) {
   OneWayFlow flow(a_, b_, kPartitions, {}, {"tasks.max = 1", "A.consumer.heartbeat.interval.ms = 10000"});
   ASSERT_TRUE(flow.CreateSource());
   StampedProducer producer(a_.client(), flow.ProducerOptions(kRate));

@@ -75,5 +75,56 @@ TEST_F(NetworkFaultTest, SlowLinkToTheTarget) {
   });
 }
 
+// Issue 15, defect 4: a rebalance with records in flight. Two kmirror nodes of the flow
+// (one task each); the first reaches B only through the proxy. The proxy blackholes the
+// first node's records, then the node is frozen past its session timeout, so the second
+// takes its partitions over, and thawed: it finds its partitions lost, rejoins and gets
+// two back, and only then do the records it had in flight time out (delivery timeout
+// 20 s). A low rate keeps the first node under its in-flight budget throughout, so it
+// goes on polling its consumer and sees the loss before the failures (over its budget it
+// would wait for the failures first). Those failures belong to an ownership that ended: they must neither rewind a
+// partition the node no longer owns (a flush and a "retrying" warning every second, for
+// good) nor, for a partition that came back, seek it to the stale offset (re-sending what
+// the second node mirrored meanwhile); the partition goes on from the group's position.
+TEST_F(NetworkFaultTest, DeliveriesFailingAfterTheirPartitionsWereLostRewindNothing) {
+  const auto start = std::chrono::steady_clock::now();
+  auto proxy = ProxyInFrontOf(b_);
+  OneWayFlow flow(a_, b_, kPartitions, {},
+                  {"tasks.max = 1", "A.consumer.session.timeout.ms = 6000", "A.consumer.heartbeat.interval.ms = 1000",
+                   "B.producer.delivery.timeout.ms = 20000"});
+  ASSERT_TRUE(flow.CreateSource());
+  constexpr double kSlowRate = 100;  // records/s
+  StampedProducer producer(a_.client(), flow.ProducerOptions(kSlowRate));
+  producer.Start();
+  ASSERT_TRUE(producer.WaitForAcknowledged(200, seconds(60)));
+  auto first = flow.StartKmirror("n1", {"B.bootstrap.servers = " + b_.proxied_bootstrap()});
+  ASSERT_TRUE(WaitForSettledGroup(*first, seconds(60), 1));
+  auto second = flow.StartKmirror("n2");
+  ASSERT_TRUE(WaitForSettledGroup(*second, seconds(60), 1));
+  ASSERT_TRUE(flow.WaitForProgress(100, seconds(60), second.get()));
+  proxy->Blackhole();
+  std::this_thread::sleep_for(seconds(2));
+  first->Pause();
+  std::this_thread::sleep_for(seconds(9));  // past the session timeout: the second node takes over
+  first->Resume();
+  ASSERT_TRUE(WaitForLog(*first, "(lost)", seconds(30))) << first->OutputTail(30);
+  std::this_thread::sleep_for(seconds(12));  // the blackholed records time out meanwhile
+  proxy->Heal();
+  ASSERT_TRUE(flow.WaitForProgress(300, seconds(120), first.get()));
+  std::this_thread::sleep_for(seconds(3));
+  ASSERT_TRUE(producer.Stop());
+  auto r = WaitForMirror(flow.Spec({&producer}), seconds(180));
+  Report("deliveries failing after their partitions were lost (two nodes)", r, start);
+  // Two faults (the loss, the timed-out deliveries), two tasks in all.
+  EXPECT_TRUE(AtLeastOnce(r, DuplicateBound(2, kSlowRate, kTasks, kMaxInflightRecords)));
+  const std::string log = first->Output();
+  EXPECT_NE(log.find("sent before their partition was given up"), std::string::npos)
+      << "no delivery failed after the loss: the scenario did not happen\n"
+      << first->OutputTail(40);
+  EXPECT_EQ(log.find("; retrying"), std::string::npos) << "a rewind of a partition the node does not own";
+  EXPECT_EQ(first->Terminate(seconds(60)), 0) << first->OutputTail(30);
+  EXPECT_EQ(second->Terminate(seconds(60)), 0) << second->OutputTail(30);
+}
+
 }  // namespace
 }  // namespace kmirror::test

@@ -115,8 +115,26 @@ class Consumer {
   // The group's committed offset for each partition; nullopt where there is none.
   Result<std::vector<std::optional<SourceOffset>>> Committed(const std::vector<TopicPartition>& tps,
                                                              std::chrono::milliseconds timeout);
+  // Whether a JoinGroup of this consumer may be waiting at the group coordinator: from a
+  // Subscribe, and from each revoke (librdkafka rejoins after it), until the assignment that
+  // answers the rejoin (possibly empty; under the cooperative protocol the revoking round's
+  // own assignment comes first, and the rejoin after it). Known from the rebalance callbacks
+  // only: a rejoin the coordinator asks for (another member joined) is not seen until its
+  // assignment; a stop in that window commits into the join (the commit fails, what was
+  // stored since the last commit is re-read). While it waits, the coordinator answers nothing else of this consumer
+  // (its commits and its LeaveGroup queue behind it on the connection) until every other
+  // member rejoined or left, which can take a session timeout; and librdkafka 2.0.2 aborts
+  // when a consumer whose first assignment never came is destroyed (see Abandon).
+  bool JoinPending() const { return join_pending_; }
   // Leaves the group (revoking and committing through the listener). Idempotent.
   Status Close();
+  // Shutdown while JoinPending(): neither closes nor destroys the handle (either could wait
+  // for the coordinator past any shutdown bound, and destroying one whose first assignment
+  // never came aborts in librdkafka 2.0.2); it is left to the process exit, which is what
+  // a shutdown is. Nothing is committed: the group re-reads from its last commit, and the
+  // coordinator drops the member at its session timeout. Idempotent; Close() then does
+  // nothing.
+  void Abandon();
 
  private:
   Consumer() = default;
@@ -132,6 +150,8 @@ class Consumer {
   // (the first success).
   void ListStartPartitions(std::chrono::milliseconds timeout);
   void LogStart(const std::string& partition, const std::string& message);
+  // Close(): the librdkafka 2.0.2 workaround that makes an empty cooperative member leave.
+  void LeaveBeforeClose();
 
   HandlePtr rk_;
   QueuePtr queue_;  // the consumer queue, for QueuedCount()
@@ -144,6 +164,9 @@ class Consumer {
   bool group_has_offsets_ = false;
   std::set<std::string> start_logged_;  // partitions whose start rule was logged at info
   bool closed_ = false;
+  bool join_pending_ = false;          // see JoinPending()
+  bool rejoin_after_assign_ = false;   // a cooperative revoke: its round's assignment, then a rejoin
+  bool subscription_changed_ = false;  // Subscribe() since the last assignment
 };
 
 }  // namespace kmirror::kafka

@@ -85,5 +85,15 @@ TEST(StorePosition, ASkippedRecordBeforeTheAcknowledgedOneIsNotStored) {
   EXPECT_EQ(Pending(p), 3);
 }
 
+TEST(StorePosition, AGivenUpPartitionStoresNothingOfItsEndedOwnership) {
+  StorePosition<Msg> p;
+  (void)p.Acked(Msg(5), kNoRewind, true);
+  (void)p.Skipped(Msg(9), true);  // waits for the records before it
+  p.Reset();
+  EXPECT_EQ(Pending(p), -1) << "the pending store is dropped";
+  EXPECT_TRUE(p.Acked(Msg(2), kNoRewind, false)) << "the next ownership starts afresh";
+  EXPECT_EQ(Pending(p), 2) << "the skipped record of the ended ownership is not stored";
+}
+
 }  // namespace
 }  // namespace kmirror::replication
