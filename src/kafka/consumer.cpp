@@ -8,6 +8,7 @@
 #include "kmirror/common/logging.h"
 #include "kmirror/kafka/engine_props.h"
 #include "kmirror/kafka/errors.h"
+#include "kmirror/kafka/outside_log.h"
 
 namespace kmirror::kafka {
 namespace {
@@ -181,6 +182,17 @@ Status Consumer::CommitSync() {
   return FromRdKafka(err, "commit");
 }
 
+Status Consumer::CommitPosition(const TopicPartition& tp, SourceOffset next) {
+  PartitionListPtr list = MakePartitionList({tp});
+  list->elems[0].offset = next.value();
+  // Stored first, so that an automatic commit of an older stored position cannot undo it
+  // (best effort: the restart that follows forgets stored offsets anyway).
+  (void)rd_kafka_offsets_store(rk_.get(), list.get());
+  list->elems[0].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  KM_RETURN_IF_ERROR(FromRdKafka(rd_kafka_commit(rk_.get(), list.get(), 0), "commit position " + tp.ToString()));
+  return FromRdKafka(list->elems[0].err, "commit position " + tp.ToString());
+}
+
 Result<Watermarks> Consumer::QueryWatermarks(const TopicPartition& tp, std::chrono::milliseconds timeout) {
   int64_t low = 0, high = 0;
   rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk_.get(), tp.topic.c_str(), tp.partition.value(), &low,
@@ -285,6 +297,7 @@ Status Consumer::SetStartOffsets(rd_kafka_topic_partition_list_t* parts) {
   auto log = logging::Get("kafka");
   std::vector<int> fresh;  // indexes of the partitions without a committed offset
   bool any_committed = false;
+  PartitionListPtr outside;  // committed positions outside the log, with where they continue
   for (int i = 0; i < parts->cnt; ++i) {
     auto& e = parts->elems[i];
     if (e.offset < 0) {
@@ -305,10 +318,20 @@ Status Consumer::SetStartOffsets(rd_kafka_topic_partition_list_t* parts) {
                            " is outside the log [" + std::to_string(low) + ", " + std::to_string(high) + ")");
       ev.log_range = Watermarks{SourceOffset(low), SourceOffset(high)};
       pending_.push_back(std::move(ev));
-      e.offset = low;
+      // The log start after a deletion, the log end after a truncation (never the log start
+      // again: that would mirror the whole partition once more). Committed below, so that the
+      // group holds the decision and the loss is reported once, not at every assignment.
+      e.offset = DecideOutsideLog(SourceOffset(e.offset), SourceOffset(low), SourceOffset(high)).resume_at.value();
+      if (!outside) outside.reset(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(outside.get(), e.topic, e.partition)->offset = e.offset;
       continue;
     }
     log->info("{}: {}-{} resumes at committed offset {}", options_.name, e.topic, e.partition, e.offset);
+  }
+  if (outside) {
+    Status c = FromRdKafka(rd_kafka_commit(rk_.get(), outside.get(), 0), "commit positions after data loss");
+    for (int i = 0; c.ok() && i < outside->cnt; ++i) c = FromRdKafka(outside->elems[i].err, "commit position");
+    if (!c.ok()) log->warn("{}: {} (reported again at the next assignment)", options_.name, c.ToString());
   }
   if (fresh.empty()) return Status::Ok();
   if (options_.start_at == StartAt::kEarliest) {

@@ -113,10 +113,12 @@ void Flow::LogProgress() {
       ->info(
           "{}: {} records ({:.1f} MB) mirrored in the last {:.0f}s ({:.0f} records/s); total {} records, {} "
           "delivery failures, {} rewinds, {} records lost on the source, {} not sent back to a cluster they "
-          "came from, {} beyond max.hops, {} fetcher wake-ups, {} records held for a batch in flight",
+          "came from, {} beyond max.hops, {} fetcher wake-ups, {} records held for a batch in flight, {} derived "
+          "records (provenance copied by another processor), {} with untrusted provenance, {} mirrored records "
+          "truncated away on the source",
           name_, dr, db / 1e6, secs, secs > 0 ? dr / secs : 0.0, records, stats_->failed.load(), stats_->rewinds.load(),
           stats_->lost.load(), stats_->loops.load(), stats_->hops.load(), stats_->fetch_wakeups.load(),
-          stats_->held_total.load());
+          stats_->held_total.load(), stats_->derived.load(), stats_->untrusted.load(), stats_->truncated.load());
   last_records_ = records;
   last_bytes_ = bytes;
   last_progress_ = now;

@@ -17,6 +17,9 @@ struct FlowStats {
   std::atomic<uint64_t> lost{0};           // records deleted on the source before mirroring
   std::atomic<uint64_t> loops{0};          // records not copied: the target is in their provenance
   std::atomic<uint64_t> hops{0};           // records not copied: provenance longer than max.hops
+  std::atomic<uint64_t> derived{0};        // copied: provenance headers copied by another processor (new here)
+  std::atomic<uint64_t> untrusted{0};      // copied: malformed or impossible provenance headers
+  std::atomic<uint64_t> truncated{0};      // mirrored records no longer on the source (truncated)
   std::atomic<uint64_t> fetch_wakeups{0};  // fetcher restarted after a prefetch threshold
   std::atomic<uint64_t> held_total{0};     // records that waited for their partition's batch in flight
 };

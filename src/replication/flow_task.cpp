@@ -4,6 +4,7 @@
 #include "kmirror/common/thread_name.h"
 #include "kmirror/wire/provenance.h"
 #include "replication/data_loss.h"
+#include "replication/provenance_rule.h"
 
 namespace kmirror::replication {
 namespace {
@@ -164,7 +165,9 @@ const FlowTask::CachedRoute* FlowTask::RouteFor(const kafka::Message& msg) {
     }
     handle = *topic;
   }
-  return &route_cache_.emplace(msg.topic_key(), CachedRoute{handle, r->second.target_partitions}).first->second;
+  return &route_cache_
+              .emplace(msg.topic_key(), CachedRoute{handle, r->second.target_partitions, r->second.remote_topic})
+              .first->second;
 }
 
 void FlowTask::MirrorRecord(kafka::Message msg) {
@@ -184,10 +187,16 @@ void FlowTask::MirrorRecord(kafka::Message msg) {
   }
   kafka::HeadersPtr headers = msg.DetachHeaders();
 
-  // Provenance: never back to a cluster the record has been on, at most max.hops clusters.
-  wire::ProvenancePath path;
-  if (auto prov = kafka::LastHeader(headers.get(), wire::kProvenanceHeader)) {
-    if (auto parsed = wire::ParseProvenance(*prov)) path = std::move(*parsed);
+  // Provenance: never back to a cluster the record has been on, at most max.hops clusters;
+  // a path only counts if kmirror wrote this very record here (replication/provenance_rule.h).
+  wire::ProvenancePath& path = provenance_path_;
+  const ProvenanceVerdict verdict = ReadProvenance(kafka::LastHeader(headers.get(), wire::kProvenanceHeader),
+                                                   kafka::LastHeader(headers.get(), wire::kProvenanceHopHeader),
+                                                   routes_->source_cluster, msg.topic(), msg.partition(), &path);
+  if (verdict.trust == ProvenanceTrust::kDerived) {
+    stats_->derived.fetch_add(1, std::memory_order_relaxed);
+  } else if (verdict.trust == ProvenanceTrust::kUntrusted) {
+    NoteUntrusted(msg, verdict.why);
   }
   if (path.Contains(routes_->target_cluster)) {
     stats_->loops.fetch_add(1, std::memory_order_relaxed);
@@ -212,13 +221,22 @@ void FlowTask::MirrorRecord(kafka::Message msg) {
     return;
   }
   kafka::SetHeader(headers, wire::kProvenanceHeader, provenance_buf_);
+  // Where this hop writes the record: a reader on the target checks it (provenance_rule.h).
+  if (!wire::EncodeProvenanceHop(static_cast<uint8_t>(path.clusters.size() + 1), routes_->target_cluster,
+                                 route->remote_topic, msg.partition().value(), &provenance_hop_buf_)) {
+    provenance_hop_buf_.clear();  // cannot happen (Kafka's topic names fit); never keep a copied hop
+  }
+  kafka::SetHeader(headers, wire::kProvenanceHopHeader, provenance_hop_buf_);
   const int64_t bytes = RecordBytes(msg);
   state.next_offset = SourceOffset(msg.offset().value() + 1);
   if (state.sync_slot == nullptr) state.sync_slot = recorder_.Track(state.tp);
   ++inflight_records_;
   inflight_bytes_ += bytes;
   // Value, key, the provenance header and a record's framing (varints, attributes, deltas).
-  const int64_t wire = bytes + static_cast<int64_t>(provenance_buf_.size() + wire::kProvenanceHeader.size()) + 24;
+  const int64_t wire = bytes +
+                       static_cast<int64_t>(provenance_buf_.size() + wire::kProvenanceHeader.size() +
+                                            provenance_hop_buf_.size() + wire::kProvenanceHopHeader.size()) +
+                       24;
   Held record{std::move(msg), std::move(headers), route->topic, bytes, wire};
   if (state.window.Admit(round_, wire, request_)) {
     (void)Send(state.window, std::move(record));
@@ -227,6 +245,23 @@ void FlowTask::MirrorRecord(kafka::Message msg) {
   ++held_now_;
   ++held_since_publish_;
   if (state.window.Hold(std::move(record))) release_.Push(state.window);
+}
+
+void FlowTask::NoteUntrusted(const kafka::Message& msg, const char* why) {
+  stats_->untrusted.fetch_add(1, std::memory_order_relaxed);
+  // Untrusted input from the source: counted always, logged at most every 10 s per task.
+  const auto now = Clock::now();
+  if (now - last_untrusted_log_ < std::chrono::seconds(10)) {
+    ++untrusted_unlogged_;
+    return;
+  }
+  Log()->warn("{}: {}-{} offset {}: untrusted provenance header ({}); mirrored as a record produced on {}{}", name_,
+              msg.topic(), msg.partition().value(), msg.offset().value(), why, flow_.source,
+              untrusted_unlogged_ == 0
+                  ? std::string()
+                  : fmt::format(" ({} more such records since the last line)", untrusted_unlogged_));
+  last_untrusted_log_ = now;
+  untrusted_unlogged_ = 0;
 }
 
 void FlowTask::Skip(kafka::Message msg, PartState& state) {
@@ -428,16 +463,25 @@ void FlowTask::HandleEvent(const kafka::ConsumerEvent& ev) {
   }
   const DataLossReport loss = DescribeDataLoss(name_, tp, ev.offset, range, flow_.source, flow_.target);
   if (loss.lost > 0) stats_->lost.fetch_add(loss.lost, std::memory_order_relaxed);
-  Log()->error("{}", loss.log_line);
+  if (loss.truncated > 0) stats_->truncated.fetch_add(loss.truncated, std::memory_order_relaxed);
+  if (loss.loss) {
+    Log()->error("{}", loss.log_line);
+  } else {
+    Log()->warn("{}", loss.log_line);
+  }
   if (!range) {  // retried from the same position
     Status s = consumer_->Restart(tp, ev.offset);
     if (!s.ok()) Log()->error("{}: {}", name_, s.ToString());
     return;
   }
-  if (ev.log_range) return;  // the consumer already continues from the log start
+  if (ev.log_range) return;  // the consumer already continues at loss.resume_at (committed)
   ForgetPartition(tp);       // assigned afresh: not paused, position unknown until its next record
-  Status s = consumer_->Restart(tp, range->low);
-  if (!s.ok()) Log()->error("{}: restarting {} at {}: {}", name_, tp.ToString(), range->low.value(), s.ToString());
+  // Committed before the restart, which may re-read the group's offsets: the group holds the
+  // decision, so the loss is reported once, not again at the next assignment.
+  Status c = consumer_->CommitPosition(tp, loss.resume_at);
+  if (!c.ok()) Log()->warn("{}: {} (the loss may be reported again after a restart)", name_, c.ToString());
+  Status s = consumer_->Restart(tp, loss.resume_at);
+  if (!s.ok()) Log()->error("{}: restarting {} at {}: {}", name_, tp.ToString(), loss.resume_at.value(), s.ToString());
 }
 
 void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost) noexcept {

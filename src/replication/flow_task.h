@@ -71,6 +71,7 @@
 #include "kmirror/kafka/consumer.h"
 #include "kmirror/kafka/producer.h"
 #include "kmirror/offsets/offset_sync_recorder.h"
+#include "kmirror/wire/provenance.h"
 #include "replication/client_limits.h"
 #include "replication/fetcher_wakeup.h"
 #include "replication/flow_stats.h"
@@ -99,6 +100,7 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   struct CachedRoute {
     kafka::Producer::TopicRef topic = nullptr;
     int partitions = 0;
+    std::string_view remote_topic;  // in routes_, which the cache never outlives
   };
   // A source partition on the hot path: the consumer's topic handle (stable for the
   // consumer's lifetime, see kafka::Message::topic_key) and the partition number.
@@ -147,6 +149,8 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   // Not copied (provenance): the position moves past it once everything before it is
   // acknowledged.
   void Skip(kafka::Message msg, PartState& state);
+  // A record whose provenance headers are untrusted input: counted, logged rate-limited.
+  void NoteUntrusted(const kafka::Message& msg, const char* why);
   // Hands one record to the producer (waiting while its queue is full); false when the
   // partition was scheduled for a rewind instead.
   bool Send(PartitionWindow<Held>& window, Held&& record);
@@ -240,7 +244,11 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   uint64_t acked_bytes_ = 0;
   uint64_t held_since_publish_ = 0;  // records that had to be held (FlowStats::held_total)
   FetcherWakeup fetcher_;
-  std::string provenance_buf_;  // reused for every record's provenance header
+  std::string provenance_buf_;            // reused for every record's provenance header
+  std::string provenance_hop_buf_;        // and its hop header
+  wire::ProvenancePath provenance_path_;  // reused for every record's parsed path
+  std::chrono::steady_clock::time_point last_untrusted_log_{};
+  uint64_t untrusted_unlogged_ = 0;  // untrusted records since the last line about them
   OffsetSyncEmitter offset_syncs_;
   offsets::OffsetSyncRecorder recorder_;
   kafka::Producer::TopicRef offset_sync_topic_ = nullptr;

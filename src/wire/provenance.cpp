@@ -75,16 +75,54 @@ bool ProvenancePath::Contains(const ClusterKey& key) const {
   return std::find(clusters.begin(), clusters.end(), key) != clusters.end();
 }
 
-std::optional<ProvenancePath> ParseProvenance(std::string_view value) {
-  if (value.size() < 2 || static_cast<uint8_t>(value[0]) != kProvenanceVersion) return std::nullopt;
+bool ParseProvenanceInto(std::string_view value, ProvenancePath* out) {
+  out->clusters.clear();
+  if (value.size() < 2 || static_cast<uint8_t>(value[0]) != kProvenanceVersion) return false;
   size_t n = static_cast<uint8_t>(value[1]);
-  if (n == 0 || value.size() != 2 + n * 16) return std::nullopt;
-  ProvenancePath path;
-  path.clusters.resize(n);
+  if (n == 0 || value.size() != 2 + n * 16) return false;
+  out->clusters.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    std::copy_n(reinterpret_cast<const uint8_t*>(value.data()) + 2 + i * 16, 16, path.clusters[i].begin());
+    std::copy_n(reinterpret_cast<const uint8_t*>(value.data()) + 2 + i * 16, 16, out->clusters[i].begin());
   }
+  return true;
+}
+
+std::optional<ProvenancePath> ParseProvenance(std::string_view value) {
+  ProvenancePath path;
+  if (!ParseProvenanceInto(value, &path)) return std::nullopt;
   return path;
+}
+
+namespace {
+constexpr size_t kHopFixed = 2 + 16 + 4;  // version, N, cluster, partition
+}  // namespace
+
+std::optional<ProvenanceHop> ParseProvenanceHop(std::string_view value) {
+  if (value.size() <= kHopFixed || value.size() > kHopFixed + kMaxTopicLength) return std::nullopt;
+  const auto* b = reinterpret_cast<const uint8_t*>(value.data());
+  if (b[0] != kProvenanceHopVersion || b[1] == 0) return std::nullopt;
+  ProvenanceHop hop;
+  hop.path_length = b[1];
+  std::copy_n(b + 2, 16, hop.cluster.begin());
+  const uint32_t p = (uint32_t{b[18]} << 24) | (uint32_t{b[19]} << 16) | (uint32_t{b[20]} << 8) | uint32_t{b[21]};
+  if (p > 0x7fffffffU) return std::nullopt;
+  hop.partition = static_cast<int32_t>(p);
+  hop.topic = value.substr(kHopFixed);
+  return hop;
+}
+
+bool EncodeProvenanceHop(uint8_t path_length, const ClusterKey& cluster, std::string_view topic, int32_t partition,
+                         std::string* out) {
+  if (path_length == 0 || partition < 0 || topic.empty() || topic.size() > kMaxTopicLength) return false;
+  out->clear();
+  out->reserve(kHopFixed + topic.size());
+  out->push_back(static_cast<char>(kProvenanceHopVersion));
+  out->push_back(static_cast<char>(path_length));
+  out->append(reinterpret_cast<const char*>(cluster.data()), cluster.size());
+  const auto p = static_cast<uint32_t>(partition);
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>((p >> shift) & 0xff));
+  out->append(topic);
+  return true;
 }
 
 bool EncodeProvenance(const ProvenancePath& path, const ClusterKey& via, std::string* out) {

@@ -76,7 +76,7 @@ struct ConsumerEvent {
   SourceOffset offset{-1};   // for kDataLoss: the position that no longer exists
   Status status;             // kDataLoss: position out of range on the broker
   // For kDataLoss found when a partition was assigned: the log's range then, and the
-  // consumer already continues from its start. Otherwise the partition has stopped and
+  // consumer already continues where kafka/outside_log.h decides (committed). Otherwise the partition has stopped and
   // the caller decides where it continues (Restart).
   std::optional<Watermarks> log_range;
 };
@@ -111,6 +111,10 @@ class Consumer {
   size_t QueuedCount() const;
   // Commits the stored offsets now.
   Status CommitSync();
+  // Stores and commits `next` as the partition's position now, whatever was stored before:
+  // where a partition continues after its position left the log (kafka/outside_log.h), so
+  // that the group holds the decision and a later assignment does not report it again.
+  Status CommitPosition(const TopicPartition& tp, SourceOffset next);
   Result<Watermarks> QueryWatermarks(const TopicPartition& tp, std::chrono::milliseconds timeout);
   // The group's committed offset for each partition; nullopt where there is none.
   Result<std::vector<std::optional<SourceOffset>>> Committed(const std::vector<TopicPartition>& tps,

@@ -10,6 +10,20 @@
 //   byte 1      N, the number of clusters in the path (1..255)
 //   N x 16 B    cluster keys, origin first: the 16 bytes of the Kafka cluster id (a
 //               base64url-encoded UUID); an id that is not one is hashed to 16 bytes
+//
+// A second header, kProvenanceHopHeader, says where the hop that wrote the record wrote it
+// INTO: the cluster, topic and partition. A reader can check that against where it reads
+// the record: if they differ, something else (a stream processor copying its input's
+// headers) wrote this record, which is then new where it is, and its path is not trusted.
+// The hop is a separate header so that kmirror.prov stays version 1, which kmirror
+// versions without the hop header read (docs/provenance.md, "Upgrading").
+//
+// Hop header, version 1, the header's value:
+//   byte 0      version, 0x01
+//   byte 1      N, the number of clusters of the kmirror.prov path written with it (1..255)
+//   16 B        key of the cluster the record was written into
+//   4 B         partition written into, big-endian, >= 0
+//   the rest    topic written into (1..249 bytes)
 // docs/provenance.md describes it for other tools. Pure functions; thread-safe.
 #pragma once
 
@@ -24,6 +38,9 @@ namespace kmirror::wire {
 
 inline constexpr std::string_view kProvenanceHeader = "kmirror.prov";
 inline constexpr uint8_t kProvenanceVersion = 1;
+inline constexpr std::string_view kProvenanceHopHeader = "kmirror.hop";  // short: no allocation for its name
+inline constexpr uint8_t kProvenanceHopVersion = 1;
+inline constexpr size_t kMaxTopicLength = 249;  // Kafka's limit
 
 using ClusterKey = std::array<uint8_t, 16>;
 
@@ -40,9 +57,28 @@ struct ProvenancePath {
 // nullopt when `value` is not a valid version-1 header (the record is then treated as
 // having no provenance, and the header is replaced).
 std::optional<ProvenancePath> ParseProvenance(std::string_view value);
+// The same into `out`, reusing its storage (no allocation once it has held as many
+// clusters); false (and `out` empty) when malformed.
+bool ParseProvenanceInto(std::string_view value, ProvenancePath* out);
 
 // Appends `via` (the cluster the record is being copied from) to `path` and encodes it.
 // `out` is reused to avoid allocating per record. False if the path would exceed 255.
 bool EncodeProvenance(const ProvenancePath& path, const ClusterKey& via, std::string* out);
+
+// Where the hop that wrote a record wrote it.
+struct ProvenanceHop {
+  uint8_t path_length = 0;  // clusters in the kmirror.prov path written with this hop
+  ClusterKey cluster{};     // the cluster written into
+  int32_t partition = 0;
+  std::string_view topic;  // a view into the parsed value
+};
+
+// nullopt when `value` is not a valid version-1 hop header.
+std::optional<ProvenanceHop> ParseProvenanceHop(std::string_view value);
+
+// Encodes a hop into `out` (reused). False (nothing written) when the topic is empty or
+// longer than Kafka allows, the partition is negative or path_length is 0.
+bool EncodeProvenanceHop(uint8_t path_length, const ClusterKey& cluster, std::string_view topic, int32_t partition,
+                         std::string* out);
 
 }  // namespace kmirror::wire

@@ -133,6 +133,19 @@ TEST_F(RecorderTest, SourceGoingBackwardsStartsAResetRun) {
   EXPECT_FALSE(out_.back().reset);
 }
 
+TEST_F(RecorderTest, ATruncatedSourceContinuingAtItsLogEndIsAReset) {
+  // Issue 15, defect 6: 0..899 mirrored, the source truncated to [0, 500); the task continues
+  // at 500, whose new records supersede what the log said about 500.. (flow_task HandleEvent).
+  for (int i = 0; i < 900; ++i) Rec(a_, i, i);
+  recorder_.Flush();
+  Rec(a_, 500, 900);
+  recorder_.Flush();
+  ASSERT_EQ(out_.size(), 2u);
+  EXPECT_EQ(out_[1].s0, 500);
+  EXPECT_EQ(out_[1].t0, 900);
+  EXPECT_TRUE(out_[1].reset);
+}
+
 TEST_F(RecorderTest, RepeatingTheLastOffsetIsAReset) {
   Rec(a_, 7, 0);
   recorder_.Flush();

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace kmirror::wire {
 namespace {
 
@@ -56,6 +58,62 @@ TEST(Provenance, RejectsMalformedValues) {
   EXPECT_FALSE(ParseProvenance(std::string("\x02\x01", 2) + std::string(16, 'a')).has_value());  // version
   EXPECT_FALSE(ParseProvenance(std::string("\x01\x02", 2) + std::string(16, 'a')).has_value());  // length
   EXPECT_FALSE(ParseProvenance(std::string("\x01\x00", 2)).has_value());
+}
+
+TEST(Provenance, HopHeaderByteExactTestVector) {
+  std::string v;
+  ASSERT_TRUE(EncodeProvenanceHop(2, ClusterKeyOf("_____________________w"), "A.orders", 258, &v));
+  EXPECT_EQ(Hex(v),
+            "0102"
+            "ffffffffffffffffffffffffffffffff"
+            "00000102"
+            "412e6f7264657273");
+  auto hop = ParseProvenanceHop(v);
+  ASSERT_TRUE(hop.has_value());
+  EXPECT_EQ(hop->path_length, 2);
+  EXPECT_EQ(hop->cluster, ClusterKeyOf("_____________________w"));
+  EXPECT_EQ(hop->partition, 258);
+  EXPECT_EQ(hop->topic, "A.orders");
+}
+
+TEST(Provenance, HopHeaderRejectsMalformedValues) {
+  const std::string fixed = std::string("\x01\x01", 2) + std::string(16, 'k') + std::string(4, '\0');
+  EXPECT_TRUE(ParseProvenanceHop(fixed + "t").has_value());
+  EXPECT_FALSE(ParseProvenanceHop("").has_value());
+  EXPECT_FALSE(ParseProvenanceHop(fixed).has_value());                          // no topic
+  EXPECT_FALSE(ParseProvenanceHop(fixed + std::string(250, 't')).has_value());  // topic too long
+  std::string v = fixed + "t";
+  v[0] = 2;  // version
+  EXPECT_FALSE(ParseProvenanceHop(v).has_value());
+  v = fixed + "t";
+  v[1] = 0;  // no path
+  EXPECT_FALSE(ParseProvenanceHop(v).has_value());
+  v = fixed + "t";
+  v[18] = static_cast<char>(0x80);  // negative partition
+  EXPECT_FALSE(ParseProvenanceHop(v).has_value());
+  std::string out;
+  EXPECT_FALSE(EncodeProvenanceHop(1, ClusterKey{}, "", 0, &out));
+  EXPECT_FALSE(EncodeProvenanceHop(1, ClusterKey{}, "t", -1, &out));
+  EXPECT_FALSE(EncodeProvenanceHop(0, ClusterKey{}, "t", 0, &out));
+}
+
+TEST(Provenance, RandomBytesNeverCrashTheParsers) {
+  std::mt19937 rng(3);
+  ProvenancePath path;
+  for (int i = 0; i < 50000; ++i) {
+    std::string s(rng() % 300, '\0');
+    for (auto& c : s) c = static_cast<char>(rng());
+    if (i % 2 == 0 && !s.empty()) s[0] = 1;
+    if (ParseProvenanceInto(s, &path)) {
+      EXPECT_EQ(s.size(), 2 + path.clusters.size() * 16);
+    } else {
+      EXPECT_TRUE(path.clusters.empty());
+    }
+    if (auto hop = ParseProvenanceHop(s)) {
+      EXPECT_GE(hop->partition, 0);
+      EXPECT_FALSE(hop->topic.empty());
+    }
+  }
 }
 
 }  // namespace
