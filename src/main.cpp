@@ -151,6 +151,15 @@ int main(int argc, char** argv) {
   auto* tr_o = translate->add_option("--offset", tr_offset, "source offset")->needs(tr_topic);
   translate->add_flag("--json", tr.json, "print the API's response as JSON instead of a table");
 
+  kmirror::app::StatusArgs st;
+  auto* status = cli.add_subcommand(
+      "status", "Ask a running kmirror how far each partition is mirrored and which partitions stopped");
+  status->add_option("--api", st.api, "kmirror's gRPC API address")->capture_default_str();
+  status->add_option("--from", st.from, "source cluster alias (with --to; default: every flow)");
+  status->add_option("--to", st.to, "target cluster alias");
+  status->add_option("--topic", st.topic, "source topic (default: all)");
+  status->add_flag("--json", st.json, "print the API's response as JSON instead of a table");
+
   kmirror::app::FailoverArgs fo;
   auto* failover = cli.add_subcommand(
       "failover", "Commit a group's translated offsets on the target (refused while the group is active there)");
@@ -183,6 +192,7 @@ int main(int argc, char** argv) {
     if (tr_o->count() > 0) tr.offset = tr_offset;
     return kmirror::app::RunTranslate(tr, std::cout, std::cerr);
   }
+  if (status->parsed()) return kmirror::app::RunStatus(st, std::cout, std::cerr);
   if (failover->parsed()) return kmirror::app::RunFailover(fo, std::cout, std::cerr);
   kmirror::config::MirrorConfig config;
   try {

@@ -259,6 +259,17 @@ class TranslationService final : public v1::TranslationService::Service {
         ps->set_lag_ms(lag_ms);
       }
       fs->set_lag_records(total_lag);
+      for (const auto& st : rt.stopped) {
+        if (!req->topic().empty() && st.source.topic != req->topic()) continue;
+        auto* sp = fs->add_stopped_partitions();
+        sp->set_source_topic(st.source.topic);
+        sp->set_partition(st.source.partition.value());
+        sp->set_offset(st.offset);
+        sp->set_target_topic(st.target_topic);
+        sp->set_reason(st.reason);
+        sp->set_since_ms(st.since_ms);
+      }
+      fs->set_dead_lettered_records(static_cast<int64_t>(rt.dead_lettered));
     }
     if (!matched) return ToGrpcStatus(NotFound("this node serves no flow " + FlowName(req->flow())));
     return grpc::Status::OK;

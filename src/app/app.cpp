@@ -115,7 +115,8 @@ Status App::StartTranslation() {
       }
       return sg->admin->ListOffsets(group, kGroupLookupTimeout);
     };
-    b.runtime = [rd] {
+    const PartitionProblems* problems = i < flows_.size() ? &flows_[i]->problems() : nullptr;
+    b.runtime = [rd, problems] {
       offsets::FlowObservations o = rd->Observations();
       api::FlowRuntime r;
       r.log_end = std::move(o.log_end);
@@ -123,6 +124,10 @@ Status App::StartTranslation() {
       r.source_end_seen_at_ms = o.source_end_seen_at_ms;
       r.last_heartbeat_ms = o.last_heartbeat_ms;
       r.last_heartbeat_seen_at_ms = o.last_heartbeat_seen_at_ms;
+      if (problems != nullptr) {
+        r.stopped = problems->stopped();
+        r.dead_lettered = problems->dead_lettered();
+      }
       return r;
     };
     backends.push_back(std::move(b));

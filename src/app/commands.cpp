@@ -117,6 +117,54 @@ int RunTranslate(const TranslateArgs& a, std::ostream& out, std::ostream& err) {
   return r->errors_size() == 0 ? kExitOk : kExitRuntime;
 }
 
+int RunStatus(const StatusArgs& a, std::ostream& out, std::ostream& err) {
+  if (a.from.empty() != a.to.empty()) {
+    err << "kmirror status: give both --from and --to, or neither (every flow)\n";
+    return kExitUsage;
+  }
+  api::TranslationClient client(a.api);
+  v1::GetReplicationStatusRequest req;
+  if (!a.from.empty()) {
+    req.mutable_flow()->set_source_alias(a.from);
+    req.mutable_flow()->set_target_alias(a.to);
+  }
+  req.set_topic(a.topic);
+  auto r = client.GetReplicationStatus(req);
+  if (!r.ok()) {
+    err << "kmirror status: " << r.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  bool stopped = false;
+  for (const auto& f : r->flows()) stopped = stopped || f.stopped_partitions_size() > 0;
+  if (a.json) {
+    out << ToJson(*r) << "\n";
+    return stopped ? kExitRuntime : kExitOk;
+  }
+  for (const auto& f : r->flows()) {
+    out << "flow " << f.flow().source_alias() << "->" << f.flow().target_alias() << ": "
+        << (f.index_ready() ? "" : "index catching up, ") << f.lag_records() << " records behind, "
+        << f.stopped_partitions_size() << " partition(s) stopped, " << f.dead_lettered_records()
+        << " record(s) dead-lettered\n";
+    out << std::left << std::setw(28) << "source topic" << std::setw(6) << "part" << std::setw(16) << "mirrored to"
+        << std::setw(14) << "source end" << std::setw(10) << "lag"
+        << "state\n";
+    for (const auto& p : f.partitions()) {
+      std::string state = "ok";
+      for (const auto& s : f.stopped_partitions()) {
+        if (s.source_topic() == p.source_topic() && s.partition() == p.partition()) state = "STOPPED";
+      }
+      out << std::setw(28) << p.source_topic() << std::setw(6) << p.partition() << std::setw(16)
+          << p.mirrored_source_end() << std::setw(14) << p.source_end_offset() << std::setw(10) << p.lag_records()
+          << state << "\n";
+    }
+    for (const auto& s : f.stopped_partitions()) {
+      out << "STOPPED " << s.source_topic() << "-" << s.partition() << " at offset " << s.offset() << " (to "
+          << s.target_topic() << ", since " << s.since_ms() << " ms since the epoch): " << s.reason() << "\n";
+    }
+  }
+  return stopped ? kExitRuntime : kExitOk;
+}
+
 int RunFailover(const FailoverArgs& a, std::ostream& out, std::ostream& err) {
   // Everything that can be wrong with the input is checked before any cluster is touched.
   config::MirrorConfig cfg;

@@ -341,6 +341,9 @@ class Mm2Loader {
     f.heartbeats_interval = std::chrono::seconds(ResolveInt(s, t, "emit.heartbeats.interval.seconds"));
     f.heartbeats_replication_factor = static_cast<int>(ResolveInt(s, t, "heartbeats.topic.replication.factor"));
     f.max_hops = static_cast<int>(ResolveInt(s, t, "max.hops"));
+    f.undeliverable = Resolve(s, t, "undeliverable.records").value == "dead-letter" ? UndeliverableRecords::kDeadLetter
+                                                                                    : UndeliverableRecords::kStop;
+    f.dead_letter_topic = Resolve(s, t, "dead.letter.topic").value;
 
     f.emit_checkpoints = ResolveBool(s, t, "emit.checkpoints.enabled");
     f.checkpoints_interval = std::chrono::seconds(ResolveInt(s, t, "emit.checkpoints.interval.seconds"));

@@ -402,6 +402,37 @@ std::vector<SettingSpec> BuildRegistry() {
                "then travels only its direct links and arrives exactly once everywhere (with identity naming a "
                "second path would otherwise deliver a second copy)."});
 
+  add({.name = "undeliverable.records",
+       .type = SettingType::kEnum,
+       .scopes = kFlow,
+       .default_value = "stop",
+       .allowed = {"stop", "dead-letter"},
+       .kmirror_extension = true,
+       .help = "What a task does with a record the target refuses by itself: larger than the remote topic's "
+               "`max.message.bytes` or the broker's `message.max.bytes`, or an invalid record (a batch the "
+               "target rejects as too large while its records fit is split, never a reason to stop). `stop`: "
+               "the partition stops at that record with one error naming topic, partition, offset and reason, "
+               "shown by `GetReplicationStatus` and `kmirror status`; its position stays at the record (nothing "
+               "after it is committed, nothing is skipped), the flow's other partitions go on, and the partition "
+               "is tried again when it is next assigned (a restart, after fixing the cause). `dead-letter`: the "
+               "record is written to `dead.letter.topic` on the target with headers naming its origin and the "
+               "error, counted, and the partition goes on; if the dead-letter topic refuses it too, the "
+               "partition stops. A topic the target refuses altogether (authorization, policy) always stops "
+               "its partitions. MM2's `errors.tolerance` and `errors.deadletterqueue.topic.name` are not "
+               "honoured: they are Kafka Connect settings for converter errors and sink connectors, not for "
+               "records the target cluster refuses."});
+  add({.name = "dead.letter.topic",
+       .type = SettingType::kString,
+       .scopes = kFlow,
+       .default_value = "",
+       .kmirror_extension = true,
+       .help = "The dead-letter topic on the target for `undeliverable.records = dead-letter`; empty: "
+               "`kmirror-dead-letter.<source alias>.internal`. Created by kmirror (one partition, the flow's "
+               "`replication.factor`, the broker's defaults) when missing. Each record keeps its key, value, "
+               "timestamp and headers and gets `kmirror.dead-letter.topic`, `.partition`, `.offset` (its source "
+               "position), `.target-topic` and `.error`. The `.internal` suffix keeps other flows from "
+               "mirroring it."});
+
   // ---- Offset translation: checkpoints, group offsets, the API --------------------------
   add({.name = "emit.checkpoints.enabled",
        .type = SettingType::kBool,

@@ -165,6 +165,39 @@ Result<std::map<std::string, std::string>> Admin::DescribeTopicOverrides(const s
   return out;
 }
 
+Result<std::map<std::string, std::string>> Admin::DescribeTopicsConfig(const std::vector<std::string>& topics,
+                                                                       const std::string& name,
+                                                                       std::chrono::milliseconds timeout) {
+  std::map<std::string, std::string> out;
+  if (topics.empty()) return out;
+  std::vector<std::unique_ptr<rd_kafka_ConfigResource_t, ConfigResourceDeleter>> owned;
+  std::vector<rd_kafka_ConfigResource_t*> arr;
+  for (const auto& t : topics) {
+    owned.emplace_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t.c_str()));
+    arr.push_back(owned.back().get());
+  }
+  auto opts = internal::MakeAdminOptions(rk_.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout);
+  auto ev =
+      Call([&](rd_kafka_queue_t* q) { rd_kafka_DescribeConfigs(rk_.get(), arr.data(), arr.size(), opts.get(), q); },
+           RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, timeout);
+  if (!ev.ok()) return ev.status().Annotate("describe " + name + " of " + std::to_string(topics.size()) + " topic(s)");
+  const rd_kafka_DescribeConfigs_result_t* result = rd_kafka_event_DescribeConfigs_result(ev->get());
+  size_t nres = 0;
+  const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(result, &nres);
+  for (size_t i = 0; i < nres; ++i) {
+    if (rd_kafka_ConfigResource_error(resources[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    size_t nentries = 0;
+    const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(resources[i], &nentries);
+    for (size_t j = 0; j < nentries; ++j) {
+      const char* v = rd_kafka_ConfigEntry_value(entries[j]);
+      if (v != nullptr && name == rd_kafka_ConfigEntry_name(entries[j])) {
+        out[rd_kafka_ConfigResource_name(resources[i])] = v;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace kmirror::kafka
 
 namespace kmirror::kafka {

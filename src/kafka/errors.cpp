@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "kmirror/kafka/producer.h"
+
 namespace kmirror::kafka {
 namespace {
 
@@ -86,6 +88,30 @@ Status FromRdKafkaError(rd_kafka_error_t* error, std::string_view context) {
   bool retriable = rd_kafka_error_is_retriable(error) != 0 || s.retriable();
   rd_kafka_error_destroy(error);
   return Status(s.code(), s.message(), retriable ? Status::Retry::kYes : Status::Retry::kNo);
+}
+
+DeliveryError DeliveryErrorOf(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+      return DeliveryError::kNone;
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+      return DeliveryError::kTooLarge;
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP:
+    case RD_KAFKA_RESP_ERR__BAD_MSG:
+      return DeliveryError::kInvalid;
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+    case RD_KAFKA_RESP_ERR_INVALID_REQUIRED_ACKS:
+      return DeliveryError::kNotAllowed;
+    default:
+      break;
+  }
+  const StatusCode code = CodeFor(err);
+  return Retriable(err, code) ? DeliveryError::kRetriable : DeliveryError::kOther;
 }
 
 }  // namespace kmirror::kafka

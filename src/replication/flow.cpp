@@ -23,7 +23,8 @@ Flow::Flow(config::FlowConfig config)
     : config_(std::move(config)),
       name_(config_.Name()),
       board_(std::make_unique<RouteBoard>()),
-      stats_(std::make_unique<FlowStats>()) {}
+      stats_(std::make_unique<FlowStats>()),
+      problems_(std::make_unique<PartitionProblems>()) {}
 
 Flow::~Flow() { Stop(); }
 
@@ -36,7 +37,7 @@ Status Flow::Start() {
   if (!sync.ok()) return sync.status().Annotate(name_);
   sync_ = std::move(sync).value();
   for (int i = 0; i < config_.tasks; ++i) {
-    auto task = std::make_unique<FlowTask>(config_, i, board_.get(), stats_.get());
+    auto task = std::make_unique<FlowTask>(config_, i, board_.get(), stats_.get(), problems_.get());
     KM_RETURN_IF_ERROR(task->Start());
     tasks_.push_back(std::move(task));
   }

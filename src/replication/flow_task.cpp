@@ -36,11 +36,13 @@ int64_t RecordBytes(const kafka::Message& msg) { return static_cast<int64_t>(msg
 
 }  // namespace
 
-FlowTask::FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board, FlowStats* stats)
+FlowTask::FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board, FlowStats* stats,
+                   PartitionProblems* problems)
     : flow_(flow),
       name_(flow.Name() + "#" + std::to_string(index)),
       board_(board),
       stats_(stats),
+      problems_(problems),
       limits_(ClientLimits::For(flow)),
       request_{limits_.request_bytes, limits_.request_records},
       fetcher_(limits_.prefetch_bytes(), limits_.prefetch_records, kBatch),
@@ -121,6 +123,7 @@ void FlowTask::Run() {
     FlushStores();
     if (Clock::now() >= next_sync_flush_) FlushOffsetSyncs();
     if (!rewinds_.empty()) ProcessRewinds();
+    if (!dead_letters_.empty()) ProcessDeadLetters();
     Status fatal = producer_->FatalError();
     if (!fatal.ok()) {
       Log()->critical("{}: {}; stopping this flow (the source position stays at the last acknowledged record)", name_,
@@ -165,8 +168,10 @@ const FlowTask::CachedRoute* FlowTask::RouteFor(const kafka::Message& msg) {
     }
     handle = *topic;
   }
+  const RequestLimit limit = BatchLimit::ForTopic(request_, r->second.max_message_bytes);
   return &route_cache_
-              .emplace(msg.topic_key(), CachedRoute{handle, r->second.target_partitions, r->second.remote_topic})
+              .emplace(msg.topic_key(),
+                       CachedRoute{handle, r->second.target_partitions, r->second.remote_topic, limit})
               .first->second;
 }
 
@@ -238,7 +243,8 @@ void FlowTask::MirrorRecord(kafka::Message msg) {
                                             provenance_hop_buf_.size() + wire::kProvenanceHopHeader.size()) +
                        24;
   Held record{std::move(msg), std::move(headers), route->topic, bytes, wire};
-  if (state.window.Admit(round_, wire, request_)) {
+  state.window.set_limit(state.batch.Get(route->limit));
+  if (state.window.Admit(round_, wire, state.window.limit())) {
     (void)Send(state.window, std::move(record));
     return;
   }
@@ -292,6 +298,11 @@ bool FlowTask::Send(PartitionWindow<Held>& window, Held&& record) {
     }
     --inflight_records_;
     inflight_bytes_ -= record.bytes;
+    if (s.code() == StatusCode::kInvalidArgument) {  // larger than the producer's message.max.bytes
+      PartState& state = StateFor(record.msg);
+      Undeliverable(state, std::move(record.msg), std::move(record.headers), FailureVerdict::kRecord, s.ToString());
+      return false;
+    }
     ScheduleRewind(StateFor(record.msg), record.msg.offset(), kRewindDelay,
                    s.code() == StatusCode::kNotFound ? record.topic : nullptr, s.ToString());
     return false;
@@ -310,11 +321,11 @@ void FlowTask::ReleaseHeld(bool all) {
     }
   }
   if (release_.empty()) return;
-  const RequestLimit& limit = all ? kReleaseAll : request_;
   // Send() may poll the producer, whose delivery reports queue partitions again: those
   // wait for the next call.
   for (PartitionWindow<Held>* window : release_.Take()) {
     if (!window->BeginRelease(all)) continue;  // queued again when that batch is acknowledged
+    const RequestLimit& limit = all ? kReleaseAll : window->limit();
     while (auto record = window->NextRelease(limit)) {
       --held_now_;
       if (!Send(*window, std::move(*record))) break;  // a rewind dropped the rest
@@ -372,6 +383,7 @@ void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
   if (!d.source) return;  // a record produced by copy (offset syncs)
   const kafka::Message& src = d.source;
   PartState& state = StateFor(src);  // exists: the record was mirrored through it
+  if (d.topic == dead_letter_topic_) return OnDeadLetterDelivery(state, d);
   if (state.window.Acked()) release_.Push(state.window);
   const int64_t bytes = RecordBytes(src);
   --inflight_records_;
@@ -399,7 +411,134 @@ void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
   }
   state.store.Failed();
   if (closing_) return;  // re-read on restart: its offset was never stored
+  // Later records of a batch whose first failure was dealt with are re-read with it.
+  const Rewinds::Rewind* pending = rewinds_.empty() ? nullptr : rewinds_.Find(&state);
+  const FailureVerdict verdict = pending != nullptr && pending->offset <= src.offset()
+                                     ? FailureVerdict::kRetry
+                                     : ClassifyFailure(d.error, state.window.batch_records());
+  if (verdict == FailureVerdict::kSplit) {
+    // Rejected as a whole (librdkafka 2.0 does not split it): smaller batches from here.
+    const int64_t records = state.window.batch_records();
+    state.batch.Split(records);
+    ScheduleRewind(state, src.offset(), milliseconds(0), nullptr,
+                   d.status.ToString() + "; the batch of " + std::to_string(records) + " records is split, at most " +
+                       std::to_string(state.batch.max_records()) + " per batch from here");
+    return;
+  }
+  if (verdict == FailureVerdict::kRecord || verdict == FailureVerdict::kTopic) {
+    Undeliverable(state, std::move(d.source), std::move(d.headers), verdict, d.status.ToString());
+    return;
+  }
   ScheduleRewind(state, src.offset(), kRewindDelay, nullptr, d.status.ToString());
+}
+
+void FlowTask::Undeliverable(PartState& state, kafka::Message msg, kafka::HeadersPtr headers, FailureVerdict verdict,
+                             const std::string& why) {
+  const SourceOffset offset = msg.offset();
+  if (verdict == FailureVerdict::kRecord && flow_.undeliverable == config::UndeliverableRecords::kDeadLetter) {
+    if (routes_ && routes_->dead_letter_ready) {
+      HoldAt(state, offset);  // until the dead-letter topic acknowledged it
+      dead_letters_.push_back({&state, std::move(msg), std::move(headers), why});
+      return;
+    }
+    StopPartition(state, offset, why + "; the dead-letter topic " + flow_.DeadLetterTopic() + " does not exist");
+    return;
+  }
+  StopPartition(state, offset, why);
+}
+
+void FlowTask::HoldAt(PartState& state, SourceOffset offset) {
+  const auto [rewind, first] = rewinds_.Request(&state, offset, Clock::time_point::max(), nullptr);
+  rewinds_.Retry(&state, Clock::time_point::max());  // a pending rewind would re-read it
+  DropHeld(state, rewind.offset);
+  if (first) PauseFor(state, PauseReasons::kRewind);
+}
+
+void FlowTask::StopPartition(PartState& state, SourceOffset offset, const std::string& reason) {
+  HoldAt(state, offset);
+  std::string remote;
+  if (routes_) {
+    auto r = routes_->topics.find(state.tp.topic);
+    if (r != routes_->topics.end()) remote = r->second.remote_topic;
+  }
+  const int64_t now_ms =
+      std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  problems_->Stopped({state.tp, remote, offset.value(), reason, now_ms});
+  Log()->error(
+      "{}: partition {} STOPPED at offset {}: the record cannot be delivered to {}: {}. Nothing after it is "
+      "committed and nothing is skipped; the flow's other partitions go on. Fix the cause and restart (or set "
+      "undeliverable.records = dead-letter)",
+      name_, state.tp.ToString(), offset.value(), remote, reason);
+}
+
+void FlowTask::ProcessDeadLetters() {
+  for (auto it = dead_letters_.begin(); it != dead_letters_.end();) {
+    PartState& state = *it->state;
+    const SourceOffset offset = it->msg.offset();
+    const Rewinds::Rewind* hold = rewinds_.Find(&state);
+    if (hold == nullptr || hold->offset != offset) {  // given up meanwhile: its new owner re-reads it
+      it = dead_letters_.erase(it);
+      continue;
+    }
+    if (!state.window.idle() || state.dead_letter) {  // earlier records' reports first
+      ++it;
+      continue;
+    }
+    if (dead_letter_topic_ == nullptr) {
+      auto t = producer_->Topic(flow_.DeadLetterTopic());
+      if (!t.ok()) {
+        StopPartition(state, offset, it->error + "; dead-letter topic: " + t.status().ToString());
+        it = dead_letters_.erase(it);
+        continue;
+      }
+      dead_letter_topic_ = *t;
+    }
+    kafka::HeadersPtr headers = std::move(it->headers);
+    std::string remote;
+    if (auto r = routes_->topics.find(state.tp.topic); r != routes_->topics.end()) remote = r->second.remote_topic;
+    kafka::SetHeader(headers, "kmirror.dead-letter.topic", state.tp.topic);
+    kafka::SetHeader(headers, "kmirror.dead-letter.partition", std::to_string(state.tp.partition.value()));
+    kafka::SetHeader(headers, "kmirror.dead-letter.offset", std::to_string(offset.value()));
+    kafka::SetHeader(headers, "kmirror.dead-letter.target-topic", remote);
+    kafka::SetHeader(headers, "kmirror.dead-letter.error", it->error);
+    Status s = producer_->Forward(dead_letter_topic_, Partition(0), it->msg, headers);
+    if (!s.ok()) {
+      if (s.code() == StatusCode::kUnavailable) {  // queue full: next loop
+        it->headers = std::move(headers);
+        ++it;
+        continue;
+      }
+      StopPartition(state, offset, it->error + "; the dead-letter topic refused it too: " + s.ToString());
+      it = dead_letters_.erase(it);
+      continue;
+    }
+    state.dead_letter = offset;
+    state.dead_letter_error = std::move(it->error);
+    it = dead_letters_.erase(it);
+  }
+}
+
+void FlowTask::OnDeadLetterDelivery(PartState& state, kafka::Delivery& d) {
+  state.dead_letter.reset();
+  const SourceOffset offset = d.source.offset();
+  const Rewinds::Rewind* hold = rewinds_.empty() ? nullptr : rewinds_.Find(&state);
+  if (closing_ || hold == nullptr || hold->offset != offset) return;  // re-read by whoever owns it next
+  if (!d.status.ok()) {
+    if (d.error == kafka::DeliveryError::kRetriable) {
+      dead_letters_.push_back({&state, std::move(d.source), std::move(d.headers), std::move(state.dead_letter_error)});
+      return;
+    }
+    StopPartition(state, offset,
+                  state.dead_letter_error + "; the dead-letter topic refused it too: " + d.status.ToString());
+    return;
+  }
+  problems_->DeadLettered();
+  Log()->warn("{}: {} offset {} cannot be delivered ({}); written to dead-letter topic {} at offset {}", name_,
+              state.tp.ToString(), offset.value(), state.dead_letter_error, flow_.DeadLetterTopic(), d.offset.value());
+  // Past it: the position moves on, and the partition is re-read from the next record.
+  rewinds_.Done(&state);
+  if (state.store.Acked(std::move(d.source), std::nullopt, false)) dirty_.push_back(&state);
+  rewinds_.Request(&state, SourceOffset(offset.value() + 1), Clock::now(), nullptr);  // still paused
 }
 
 void FlowTask::ScheduleRewind(PartState& state, SourceOffset offset, milliseconds delay,
@@ -410,8 +549,8 @@ void FlowTask::ScheduleRewind(PartState& state, SourceOffset offset, millisecond
   DropHeld(state, rewind.offset);  // re-read from there
   if (!first) return;
   PauseFor(state, PauseReasons::kRewind);
-  if (now - last_error_log_ > std::chrono::seconds(1)) {
-    last_error_log_ = now;
+  if (now - state.last_warned > std::chrono::seconds(1)) {  // per partition: one never hides another
+    state.last_warned = now;
     Log()->warn("{}: {} will be re-read from offset {}: {}", name_, state.tp.ToString(), offset.value(), why);
   }
 }
@@ -525,6 +664,7 @@ void FlowTask::ResumeFor(PartState& state, PauseReasons::Reason why) {
 
 void FlowTask::ForgetPartition(const TopicPartition& tp) {
   PartState* state = StateByName(tp);
+  problems_->Cleared(tp);  // a fresh owner reports it again if it still cannot go on
   if (state == nullptr) return;
   state->paused.Clear();
   state->next_offset.reset();

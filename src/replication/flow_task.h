@@ -38,6 +38,9 @@
 //   RewindSchedule     pending rewinds; PauseReasons: why a partition is paused
 //   FetcherWakeup      librdkafka 2.0's prefetch stall (delete with librdkafka >= 2.2)
 //   DescribeDataLoss   what a position that no longer exists means, and the log line
+//   ClassifyFailure    what a failed delivery means: retry, split the batch, stop (or
+//                      dead-letter) the record; BatchLimit: batches no larger than the
+//                      remote topic accepts (undeliverable.h)
 //   OffsetSyncEmitter  the offset-sync log's records (offsets::OffsetSyncRecorder's runs)
 // Everything about a source partition is in its one PartState, found on the hot path by
 // PartitionKey (the consumer's topic handle and the partition number); rebalance
@@ -65,6 +68,7 @@
 #include <utility>
 #include <vector>
 
+#include "kmirror/common/partition_problems.h"
 #include "kmirror/common/status.h"
 #include "kmirror/common/types.h"
 #include "kmirror/config/mirror_config.h"
@@ -81,12 +85,13 @@
 #include "replication/rewind_schedule.h"
 #include "replication/routes.h"
 #include "replication/store_position.h"
+#include "replication/undeliverable.h"
 
 namespace kmirror::replication {
 
 class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceListener {
  public:
-  FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board, FlowStats* stats);
+  FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board, FlowStats* stats, PartitionProblems* problems);
   ~FlowTask() override;
 
   // Creates the clients and starts the thread.
@@ -101,6 +106,7 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
     kafka::Producer::TopicRef topic = nullptr;
     int partitions = 0;
     std::string_view remote_topic;  // in routes_, which the cache never outlives
+    RequestLimit limit{};           // one request's worth, capped by what the remote topic accepts
   };
   // A source partition on the hot path: the consumer's topic handle (stable for the
   // consumer's lifetime, see kafka::Message::topic_key) and the partition number.
@@ -140,6 +146,18 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
     PartitionWindow<Held> window;
     StorePosition<kafka::Message> store;
     offsets::OffsetSyncRecorder::Slot* sync_slot = nullptr;  // never forgotten, so stays valid
+    BatchLimit batch;                                        // fewer records per batch after a split
+    std::chrono::steady_clock::time_point last_warned{};     // rewind warnings: at most one a second
+    // An undeliverable record on its way to the dead-letter topic, and why it was refused.
+    std::optional<SourceOffset> dead_letter;
+    std::string dead_letter_error;
+  };
+  // An undeliverable record waiting to go to the dead-letter topic (undeliverable.records).
+  struct DeadLetter {
+    PartState* state;
+    kafka::Message msg;
+    kafka::HeadersPtr headers;  // as they were sent to the remote topic
+    std::string error;
   };
   using Rewinds = RewindSchedule<PartState, kafka::Producer::TopicRef>;
 
@@ -172,6 +190,15 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   void ScheduleRewind(PartState& state, SourceOffset offset, std::chrono::milliseconds delay,
                       kafka::Producer::TopicRef refresh_topic, const std::string& why);
   void ProcessRewinds();
+  // A record the target refuses (FailureVerdict kRecord or kTopic): stops its partition
+  // there, or queues it for the dead-letter topic.
+  void Undeliverable(PartState& state, kafka::Message msg, kafka::HeadersPtr headers, FailureVerdict verdict,
+                     const std::string& why);
+  // Keeps the partition paused with its position at `offset` (a rewind that is never due).
+  void HoldAt(PartState& state, SourceOffset offset);
+  void StopPartition(PartState& state, SourceOffset offset, const std::string& reason);
+  void ProcessDeadLetters();
+  void OnDeadLetterDelivery(PartState& state, kafka::Delivery& d);
   void HandleEvent(const kafka::ConsumerEvent& ev);
   void Drain();
   // Stores every pending offset (before any commit: loop end, revoke, rewind, shutdown).
@@ -207,6 +234,7 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   const std::string name_;
   RouteBoard* board_;
   FlowStats* stats_;
+  PartitionProblems* problems_;
   const ClientLimits limits_;
   const RequestLimit request_;  // one produce request's worth (limits_)
   std::unique_ptr<kafka::Consumer> consumer_;
@@ -253,7 +281,8 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   offsets::OffsetSyncRecorder recorder_;
   kafka::Producer::TopicRef offset_sync_topic_ = nullptr;
   std::chrono::steady_clock::time_point next_sync_flush_{};
-  std::chrono::steady_clock::time_point last_error_log_{};
+  std::vector<DeadLetter> dead_letters_;
+  kafka::Producer::TopicRef dead_letter_topic_ = nullptr;
   bool closing_ = false;
 };
 

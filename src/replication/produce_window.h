@@ -101,7 +101,20 @@ class PartitionWindow {
   }
 
   // The producer took one of the partition's records.
-  void Sent() { ++in_flight_; }
+  void Sent() {
+    if (in_flight_ == 0) batch_records_ = 0;  // opens a new batch
+    ++in_flight_;
+    ++batch_records_;
+  }
+  // Records of the batch in flight (or of the last one, once acknowledged): handed to the
+  // producer since nothing of the partition was in flight. A failed record's delivery
+  // report uses it to tell a rejected batch from a rejected record (undeliverable.h).
+  int64_t batch_records() const { return batch_records_; }
+
+  // The partition's request limit (the remote topic's, after splits), set by the task
+  // when it admits a record; the release of held records uses it.
+  void set_limit(const RequestLimit& limit) { limit_ = limit; }
+  const RequestLimit& limit() const { return limit_; }
 
   // Holds a record Admit() refused, behind the partition's other held records. True when
   // the caller must queue the partition's release now: nothing of it is in flight (this
@@ -158,6 +171,8 @@ class PartitionWindow {
 
   std::deque<Record> held_;  // oldest first
   int64_t in_flight_ = 0;
+  int64_t batch_records_ = 0;
+  RequestLimit limit_{};
   // This round's window: the records sent straight to the producer in poll round
   // window_round_ (0: none yet; the task's rounds start at 1).
   uint64_t window_round_ = 0;

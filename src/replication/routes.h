@@ -24,6 +24,9 @@ struct Route {
   // mirrored from elsewhere are only created once a record that may go there shows up
   // (RequestCreate), so topics whose records all fail the provenance check never appear.
   int target_partitions = 0;
+  // The remote topic's effective max.message.bytes (its own or the broker's); 0 while
+  // unknown. Caps the task's produce batches (undeliverable.h, BatchLimit).
+  int64_t max_message_bytes = 0;
   bool operator==(const Route&) const = default;
 };
 
@@ -39,6 +42,8 @@ struct RouteTable {
   std::string source_cluster_id, target_cluster_id;
   // The flow's offset-sync log topic exists on the target (see offsets/).
   bool offset_syncs_ready = false;
+  // The flow's dead-letter topic exists on the target (undeliverable.records = dead-letter).
+  bool dead_letter_ready = false;
   bool operator==(const RouteTable&) const = default;
 };
 

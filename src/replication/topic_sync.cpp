@@ -5,6 +5,7 @@
 #include <re2/re2.h>
 
 #include "kmirror/common/logging.h"
+#include "kmirror/common/strings.h"
 #include "kmirror/wire/offset_sync_event.h"
 
 namespace kmirror::replication {
@@ -114,6 +115,53 @@ bool TopicSync::EnsureOffsetSyncTopic(const kafka::ClusterInfo& target) {
         flow_->Name(), topic, flow_->target, s.ToString());
   }
   return false;
+}
+
+bool TopicSync::EnsureDeadLetterTopic(const kafka::ClusterInfo& target) {
+  if (dead_letter_ready_) return true;
+  const std::string topic = flow_->DeadLetterTopic();
+  for (const auto& t : target.topics) {
+    if (t.name == topic) return dead_letter_ready_ = true;
+  }
+  kafka::NewTopic nt{topic, 1, flow_->replication_factor, {}};
+  Status s = target_->CreateTopic(nt, kAdminTimeout);
+  auto log = logging::Get("replication");
+  if (s.ok() || s.code() == StatusCode::kAlreadyExists) {
+    if (s.ok()) log->info("{}: created dead-letter topic {} on {}", flow_->Name(), topic, flow_->target);
+    return dead_letter_ready_ = true;
+  }
+  if (warned_.insert("dead-letter").second) {
+    log->error(
+        "{}: cannot create the dead-letter topic {} on {}: {}; undeliverable records stop their partition "
+        "until it exists",
+        flow_->Name(), topic, flow_->target, s.ToString());
+  }
+  return false;
+}
+
+void TopicSync::FillMessageLimits(Routes& routes, bool refresh) {
+  std::vector<std::string> ask;
+  for (const auto& [topic, route] : routes) {
+    if (route.target_partitions > 0 && (refresh || max_message_bytes_.count(route.remote_topic) == 0)) {
+      ask.push_back(route.remote_topic);
+    }
+  }
+  if (!ask.empty()) {
+    auto limits = target_->DescribeTopicsConfig(ask, "max.message.bytes", kAdminTimeout);
+    if (!limits.ok()) {
+      logging::Get("replication")
+          ->warn("{}: reading max.message.bytes of remote topics: {}; will retry", flow_->Name(),
+                 limits.status().ToString());
+    } else {
+      for (const auto& [remote, value] : *limits) {
+        if (auto v = ParseInteger(value); v && *v > 0) max_message_bytes_[remote] = *v;
+      }
+    }
+  }
+  for (auto& [topic, route] : routes) {
+    auto it = max_message_bytes_.find(route.remote_topic);
+    if (it != max_message_bytes_.end()) route.max_message_bytes = it->second;
+  }
 }
 
 Status TopicSync::SyncConfigs(const std::string& topic, const std::string& remote) {
@@ -230,6 +278,10 @@ Status TopicSync::SyncOnce() {
                 flow_->target, partitions, flow_->source);
     }
     routes[topic] = {remote, have};
+  }
+  FillMessageLimits(routes, sync_configs);
+  if (flow_->undeliverable == config::UndeliverableRecords::kDeadLetter) {
+    table.dead_letter_ready = EnsureDeadLetterTopic(*tgt);
   }
   board_->Publish(std::move(table));
   return first_error;

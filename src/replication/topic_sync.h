@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -51,6 +52,10 @@ class TopicSync {
   Result<std::map<std::string, std::string>> SourceConfigs(const std::string& topic);
   void EnsureHeartbeatsTopic(const kafka::ClusterInfo& source);
   bool EnsureOffsetSyncTopic(const kafka::ClusterInfo& target);
+  bool EnsureDeadLetterTopic(const kafka::ClusterInfo& target);
+  // Fills each ready route's max_message_bytes: described once per remote topic, and again
+  // for all of them when `refresh` (the config sync interval).
+  void FillMessageLimits(Routes& routes, bool refresh);
   // Copies changed source topic configs onto an existing remote topic.
   Status SyncConfigs(const std::string& topic, const std::string& remote);
 
@@ -65,6 +70,8 @@ class TopicSync {
   std::set<std::string> wanted_;
   std::atomic<bool> heartbeats_ready_{false};
   bool offset_syncs_ready_ = false;
+  bool dead_letter_ready_ = false;
+  std::map<std::string, int64_t> max_message_bytes_;          // remote topic -> effective max.message.bytes
   std::chrono::steady_clock::time_point next_config_sync_{};  // remote-looking source topics a task asked to create
 };
 

@@ -1,10 +1,15 @@
 // One-way mirroring A->B against two real Kafka clusters (issue: one-way mirroring).
 // The clusters are shared by the tests of this binary; every test uses its own topics and
 // its own flow consumer group so they cannot see each other's records.
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+#include <set>
 #include <thread>
 
+#include "kmirror/v1/translation.grpc.pb.h"
 #include "kmirror/wire/provenance.h"
 #include "support/kafka_cluster.h"
 #include "support/kafka_env.h"
@@ -476,6 +481,171 @@ TEST_F(MirrorTest, BadConfigsFailClearlyAndTouchNothing) {
   }
   EXPECT_EQ(ListTopics(a_->client(), true).value(), *before_a);
   EXPECT_EQ(ListTopics(b_->client(), true).value(), *before_b);
+}
+
+// ---- Records the target cannot take (issue 15, defect 5) ---------------------------------
+
+// The flow A->B's status from the kmirror listening on `port`.
+std::optional<v1::FlowStatus> FlowStatusAt(int port) {
+  auto stub = v1::TranslationService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + seconds(10));
+  v1::GetReplicationStatusRequest req;
+  req.mutable_flow()->set_source_alias("A");
+  req.mutable_flow()->set_target_alias("B");
+  v1::GetReplicationStatusResponse resp;
+  if (!stub->GetReplicationStatus(&ctx, req, &resp).ok() || resp.flows_size() != 1) return std::nullopt;
+  return resp.flows(0);
+}
+
+// `count` small records per partition of a 4-partition topic; partition p's record at
+// index big[p] (if any) is `big_size` bytes, larger than the remote topic accepts.
+std::vector<Record> SmallRecords(int count, const std::map<int, int>& big = {}, size_t big_size = 5000) {
+  std::vector<Record> records;
+  for (int i = 0; i < count; ++i) {
+    for (int p = 0; p < 4; ++p) {
+      auto b = big.find(p);
+      const bool large = b != big.end() && b->second == i;
+      records.push_back({.partition = p,
+                         .key = "k" + std::to_string(p) + "-" + std::to_string(i),
+                         .value = std::string(large ? big_size : 40 + i % 20, static_cast<char>('a' + i % 26))});
+    }
+  }
+  return records;
+}
+
+size_t Occurrences(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// librdkafka 2.0 does not split a batch the broker rejects as larger than the topic's
+// max.message.bytes: before kmirror sized its batches by the remote topic, every batch was
+// rejected with MSG_SIZE_TOO_LARGE and re-sent forever, and nothing arrived.
+TEST_F(MirrorTest, BatchesFitARemoteTopicThatAcceptsOnlySmallMessages) {
+  const std::string topic = "smallmsg";
+  ASSERT_TRUE(CreateTopic(a_->client(), topic, 4));
+  ASSERT_TRUE(CreateTopic(b_->client(), "A.smallmsg", 4, 1, {{"max.message.bytes", "2000"}}));
+  ASSERT_TRUE(Produce(a_->client(), topic, SmallRecords(1000)));
+  auto kmirror = StartKmirror(Config(topic, "group-smallmsg"), "kmirror-smallmsg");
+  ASSERT_TRUE(WaitForRecords(b_->client(), "A.smallmsg", 4000, seconds(120), kmirror.get()));
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(30);
+  ExpectExactCopy(topic, "A.smallmsg", 4);
+  EXPECT_EQ(kmirror->Output().find("STOPPED"), std::string::npos) << "no record alone is too large";
+}
+
+// Records larger than the remote topic accepts on partitions 1 and 2: those two stop there
+// with one error each (neither hidden by the other), shown by the status API and
+// `kmirror status`; partitions 0 and 3 are mirrored completely; nothing after a bad record
+// is on the target or committed.
+TEST_F(MirrorTest, ARecordTheTargetRefusesStopsOnlyItsPartition) {
+  const std::string topic = "toolarge";
+  const std::string group = "group-toolarge";
+  ASSERT_TRUE(CreateTopic(a_->client(), topic, 4));
+  ASSERT_TRUE(CreateTopic(b_->client(), "A.toolarge", 4, 1, {{"max.message.bytes", "2000"}}));
+  ASSERT_TRUE(Produce(a_->client(), topic, SmallRecords(100, {{1, 30}, {2, 50}})));
+  auto kmirror = StartKmirror(Config(topic, group), "kmirror-toolarge");
+  auto port = ApiPort(*kmirror, seconds(60));
+  ASSERT_TRUE(port.has_value()) << kmirror->OutputTail(30);
+  ASSERT_TRUE(WaitForRecords(b_->client(), "A.toolarge", 100 + 30 + 50 + 100, seconds(120), kmirror.get()));
+  std::optional<v1::FlowStatus> status;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        status = FlowStatusAt(*port);
+        return status && status->stopped_partitions_size() == 2;
+      },
+      seconds(60)))
+      << kmirror->OutputTail(30);
+  for (const auto& st : status->stopped_partitions()) {
+    EXPECT_EQ(st.source_topic(), topic);
+    EXPECT_EQ(st.target_topic(), "A.toolarge");
+    EXPECT_EQ(st.offset(), st.partition() == 1 ? 30 : 50) << "partition " << st.partition();
+    EXPECT_TRUE(st.partition() == 1 || st.partition() == 2) << st.partition();
+    EXPECT_NE(st.reason().find("MSG_SIZE_TOO_LARGE"), std::string::npos) << st.reason();
+    EXPECT_GT(st.since_ms(), 0);
+  }
+  auto cli =
+      RunToExit({KmirrorBinary(), "status", "--api", "127.0.0.1:" + std::to_string(*port), "--from", "A", "--to", "B"},
+                seconds(30));
+  EXPECT_EQ(cli.exit_code.value_or(-1), 1) << cli.output;
+  EXPECT_NE(cli.output.find("STOPPED toolarge-1 at offset 30 (to A.toolarge"), std::string::npos) << cli.output;
+  EXPECT_NE(cli.output.find("STOPPED toolarge-2 at offset 50 (to A.toolarge"), std::string::npos) << cli.output;
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(30);
+
+  const std::string log = kmirror->Output();
+  EXPECT_EQ(Occurrences(log, "partition toolarge-1 STOPPED at offset 30"), 1u) << kmirror->OutputTail(30);
+  EXPECT_EQ(Occurrences(log, "partition toolarge-2 STOPPED at offset 50"), 1u) << kmirror->OutputTail(30);
+  const std::map<int, int64_t> expected{{0, 100}, {1, 30}, {2, 50}, {3, 100}};
+  for (const auto& [p, n] : expected) {
+    auto dst = ConsumeAll(b_->client(), "A.toolarge", p);
+    ASSERT_TRUE(dst.ok()) << dst.error();
+    EXPECT_EQ(static_cast<int64_t>(dst->size()), n) << "partition " << p;
+    if (!dst->empty()) {
+      EXPECT_EQ(*dst->back().key, "k" + std::to_string(p) + "-" + std::to_string(n - 1));
+    }
+  }
+  auto committed = CommittedOffsets(a_->client(), group, topic);
+  ASSERT_TRUE(committed.ok()) << committed.error();
+  for (const auto& [p, n] : expected) {
+    EXPECT_EQ(committed->count(p) ? committed->at(p) : -1, n) << "partition " << p << ": committed past the stop?";
+  }
+}
+
+// The same with undeliverable.records = dead-letter: the refused records land in the
+// dead-letter topic with their origin, the partitions go on, and the status counts them.
+TEST_F(MirrorTest, ARecordTheTargetRefusesGoesToTheDeadLetterTopic) {
+  const std::string topic = "dlq";
+  const std::string group = "group-dlq";
+  ASSERT_TRUE(CreateTopic(a_->client(), topic, 4));
+  ASSERT_TRUE(CreateTopic(b_->client(), "A.dlq", 4, 1, {{"max.message.bytes", "2000"}}));
+  const std::vector<Record> records = SmallRecords(100, {{1, 30}, {2, 50}});
+  ASSERT_TRUE(Produce(a_->client(), topic, records));
+  auto kmirror = StartKmirror(
+      Config(topic, group, {"undeliverable.records = dead-letter", "dead.letter.topic = dlq-test.dead-letter"}),
+      "kmirror-dlq");
+  auto port = ApiPort(*kmirror, seconds(60));
+  ASSERT_TRUE(port.has_value()) << kmirror->OutputTail(30);
+  ASSERT_TRUE(WaitForRecords(b_->client(), "A.dlq", 398, seconds(120), kmirror.get()));
+  ASSERT_TRUE(WaitForRecords(b_->client(), "dlq-test.dead-letter", 2, seconds(60), kmirror.get()));
+  std::optional<v1::FlowStatus> status;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        status = FlowStatusAt(*port);
+        return status && status->dead_lettered_records() == 2;
+      },
+      seconds(60)));
+  EXPECT_EQ(status->stopped_partitions_size(), 0);
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(30);
+
+  auto dead = ConsumeAll(b_->client(), "dlq-test.dead-letter", 0);
+  ASSERT_TRUE(dead.ok()) << dead.error();
+  ASSERT_EQ(dead->size(), 2u);
+  auto header = [](const ConsumedRecord& r, const std::string& name) -> std::string {
+    for (const auto& h : r.headers) {
+      if (h.first == name) return h.second.value_or("");
+    }
+    return "<none>";
+  };
+  std::set<std::string> origins;
+  for (const auto& r : *dead) {
+    EXPECT_EQ(header(r, "kmirror.dead-letter.topic"), topic);
+    EXPECT_EQ(header(r, "kmirror.dead-letter.target-topic"), "A.dlq");
+    EXPECT_NE(header(r, "kmirror.dead-letter.error").find("MSG_SIZE_TOO_LARGE"), std::string::npos);
+    EXPECT_EQ(r.value->size(), 5000u) << "the record itself, unchanged";
+    origins.insert(header(r, "kmirror.dead-letter.partition") + "@" + header(r, "kmirror.dead-letter.offset") + "=" +
+                   r.key.value_or(""));
+  }
+  EXPECT_EQ(origins, (std::set<std::string>{"1@30=k1-30", "2@50=k2-50"}));
+  for (int p = 0; p < 4; ++p) {
+    auto dst = ConsumeAll(b_->client(), "A.dlq", p);
+    ASSERT_TRUE(dst.ok()) << dst.error();
+    EXPECT_EQ(dst->size(), p == 1 || p == 2 ? 99u : 100u) << "partition " << p;
+  }
+  auto committed = CommittedOffsets(a_->client(), group, topic);
+  ASSERT_TRUE(committed.ok()) << committed.error();
+  for (int p = 0; p < 4; ++p) EXPECT_EQ(committed->count(p) ? committed->at(p) : -1, 100) << "partition " << p;
 }
 
 }  // namespace

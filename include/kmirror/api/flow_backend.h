@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "kmirror/common/partition_problems.h"
 #include "kmirror/common/status.h"
 #include "kmirror/common/types.h"
 #include "kmirror/kafka/groups.h"
@@ -33,6 +34,10 @@ struct FlowRuntime {
   // the source) and when the reader saw it (local clock).
   int64_t last_heartbeat_ms = 0;
   int64_t last_heartbeat_seen_at_ms = 0;
+  // Partitions this process's tasks stopped on a record the target cannot take, and the
+  // records they wrote to the dead-letter topic instead (the flow's PartitionProblems).
+  std::vector<StoppedPartition> stopped;
+  uint64_t dead_lettered = 0;
 };
 
 struct FlowBackend {

@@ -1,4 +1,5 @@
-// The command-line clients of the gRPC API: `kmirror translate` and `kmirror failover`.
+// The command-line clients of the gRPC API: `kmirror translate`, `kmirror status` and
+// `kmirror failover`.
 // main() parses the flags into these structs; the functions print to stdout (results) and
 // stderr (errors) and return the process exit code: 0 done, 1 refused or failed at run time,
 // 2 bad input (nothing was touched). Called from main's thread only.
@@ -23,6 +24,17 @@ struct TranslateArgs {
 };
 
 int RunTranslate(const TranslateArgs& args, std::ostream& out, std::ostream& err);
+
+struct StatusArgs {
+  std::string api = "127.0.0.1:9190";
+  std::string from, to;  // both empty: every flow the node runs
+  std::string topic;     // source topic; empty: all
+  bool json = false;
+};
+
+// Prints each flow's partitions (mirrored position, source end, lag) and the partitions
+// stopped on a record the target cannot take. Exit code 1 when a partition is stopped.
+int RunStatus(const StatusArgs& args, std::ostream& out, std::ostream& err);
 
 struct FailoverArgs {
   std::string config;  // the MM2 properties file: where cluster `to` is and how to reach it

@@ -47,6 +47,12 @@ enum class RemoteTopicNaming {
 // What to do with partitions the flow's consumer group has no committed offset for.
 enum class StartPosition { kEarliest, kLatest };
 
+// What a task does with a record the target refuses by itself (undeliverable.records).
+enum class UndeliverableRecords {
+  kStop,        // the partition stops at the record (reported in the status API)
+  kDeadLetter,  // the record goes to the flow's dead-letter topic; the partition goes on
+};
+
 struct FlowConfig {
   std::string source;  // cluster alias
   std::string target;  // cluster alias
@@ -81,6 +87,11 @@ struct FlowConfig {
   int heartbeats_replication_factor = 3;
   // Longest provenance path (clusters a record has been on) the flow still copies; 0: any.
   int max_hops = 0;
+  UndeliverableRecords undeliverable = UndeliverableRecords::kStop;
+  std::string dead_letter_topic;  // on the target; empty: DeadLetterTopic()'s default
+  std::string DeadLetterTopic() const {
+    return dead_letter_topic.empty() ? "kmirror-dead-letter." + source + ".internal" : dead_letter_topic;
+  }
 
   // Checkpoints of source consumer groups (offsets/checkpoint_emitter.h).
   bool emit_checkpoints = false;

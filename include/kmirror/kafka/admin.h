@@ -45,6 +45,12 @@ class Admin {
   // The topic's explicitly set (non-default) configs; sensitive values are left out.
   Result<std::map<std::string, std::string>> DescribeTopicOverrides(const std::string& topic,
                                                                     std::chrono::milliseconds timeout);
+  // The effective value of config `name` (whatever its source: the topic's own, the
+  // broker's, the default) for each of `topics`, in one request. A topic the cluster does
+  // not know, or whose value it does not report, is left out.
+  Result<std::map<std::string, std::string>> DescribeTopicsConfig(const std::vector<std::string>& topics,
+                                                                  const std::string& name,
+                                                                  std::chrono::milliseconds timeout);
   // Replaces the topic's explicitly set configs with `configs` (librdkafka 2.0 has no
   // incremental variant: pass every override the topic should keep).
   Status ReplaceTopicOverrides(const std::string& topic, const std::map<std::string, std::string>& configs,

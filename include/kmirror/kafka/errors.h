@@ -18,4 +18,9 @@ Status FromRdKafka(rd_kafka_resp_err_t err, std::string_view context, std::strin
 // ownership of `error` and destroys it.
 Status FromRdKafkaError(rd_kafka_error_t* error, std::string_view context);
 
+// What a delivery report's error means for the record (producer.h). Unknown topic or
+// partition is retriable: the flow's topic sync re-creates a remote topic that was deleted.
+enum class DeliveryError;
+DeliveryError DeliveryErrorOf(rd_kafka_resp_err_t err);
+
 }  // namespace kmirror::kafka

@@ -20,12 +20,27 @@
 
 namespace kmirror::kafka {
 
+// What a failed delivery means for the record (errors.h: DeliveryErrorOf).
+enum class DeliveryError {
+  kNone,        // delivered
+  kRetriable,   // transient (timeouts, leadership, replicas, network, unknown partition): send again
+  kTooLarge,    // the batch the record was in is larger than the target topic accepts
+  kInvalid,     // the target refuses this record itself (corrupt, invalid record or timestamp)
+  kNotAllowed,  // the target refuses the topic (authorization, policy): every record of it
+  kOther,       // anything else: send again
+};
+
 // The outcome of one forwarded record.
 struct Delivery {
   Message source;       // the consumed record; empty for records produced by copy
   Partition partition;  // target partition
   TargetOffset offset;  // target offset, when status is OK
   Status status;
+  rd_kafka_topic_t* topic = nullptr;  // the target topic (the handle Producer::Topic returned)
+  DeliveryError error = DeliveryError::kNone;
+  // Failed deliveries only: a copy of the headers that were sent (the produced record's
+  // own die with it), so that the record can be written elsewhere (a dead-letter topic).
+  HeadersPtr headers;
 };
 
 class DeliveryHandler {

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "kmirror/common/partition_problems.h"
 #include "kmirror/common/status.h"
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/kafka/producer.h"
@@ -38,6 +39,8 @@ class Flow {
   // Non-OK once a task failed beyond recovery.
   Status failure() const;
   const std::string& name() const { return name_; }
+  // Partitions stopped on an undeliverable record, dead-lettered records; any thread.
+  const PartitionProblems& problems() const { return *problems_; }
 
  private:
   void RunController();
@@ -48,6 +51,7 @@ class Flow {
   const std::string name_;
   std::unique_ptr<RouteBoard> board_;
   std::unique_ptr<FlowStats> stats_;
+  std::unique_ptr<PartitionProblems> problems_;
   std::unique_ptr<TopicSync> sync_;
   std::vector<std::unique_ptr<FlowTask>> tasks_;
   std::thread controller_;

@@ -88,6 +88,12 @@ class ApiFixture : public ::testing::Test {
       r.source_end_seen_at_ms = 1700000001000;
       r.last_heartbeat_ms = 1000;
       r.last_heartbeat_seen_at_ms = 1250;
+      r.stopped = {{{"orders", Partition(1)},
+                    "A.orders",
+                    60,
+                    "delivery to A.orders: too large (MSG_SIZE_TOO_LARGE)",
+                    1700000002000}};
+      r.dead_lettered = 2;
       return r;
     };
     auto server = TranslationServer::Start("127.0.0.1:0", {b});

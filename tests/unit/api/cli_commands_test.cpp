@@ -126,6 +126,29 @@ TEST_F(CliCommandsTest, TranslateAGroupFromCheckpointsAsJson) {
   EXPECT_NE(out_.str().find("\"target_offset\":\"107\""), std::string::npos) << out_.str();
 }
 
+TEST_F(CliCommandsTest, StatusShowsStoppedPartitionsAndFailsOnThem) {
+  CatchUp();
+  StatusArgs a;
+  a.api = address_;
+  a.from = "A";
+  a.to = "B";
+  out_.str("");
+  err_.str("");
+  EXPECT_EQ(RunStatus(a, out_, err_), 1) << err_.str();
+  const std::string text = out_.str();
+  EXPECT_NE(text.find("1 partition(s) stopped, 2 record(s) dead-lettered"), std::string::npos) << text;
+  EXPECT_NE(text.find("STOPPED orders-1 at offset 60 (to A.orders"), std::string::npos) << text;
+  EXPECT_NE(text.find("MSG_SIZE_TOO_LARGE"), std::string::npos) << text;
+  a.json = true;
+  out_.str("");
+  EXPECT_EQ(RunStatus(a, out_, err_), 1);
+  EXPECT_NE(out_.str().find("\"stopped_partitions\":[{\"source_topic\":\"orders\",\"partition\":1,\"offset\":\"60\""),
+            std::string::npos)
+      << out_.str();
+  a.to = "";
+  EXPECT_EQ(RunStatus(a, out_, err_), 2) << "--from without --to";
+}
+
 TEST_F(CliCommandsTest, FailoverRejectsBadInputBeforeTouchingAnything) {
   FailoverArgs a = FailoverOf("billing");
   a.config = (dir_ / "missing.properties").string();

@@ -343,6 +343,15 @@ TEST_F(TranslationServerTest, ReplicationStatusReportsLagAndHeartbeat) {
   EXPECT_EQ(p1.lag_records(), -1);
   EXPECT_EQ(p1.lag_ms(), -1);
   EXPECT_EQ(f.lag_records(), 3) << "the sum over partitions whose lag is known";
+  ASSERT_EQ(f.stopped_partitions_size(), 1);
+  const auto& st = f.stopped_partitions(0);
+  EXPECT_EQ(st.source_topic(), "orders");
+  EXPECT_EQ(st.partition(), 1);
+  EXPECT_EQ(st.offset(), 60);
+  EXPECT_EQ(st.target_topic(), "A.orders");
+  EXPECT_NE(st.reason().find("MSG_SIZE_TOO_LARGE"), std::string::npos);
+  EXPECT_EQ(st.since_ms(), 1700000002000);
+  EXPECT_EQ(f.dead_lettered_records(), 2);
 
   grpc::ClientContext ctx2;
   req.mutable_flow()->set_source_alias("B");

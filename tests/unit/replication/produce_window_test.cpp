@@ -177,6 +177,37 @@ TEST(PartitionWindow, DropFromTheRewindPointKeepsEarlierHeldRecordsAndCountsTheB
   EXPECT_EQ(Release(w, kLimit), (std::vector<int64_t>{10, 11}));
 }
 
+TEST(PartitionWindow, BatchRecordsCountWhatWentOutSinceNothingWasInFlight) {
+  // A failed delivery report tells a rejected batch (several records) from a rejected
+  // record (alone in its batch) by this count; it stays valid while the batch's reports
+  // arrive.
+  Window w;
+  EXPECT_EQ(w.batch_records(), 0);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Offer(w, 1, kLimit));
+  EXPECT_EQ(w.batch_records(), 3);
+  EXPECT_FALSE(w.Acked());
+  EXPECT_EQ(w.batch_records(), 3) << "the first report of the batch still sees it whole";
+  ASSERT_FALSE(w.Hold(R(3)));
+  EXPECT_FALSE(w.Acked());
+  EXPECT_TRUE(w.Acked());
+  EXPECT_EQ(w.batch_records(), 3);
+  ASSERT_TRUE(w.BeginRelease(false));
+  while (auto r = w.NextRelease(kLimit)) w.Sent();
+  EXPECT_EQ(w.batch_records(), 1) << "the release opened a new batch of one";
+}
+
+TEST(PartitionWindow, TheLimitSetForThePartitionIsWhatItsReleaseUses) {
+  Window w;
+  const RequestLimit two{1000, 2};
+  w.set_limit(two);
+  EXPECT_EQ(w.limit().records, 2);
+  ASSERT_TRUE(Offer(w, 1, w.limit()));
+  for (int i = 1; i <= 4; ++i) ASSERT_FALSE(w.Hold(R(i)));
+  ASSERT_TRUE(w.Acked());
+  ASSERT_TRUE(w.BeginRelease(false));
+  EXPECT_EQ(Release(w, w.limit()), (std::vector<int64_t>{1, 2}));
+}
+
 TEST(ReleaseQueue, APartitionIsQueuedOnceUntilItsReleaseBegins) {
   ReleaseQueue<Rec> queue;
   Window a, b;
