@@ -67,6 +67,7 @@
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/kafka/consumer.h"
 #include "kmirror/kafka/producer.h"
+#include "kmirror/offsets/offset_index.h"
 #include "kmirror/offsets/offset_sync_recorder.h"
 #include "replication/client_limits.h"
 #include "replication/fetcher_wakeup.h"
@@ -81,7 +82,10 @@ namespace kmirror::replication {
 
 class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceListener {
  public:
-  FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board, FlowStats* stats);
+  // `offset_index`: this process's view of the offset-sync logs (null: none; partitions
+  // then resume at their committed offset).
+  FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board, FlowStats* stats,
+           const offsets::OffsetIndex* offset_index = nullptr);
   ~FlowTask() override;
 
   // Creates the clients and starts the thread.
@@ -132,6 +136,9 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
     PauseReasons paused;
     PartitionWindow<Held> window;
     StorePosition<kafka::Message> store;
+    // The next offset last stored while the store waited for the offset-sync log
+    // (log_gate.h); reset when the partition is assigned afresh.
+    std::optional<SourceOffset> stored_next;
     offsets::OffsetSyncRecorder::Slot* sync_slot = nullptr;  // never forgotten, so stays valid
   };
   using Rewinds = RewindSchedule<PartState, kafka::Producer::TopicRef>;
@@ -165,7 +172,9 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   void ProcessRewinds();
   void HandleEvent(const kafka::ConsumerEvent& ev);
   void Drain();
-  // Stores every pending offset (before any commit: loop end, revoke, rewind, shutdown).
+  // Stores every pending offset the offset-sync log covers (before any commit: loop end,
+  // revoke, rewind, shutdown); a store the log does not cover yet stops at what it covers
+  // and waits (log_gate.h).
   void FlushStores();
   void PublishStats();
   // The partition's state, created on its first record.
@@ -183,8 +192,11 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   // Restarts librdkafka's fetcher after it stopped at a prefetch threshold (see the class
   // comment); `polled` is how many records the last poll returned.
   void WatchFetcher(size_t polled);
-  // Offset-sync runs from delivery reports, written to the flow's log on the target.
-  void EmitOffsetSync(const offsets::OffsetSyncRun& run);
+  // Offset-sync runs from delivery reports, written to the flow's log on the target; false
+  // when the event was not handed to the producer (the recorder sends it again).
+  bool EmitOffsetSync(const offsets::OffsetSyncRun& run, uint64_t seq);
+  // An offset-sync event's delivery report.
+  void OnOffsetSyncDelivery(const kafka::Delivery& d);
   void FlushOffsetSyncs();
 
   void OnDelivery(kafka::Delivery& d) noexcept override;
@@ -196,7 +208,8 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   RouteBoard* board_;
   FlowStats* stats_;
   const ClientLimits limits_;
-  const RequestLimit request_;  // one produce request's worth (limits_)
+  const RequestLimit request_;                          // one produce request's worth (limits_)
+  std::unique_ptr<kafka::LogPositions> log_positions_;  // where partitions resume (null: no index)
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<kafka::Producer> producer_;
   std::thread thread_;
@@ -235,6 +248,9 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   kafka::Producer::TopicRef offset_sync_topic_ = nullptr;
   std::chrono::steady_clock::time_point next_sync_flush_{};
   std::chrono::steady_clock::time_point last_error_log_{};
+  // The offset-sync log's health, for the warning that commits wait for it.
+  std::chrono::steady_clock::time_point last_log_ack_{};
+  std::chrono::steady_clock::time_point last_log_warning_{};
   bool closing_ = false;
   bool rebalance_pending_ = false;  // subscribed, and the group has not assigned since
 };

@@ -55,6 +55,11 @@ class StorePosition {
 
   // The record whose offset is to be stored now (empty when none), taken out.
   Msg TakePending() { return std::exchange(pending_, Msg()); }
+  // Its offset, left in place (nullopt when none): the store may have to wait for the
+  // offset-sync log (log_gate.h).
+  std::optional<SourceOffset> PendingOffset() const {
+    return pending_ ? std::optional<SourceOffset>(pending_.offset()) : std::nullopt;
+  }
 
  private:
   // Makes `msg` the pending store unless a later one is pending already.

@@ -55,6 +55,7 @@ class OneWayFlow {
 
   const std::string& topic() const { return topic_; }
   const std::string& remote() const { return remote_; }
+  const std::string& group() const { return group_; }
 
   ::testing::AssertionResult CreateSource(const std::map<std::string, std::string>& configs = {}) const {
     return CreateTopic(a_.client(), topic_, partitions_, 1, configs);
@@ -79,13 +80,14 @@ class OneWayFlow {
     return FlowConfig("A", a_.bootstrap(), "B", target_bootstrap_, topic_, group_, extra);
   }
 
-  // Starts (or starts again) kmirror on the same configuration and index.
+  // Starts (or starts again) kmirror on the same configuration and index; `more`: lines
+  // added for this start only (later keys win).
   // KMIRROR_FAULT_LOG_LEVEL=debug runs it with --log-level debug (with
   // KMIRROR_FAULT_EXTRA_CONFIG, librdkafka's debug contexts reach its log).
-  std::unique_ptr<ChildProcess> StartKmirror(const std::string& node = {}) {
+  std::unique_ptr<ChildProcess> StartKmirror(const std::string& node = {}, const std::string& more = {}) {
     const std::string name = "kmirror-" + std::to_string(++starts_) + (node.empty() ? "" : "-" + node);
     const auto path = ScratchRoot() / (UniqueName(name) + ".properties");
-    WriteFile(path, Config(node) + "\napi.listen = 127.0.0.1:0\n");
+    WriteFile(path, Config(node) + "\napi.listen = 127.0.0.1:0\n" + more + "\n");
     std::vector<std::string> args = {KmirrorBinary(), "run", "--config", path.string()};
     if (const char* level = std::getenv("KMIRROR_FAULT_LOG_LEVEL"); level != nullptr && *level != '\0') {
       args.insert(args.end(), {"--log-level", level});
