@@ -27,11 +27,11 @@ std::string ExplainResume(const ResumeDecision& d, std::optional<SourceOffset> c
     case ResumeReason::kLogMatchesCommit:
       return "the offset-sync log and the committed offset agree";
     case ResumeReason::kLogAheadOfCommit:
-      return "the offset-sync log's position; the committed offset " + c + " is behind it (records [" + c + ", " +
-             l + ") are on the target already)";
+      return "the offset-sync log's position; the committed offset " + c + " is behind it (records [" + c + ", " + l +
+             ") are on the target already)";
     case ResumeReason::kCommitAheadOfLog:
-      return "the offset-sync log's position; the committed offset " + c + " is ahead of it: records [" + l + ", " +
-             c + ") are mirrored again (a commit by an older version, records not copied by provenance, or log "
+      return "the offset-sync log's position; the committed offset " + c + " is ahead of it: records [" + l + ", " + c +
+             ") are mirrored again (a commit by an older version, records not copied by provenance, or log "
              "events lost)";
     case ResumeReason::kCommitMissing:
       return "the offset-sync log's position; the group has no committed offset (expired with the source's "
