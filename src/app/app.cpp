@@ -47,9 +47,10 @@ Status App::Start() {
 Status App::StartState() {
   auto log = logging::Get("app");
   if (config_.offsets_index_dir.empty()) {
-    log->warn(
-        "offsets.index.dir is empty: no offset index, so partitions resume at their committed offsets rather than "
-        "from the offset-sync log, and neither checkpoints nor the API can translate offsets");
+    // kmirror legacy has none: MirrorMaker 1 had no translation either.
+    log->info(
+        "no offset index (offsets.index.dir is empty): partitions resume at their committed offsets (which never "
+        "pass the offset-sync log) rather than from the log, and nothing translates offsets");
     return Status::Ok();
   }
   std::error_code ec;
