@@ -32,8 +32,11 @@ App::~App() { Stop(); }
 Status App::Start() {
   auto log = logging::Get("app");
   log->info("kmirror starting: {} flow(s) from {}", config_.flows.size(), config_.origin);
+  // The index and its readers first: a flow's partitions resume from the offset-sync log,
+  // which the index answers (docs/architecture.md, "The offset-sync log").
+  KM_RETURN_IF_ERROR(StartState());
   for (const auto& fc : config_.flows) {
-    auto flow = std::make_unique<replication::Flow>(fc);
+    auto flow = std::make_unique<replication::Flow>(fc, index_.get());
     Status s = flow->Start();
     if (!s.ok()) return s;
     flows_.push_back(std::move(flow));
@@ -41,12 +44,15 @@ Status App::Start() {
   return StartTranslation();
 }
 
-Status App::StartTranslation() {
+Status App::StartState() {
   auto log = logging::Get("app");
-  bool checkpoints = false;
-  for (const auto& fc : config_.flows) checkpoints = checkpoints || fc.emit_checkpoints;
-  if (config_.offsets_index_dir.empty() || (!checkpoints && config_.api_listen.empty())) return Status::Ok();
-
+  if (config_.offsets_index_dir.empty()) {
+    // kmirror legacy has none: MirrorMaker 1 had no translation either.
+    log->info(
+        "no offset index (offsets.index.dir is empty): partitions resume at their committed offsets (which never "
+        "pass the offset-sync log) rather than from the log, and nothing translates offsets");
+    return Status::Ok();
+  }
   std::error_code ec;
   std::filesystem::create_directories(config_.offsets_index_dir, ec);
   if (ec) return FailedPrecondition("offset index directory " + config_.offsets_index_dir + ": " + ec.message());
@@ -54,14 +60,7 @@ Status App::StartTranslation() {
   if (!index.ok()) return index.status().Annotate("offset index at " + config_.offsets_index_dir);
   index_ = std::move(index).value();
   checkpoints_ = std::make_unique<offsets::CheckpointStore>();
-
-  // kmirror's own flow groups live on the source too; checkpointing them would only be noise.
-  std::vector<std::string> own_groups;
-  for (const auto& fc : config_.flows) own_groups.push_back(fc.group_id);
-
-  std::vector<api::FlowBackend> backends;
-  for (size_t i = 0; i < config_.flows.size(); ++i) {
-    const config::FlowConfig& fc = config_.flows[i];
+  for (const config::FlowConfig& fc : config_.flows) {
     std::shared_ptr<const replication::NamingPolicy> naming = replication::MakeNamingPolicy(fc.naming, fc.separator);
     offsets::FlowStateReaderOptions ro;
     ro.flow = KeyOf(fc);
@@ -73,7 +72,24 @@ Status App::StartTranslation() {
     ro.source_topic_of = [naming](std::string_view t) { return naming->UpstreamTopic(t).value_or(std::string(t)); };
     auto reader = std::make_unique<offsets::FlowStateReader>(std::move(ro), *index_, *checkpoints_);
     reader->Start();
+    readers_.push_back(std::move(reader));
+  }
+  return Status::Ok();
+}
 
+Status App::StartTranslation() {
+  auto log = logging::Get("app");
+  bool checkpoints = false;
+  for (const auto& fc : config_.flows) checkpoints = checkpoints || fc.emit_checkpoints;
+  if (index_ == nullptr || (!checkpoints && config_.api_listen.empty())) return Status::Ok();
+
+  // kmirror's own flow groups live on the source too; checkpointing them would only be noise.
+  std::vector<std::string> own_groups;
+  for (const auto& fc : config_.flows) own_groups.push_back(fc.group_id);
+
+  std::vector<api::FlowBackend> backends;
+  for (size_t i = 0; i < config_.flows.size(); ++i) {
+    const config::FlowConfig& fc = config_.flows[i];
     if (fc.emit_checkpoints) {
       auto filter = replication::TopicFilter::Create(fc.groups, fc.groups_exclude);
       if (!filter.ok()) return filter.status().Annotate(fc.Name() + ": groups");
@@ -100,7 +116,7 @@ Status App::StartTranslation() {
 
     auto groups = std::make_unique<SourceGroups>();
     SourceGroups* sg = groups.get();
-    offsets::FlowStateReader* rd = reader.get();
+    offsets::FlowStateReader* rd = readers_[i].get();
     api::FlowBackend b;
     b.flow = KeyOf(fc);
     b.index = index_.get();
@@ -132,7 +148,6 @@ Status App::StartTranslation() {
     };
     backends.push_back(std::move(b));
     source_groups_.push_back(std::move(groups));
-    readers_.push_back(std::move(reader));
   }
 
   if (!config_.api_listen.empty()) {

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kafka/admin_request.h"
+#include "kafka/resume_rule.h"
 #include "kafka/start_rule.h"
 #include "kmirror/common/logging.h"
 #include "kmirror/kafka/engine_props.h"
@@ -92,6 +93,13 @@ Status Consumer::StoreOffset(const Message& msg) {
   // rd_kafka_offset_store stores offset+1: the next record to read.
   const rd_kafka_message_t* m = msg.raw();
   return FromRdKafka(rd_kafka_offset_store(m->rkt, m->partition, m->offset), "store offset");
+}
+
+Status Consumer::StoreOffset(const TopicPartition& tp, SourceOffset next) {
+  PartitionListPtr list = MakePartitionList({tp});
+  list->elems[0].offset = next.value();
+  KM_RETURN_IF_ERROR(FromRdKafka(rd_kafka_offsets_store(rk_.get(), list.get()), "store offset " + tp.ToString()));
+  return FromRdKafka(list->elems[0].err, "store offset " + tp.ToString());
 }
 
 Status Consumer::Seek(const TopicPartition& tp, SourceOffset offset) {
@@ -294,6 +302,7 @@ Status Consumer::SetStartOffsets(rd_kafka_topic_partition_list_t* parts) {
   // rule, while out-of-range committed offsets still hit auto.offset.reset=error.
   rd_kafka_resp_err_t err = rd_kafka_committed(rk_.get(), parts, 30000);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(err, "committed offsets for assignment");
+  const std::vector<bool> from_log = ApplyLogPositions(parts);
   auto log = logging::Get("kafka");
   std::vector<int> fresh;  // indexes of the partitions without a committed offset
   bool any_committed = false;
@@ -326,7 +335,8 @@ Status Consumer::SetStartOffsets(rd_kafka_topic_partition_list_t* parts) {
       rd_kafka_topic_partition_list_add(outside.get(), e.topic, e.partition)->offset = e.offset;
       continue;
     }
-    log->info("{}: {}-{} resumes at committed offset {}", options_.name, e.topic, e.partition, e.offset);
+    if (!from_log[i])
+      log->info("{}: {}-{} resumes at committed offset {}", options_.name, e.topic, e.partition, e.offset);
   }
   if (outside) {
     Status c = FromRdKafka(rd_kafka_commit(rk_.get(), outside.get(), 0), "commit positions after data loss");
@@ -345,6 +355,36 @@ Status Consumer::SetStartOffsets(rd_kafka_topic_partition_list_t* parts) {
     return Status::Ok();
   }
   return StartFreshPartitions(parts, fresh, any_committed);
+}
+
+std::vector<bool> Consumer::ApplyLogPositions(rd_kafka_topic_partition_list_t* parts) {
+  std::vector<bool> from_log(parts->cnt, false);
+  if (options_.log_positions == nullptr || parts->cnt == 0) return from_log;
+  const LogPositions::Answer answer = options_.log_positions->Lookup(ToVector(parts));
+  auto log = logging::Get("kafka");
+  if (!answer.current) {
+    log->warn(
+        "{}: the offset index could not confirm it has read the offset-sync log to its end ({}): {} partition(s) "
+        "resume at the later of their committed offset and the log's position",
+        options_.name, answer.why_not_current, parts->cnt);
+  }
+  for (int i = 0; i < parts->cnt && i < static_cast<int>(answer.next.size()); ++i) {
+    auto& e = parts->elems[i];
+    const std::optional<SourceOffset> committed =
+        e.offset >= 0 ? std::optional<SourceOffset>(SourceOffset(e.offset)) : std::nullopt;
+    const std::optional<SourceOffset> logged = answer.next[i];
+    const ResumeDecision d = DecideResume(committed, logged, answer.current);
+    if (d.reason == ResumeReason::kNoLog) continue;  // the commit (or the start rule), logged below
+    from_log[i] = true;
+    e.offset = d.at->value();
+    const std::string line = std::string(e.topic) + "-" + std::to_string(e.partition) + " resumes at offset " +
+                             std::to_string(e.offset) + ": " + ExplainResume(d, committed, logged);
+    if (d.reason == ResumeReason::kCommitAheadOfLog)
+      log->warn("{}: {}", options_.name, line);
+    else
+      log->info("{}: {}", options_.name, line);
+  }
+  return from_log;
 }
 
 Status Consumer::StartFreshPartitions(rd_kafka_topic_partition_list_t* parts, const std::vector<int>& fresh,

@@ -33,7 +33,13 @@ Producer::~Producer() {
 void Producer::DeliveryCallback(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) noexcept {
   auto* self = static_cast<Producer*>(opaque);
   Delivery d;
-  d.source = Message(static_cast<rd_kafka_message_t*>(m->_private));
+  // A forwarded record's opaque is its consumed message (aligned, so even); a copy's is its
+  // tag shifted left with the low bit set (ProduceCopy).
+  const auto raw = reinterpret_cast<uintptr_t>(m->_private);
+  if ((raw & 1U) != 0)
+    d.copy_tag = raw >> 1;
+  else
+    d.source = Message(static_cast<rd_kafka_message_t*>(m->_private));
   d.partition = Partition(m->partition);
   d.offset = TargetOffset(m->offset);
   d.topic = m->rkt;
@@ -82,12 +88,13 @@ Status Producer::Forward(TopicRef topic, Partition partition, Message& msg, Head
 }
 
 Status Producer::ProduceCopy(TopicRef topic, Partition partition, std::string_view key, std::string_view value,
-                             HeadersPtr headers) {
+                             HeadersPtr headers, uint64_t tag) {
   rd_kafka_headers_t* h = headers.get();
+  void* opaque = reinterpret_cast<void*>(static_cast<uintptr_t>((tag << 1) | 1U));
   rd_kafka_resp_err_t err = rd_kafka_producev(
       rk_.get(), RD_KAFKA_V_RKT(topic), RD_KAFKA_V_PARTITION(partition.value()),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-      RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(nullptr), RD_KAFKA_V_END);
+      RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
     return FromRdKafka(err, "produce to " + std::string(rd_kafka_topic_name(topic)));
   (void)headers.release();
@@ -103,6 +110,15 @@ Status Producer::Flush(std::chrono::milliseconds timeout) {
 }
 
 int Producer::OutstandingCount() const { return rd_kafka_outq_len(rk_.get()); }
+
+Result<TargetOffset> Producer::EndOffset(const std::string& topic, Partition partition,
+                                         std::chrono::milliseconds timeout) {
+  int64_t low = 0, high = 0;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk_.get(), topic.c_str(), partition.value(), &low, &high,
+                                                             static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return FromRdKafka(err, "end offset of " + topic);
+  return TargetOffset(high);
+}
 
 Status Producer::RefreshMetadata(TopicRef topic) {
   const rd_kafka_metadata_t* md = nullptr;

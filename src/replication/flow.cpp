@@ -19,9 +19,10 @@ constexpr std::chrono::seconds kSyncRetry{5};
 
 }  // namespace
 
-Flow::Flow(config::FlowConfig config)
+Flow::Flow(config::FlowConfig config, const offsets::OffsetIndex* offset_index)
     : config_(std::move(config)),
       name_(config_.Name()),
+      offset_index_(offset_index),
       board_(std::make_unique<RouteBoard>()),
       stats_(std::make_unique<FlowStats>()),
       problems_(std::make_unique<PartitionProblems>()) {}
@@ -37,7 +38,8 @@ Status Flow::Start() {
   if (!sync.ok()) return sync.status().Annotate(name_);
   sync_ = std::move(sync).value();
   for (int i = 0; i < config_.tasks; ++i) {
-    auto task = std::make_unique<FlowTask>(config_, i, board_.get(), stats_.get(), problems_.get());
+    auto task =
+        std::make_unique<FlowTask>(config_, i, board_.get(), stats_.get(), problems_.get(), offset_index_);
     KM_RETURN_IF_ERROR(task->Start());
     tasks_.push_back(std::move(task));
   }

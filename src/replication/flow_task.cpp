@@ -5,6 +5,8 @@
 #include "kmirror/wire/provenance.h"
 #include "replication/data_loss.h"
 #include "replication/provenance_rule.h"
+#include "replication/log_gate.h"
+#include "replication/log_positions.h"
 
 namespace kmirror::replication {
 namespace {
@@ -24,6 +26,13 @@ constexpr milliseconds kDrainTimeout{60000};
 constexpr milliseconds kJoinWait{15000};
 // How often open offset-sync runs are written: bounds how far the log trails the mirror.
 constexpr milliseconds kOffsetSyncFlush{500};
+// How long the offset-sync log may acknowledge nothing while commits wait for it before the
+// task says so (and again at most this often).
+constexpr std::chrono::seconds kLogStallWarning{10};
+// At an assignment: how long the index may take to reach the log's end before partitions
+// resume at the later of commit and log (resume_rule.h).
+constexpr milliseconds kLogEndTimeout{5000};
+constexpr milliseconds kLogCurrentWait{10000};
 constexpr RequestLimit kReleaseAll = RequestLimit::Unlimited();
 
 std::shared_ptr<spdlog::logger> Log() {
@@ -37,7 +46,7 @@ int64_t RecordBytes(const kafka::Message& msg) { return static_cast<int64_t>(msg
 }  // namespace
 
 FlowTask::FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board, FlowStats* stats,
-                   PartitionProblems* problems)
+                   PartitionProblems* problems, const offsets::OffsetIndex* offset_index)
     : flow_(flow),
       name_(flow.Name() + "#" + std::to_string(index)),
       board_(board),
@@ -47,7 +56,18 @@ FlowTask::FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board,
       request_{limits_.request_bytes, limits_.request_records},
       fetcher_(limits_.prefetch_bytes(), limits_.prefetch_records, kBatch),
       offset_syncs_(flow.source, flow.target, name_),
-      recorder_([this](const offsets::OffsetSyncRun& run) { EmitOffsetSync(run); }) {}
+      recorder_([this](const offsets::OffsetSyncRun& run, uint64_t seq) { return EmitOffsetSync(run, seq); }) {
+  if (offset_index != nullptr) {
+    // Asked at each assignment, on this task's thread: the producer exists by then.
+    log_positions_ = std::make_unique<IndexLogPositions>(
+        offset_index, offsets::FlowKey{flow.source, flow.target},
+        [this]() -> Result<int64_t> {
+          KM_ASSIGN_OR_RETURN(end, producer_->EndOffset(offset_syncs_.topic(), Partition(0), kLogEndTimeout));
+          return end.value();
+        },
+        kLogCurrentWait);
+  }
+}
 
 FlowTask::~FlowTask() {
   RequestStop();
@@ -61,6 +81,7 @@ Status FlowTask::Start() {
   copts.start_at =
       flow_.start_position == config::StartPosition::kEarliest ? kafka::StartAt::kEarliest : kafka::StartAt::kLatest;
   copts.listener = this;
+  copts.log_positions = log_positions_.get();
   auto consumer = kafka::Consumer::Create(limits_.ConsumerProps(flow_.source_consumer), copts);
   if (!consumer.ok()) return consumer.status().Annotate(name_);
   auto producer = kafka::Producer::Create(limits_.ProducerProps(flow_.target_producer),
@@ -84,6 +105,7 @@ Status FlowTask::failure() const {
 void FlowTask::Run() {
   SetThreadName("km-" + name_);
   Log()->info("{}: task started (consumer group {})", name_, flow_.group_id);
+  last_log_ack_ = Clock::now();
 
   std::vector<kafka::Message> batch;
   std::vector<kafka::ConsumerEvent> events;
@@ -354,13 +376,37 @@ void FlowTask::PublishStats() {
 }
 
 void FlowTask::FlushStores() {
+  size_t waiting = 0;  // partitions whose store waits for the log stay listed, in front
   for (PartState* state : dirty_) {
-    const kafka::Message msg = state->store.TakePending();
-    if (!msg) continue;  // given up since (StorePosition::Reset)
-    Status s = consumer_->StoreOffset(msg);
-    if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());  // partition revoked meanwhile
+    const std::optional<SourceOffset> pending = state->store.PendingOffset();
+    if (!pending) continue;  // forgotten meanwhile
+    const GatedStore gate = GateStore(*pending, recorder_.FirstUncovered(state->sync_slot), state->stored_next);
+    if (gate.kind == GatedStore::Kind::kRecord) {
+      const kafka::Message msg = state->store.TakePending();
+      if (!msg) continue;  // given up since (StorePosition::Reset)
+      state->stored_next = SourceOffset(msg.offset().value() + 1);
+      Status s = consumer_->StoreOffset(msg);
+      if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());  // partition revoked meanwhile
+      continue;
+    }
+    if (gate.kind == GatedStore::Kind::kOffset) {
+      state->stored_next = gate.next;
+      Status s = consumer_->StoreOffset(state->tp, gate.next);
+      if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());
+    }
+    dirty_[waiting++] = state;
   }
-  dirty_.clear();
+  dirty_.resize(waiting);
+  if (waiting == 0) return;
+  const auto now = Clock::now();
+  if (now - last_log_ack_ >= kLogStallWarning && now - last_log_warning_ >= kLogStallWarning) {
+    last_log_warning_ = now;
+    Log()->warn(
+        "{}: the offset-sync log {} on {} has acknowledged nothing for {} s: the committed source offsets of {} "
+        "partition(s) wait for it (records after them are re-read on restart, never skipped)",
+        name_, offset_syncs_.topic(), flow_.target,
+        std::chrono::duration_cast<std::chrono::seconds>(now - last_log_ack_).count(), waiting);
+  }
 }
 
 FlowTask::PartState& FlowTask::StateFor(const kafka::Message& msg) {
@@ -380,7 +426,10 @@ FlowTask::PartState* FlowTask::StateByName(const TopicPartition& tp) {
 }
 
 void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
-  if (!d.source) return;  // a record produced by copy (offset syncs)
+  if (!d.source) {  // a record produced by copy: an offset-sync event
+    OnOffsetSyncDelivery(d);
+    return;
+  }
   const kafka::Message& src = d.source;
   PartState& state = StateFor(src);  // exists: the record was mirrored through it
   if (d.topic == dead_letter_topic_) return OnDeadLetterDelivery(state, d);
@@ -632,6 +681,8 @@ void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost
     Status f = producer_->Flush(kDrainTimeout);
     if (!f.ok()) Log()->warn("{}: {}", name_, f.ToString());
     FlushOffsetSyncs();
+    Status e = producer_->Flush(kDrainTimeout);  // the events' acknowledgements: the commit waits for them
+    if (!e.ok()) Log()->warn("{}: {}", name_, e.ToString());
   }
   FlushStores();  // the consumer commits right after this returns
   for (const auto& tp : partitions) GiveUp(tp);
@@ -668,6 +719,9 @@ void FlowTask::ForgetPartition(const TopicPartition& tp) {
   if (state == nullptr) return;
   state->paused.Clear();
   state->next_offset.reset();
+  // A store still waiting for the log is dropped: the partition resumes from the log.
+  (void)state->store.TakePending();
+  state->stored_next.reset();
 }
 
 void FlowTask::GiveUp(const TopicPartition& tp) {
@@ -696,17 +750,36 @@ void FlowTask::WatchFetcher(size_t polled) {
   stats_->fetch_wakeups.fetch_add(1, std::memory_order_relaxed);
 }
 
-void FlowTask::EmitOffsetSync(const offsets::OffsetSyncRun& run) {
-  if (!routes_ || !routes_->offset_syncs_ready) return;  // logged by TopicSync
+bool FlowTask::EmitOffsetSync(const offsets::OffsetSyncRun& run, uint64_t seq) {
+  // Not sent: the recorder keeps the run due, and the commit waits (FlushStores says so).
+  if (!routes_ || !routes_->offset_syncs_ready) return false;  // logged by TopicSync
   if (offset_sync_topic_ == nullptr) {
     auto t = producer_->Topic(offset_syncs_.topic());
-    if (!t.ok()) return;
+    if (!t.ok()) return false;
     offset_sync_topic_ = *t;
   }
   auto now_ms = std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   const OffsetSyncEmitter::Record record = offset_syncs_.Build(run, *routes_, now_ms);
-  Status s = producer_->ProduceCopy(offset_sync_topic_, Partition(0), record.key, record.value, nullptr);
-  if (!s.ok()) Log()->warn("{}: offset-sync event: {}", name_, s.ToString());
+  Status s = producer_->ProduceCopy(offset_sync_topic_, Partition(0), record.key, record.value, nullptr, seq);
+  if (!s.ok()) {
+    Log()->debug("{}: offset-sync event not sent: {}", name_, s.ToString());
+    return false;
+  }
+  return true;
+}
+
+void FlowTask::OnOffsetSyncDelivery(const kafka::Delivery& d) {
+  if (d.copy_tag == 0) return;
+  recorder_.Acknowledged(d.copy_tag, d.status.ok());
+  const auto now = Clock::now();
+  if (d.status.ok()) {
+    last_log_ack_ = now;
+    return;
+  }
+  if (now - last_log_warning_ >= std::chrono::seconds(1)) {
+    last_log_warning_ = now;
+    Log()->warn("{}: offset-sync event not written: {}; sent again, commits wait for it", name_, d.status.ToString());
+  }
 }
 
 void FlowTask::FlushOffsetSyncs() {

@@ -74,6 +74,7 @@
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/kafka/consumer.h"
 #include "kmirror/kafka/producer.h"
+#include "kmirror/offsets/offset_index.h"
 #include "kmirror/offsets/offset_sync_recorder.h"
 #include "kmirror/wire/provenance.h"
 #include "replication/client_limits.h"
@@ -91,7 +92,10 @@ namespace kmirror::replication {
 
 class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceListener {
  public:
-  FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board, FlowStats* stats, PartitionProblems* problems);
+  // `offset_index`: this process's view of the offset-sync logs (null: none; partitions
+  // then resume at their committed offset).
+  FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board, FlowStats* stats, PartitionProblems* problems,
+           const offsets::OffsetIndex* offset_index = nullptr);
   ~FlowTask() override;
 
   // Creates the clients and starts the thread.
@@ -145,6 +149,9 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
     PauseReasons paused;
     PartitionWindow<Held> window;
     StorePosition<kafka::Message> store;
+    // The next offset last stored while the store waited for the offset-sync log
+    // (log_gate.h); reset when the partition is assigned afresh.
+    std::optional<SourceOffset> stored_next;
     offsets::OffsetSyncRecorder::Slot* sync_slot = nullptr;  // never forgotten, so stays valid
     BatchLimit batch;                                        // fewer records per batch after a split
     std::chrono::steady_clock::time_point last_warned{};     // rewind warnings: at most one a second
@@ -201,7 +208,9 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   void OnDeadLetterDelivery(PartState& state, kafka::Delivery& d);
   void HandleEvent(const kafka::ConsumerEvent& ev);
   void Drain();
-  // Stores every pending offset (before any commit: loop end, revoke, rewind, shutdown).
+  // Stores every pending offset the offset-sync log covers (before any commit: loop end,
+  // revoke, rewind, shutdown); a store the log does not cover yet stops at what it covers
+  // and waits (log_gate.h).
   void FlushStores();
   void PublishStats();
   // The partition's state, created on its first record.
@@ -222,8 +231,11 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   // Restarts librdkafka's fetcher after it stopped at a prefetch threshold (see the class
   // comment); `polled` is how many records the last poll returned.
   void WatchFetcher(size_t polled);
-  // Offset-sync runs from delivery reports, written to the flow's log on the target.
-  void EmitOffsetSync(const offsets::OffsetSyncRun& run);
+  // Offset-sync runs from delivery reports, written to the flow's log on the target; false
+  // when the event was not handed to the producer (the recorder sends it again).
+  bool EmitOffsetSync(const offsets::OffsetSyncRun& run, uint64_t seq);
+  // An offset-sync event's delivery report.
+  void OnOffsetSyncDelivery(const kafka::Delivery& d);
   void FlushOffsetSyncs();
 
   void OnDelivery(kafka::Delivery& d) noexcept override;
@@ -236,7 +248,8 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   FlowStats* stats_;
   PartitionProblems* problems_;
   const ClientLimits limits_;
-  const RequestLimit request_;  // one produce request's worth (limits_)
+  const RequestLimit request_;                          // one produce request's worth (limits_)
+  std::unique_ptr<kafka::LogPositions> log_positions_;  // where partitions resume (null: no index)
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<kafka::Producer> producer_;
   std::thread thread_;
@@ -283,6 +296,9 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   std::chrono::steady_clock::time_point next_sync_flush_{};
   std::vector<DeadLetter> dead_letters_;
   kafka::Producer::TopicRef dead_letter_topic_ = nullptr;
+  // The offset-sync log's health, for the warning that commits wait for it.
+  std::chrono::steady_clock::time_point last_log_ack_{};
+  std::chrono::steady_clock::time_point last_log_warning_{};
   bool closing_ = false;
 };
 

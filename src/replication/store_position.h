@@ -55,6 +55,11 @@ class StorePosition {
 
   // The record whose offset is to be stored now (empty when none), taken out.
   Msg TakePending() { return std::exchange(pending_, Msg()); }
+  // Its offset, left in place (nullopt when none): the store may have to wait for the
+  // offset-sync log (log_gate.h).
+  std::optional<SourceOffset> PendingOffset() const {
+    return pending_ ? std::optional<SourceOffset>(pending_.offset()) : std::nullopt;
+  }
 
   // The partition was given up: what its ended ownership left is never stored (the new
   // owner, or this task when the partition comes back, starts from the group's position).

@@ -55,6 +55,7 @@ class OneWayFlow {
 
   const std::string& topic() const { return topic_; }
   const std::string& remote() const { return remote_; }
+  const std::string& group() const { return group_; }
 
   ::testing::AssertionResult CreateSource(const std::map<std::string, std::string>& configs = {}) const {
     return CreateTopic(a_.client(), topic_, partitions_, 1, configs);

@@ -515,12 +515,6 @@ std::vector<Record> SmallRecords(int count, const std::map<int, int>& big = {}, 
   return records;
 }
 
-size_t Occurrences(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
-
 // librdkafka 2.0 does not split a batch the broker rejects as larger than the topic's
 // max.message.bytes: before kmirror sized its batches by the remote topic, every batch was
 // rejected with MSG_SIZE_TOO_LARGE and re-sent forever, and nothing arrived.
@@ -575,8 +569,8 @@ TEST_F(MirrorTest, ARecordTheTargetRefusesStopsOnlyItsPartition) {
   EXPECT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(30);
 
   const std::string log = kmirror->Output();
-  EXPECT_EQ(Occurrences(log, "partition toolarge-1 STOPPED at offset 30"), 1u) << kmirror->OutputTail(30);
-  EXPECT_EQ(Occurrences(log, "partition toolarge-2 STOPPED at offset 50"), 1u) << kmirror->OutputTail(30);
+  EXPECT_EQ(Occurrences(log, "partition toolarge-1 STOPPED at offset 30"), 1) << kmirror->OutputTail(30);
+  EXPECT_EQ(Occurrences(log, "partition toolarge-2 STOPPED at offset 50"), 1) << kmirror->OutputTail(30);
   const std::map<int, int64_t> expected{{0, 100}, {1, 30}, {2, 50}, {3, 100}};
   for (const auto& [p, n] : expected) {
     auto dst = ConsumeAll(b_->client(), "A.toolarge", p);

@@ -225,7 +225,7 @@ TEST_F(TwoWayTest, DerivedRecordsThatCopiedTheHeadersAreMirroredBack) {
   for (const auto& r : derived) expected.insert(*r.key);
   EXPECT_EQ(Keys(a_->client(), "drv-out"), expected);
   // On A a derived record's provenance starts afresh at B, where it was made.
-  const auto key_a = wire::ClusterKeyOf(a_->cluster_id()), key_b = wire::ClusterKeyOf(b_->cluster_id());
+  const auto key_b = wire::ClusterKeyOf(b_->cluster_id());
   for (const auto& r : ConsumeTopic(a_->client(), "drv-out").value()) {
     std::optional<std::string> prov;
     for (const auto& [k, v] : r.headers) {

@@ -233,7 +233,12 @@ class Fd {
 }  // namespace
 
 // -----------------------------------------------------------------------------------------
-std::string KmirrorBinary() { return KMIRROR_BINARY; }
+std::string KmirrorBinary() {
+  // KMIRROR_TEST_BINARY runs the tests against another build (e.g. main's, to show a test
+  // failing before a fix).
+  if (const char* other = std::getenv("KMIRROR_TEST_BINARY"); other != nullptr && *other != '\0') return other;
+  return KMIRROR_BINARY;
+}
 
 bool KeepTestDirs() {
   const char* keep = std::getenv("KMIRROR_KEEP_TEST_DIRS");

@@ -31,7 +31,8 @@
 
 namespace kmirror::test {
 
-// Path of the kmirror executable under test (the KMIRROR_BINARY compile definition).
+// Path of the kmirror executable under test (the KMIRROR_BINARY compile definition, or
+// the environment variable KMIRROR_TEST_BINARY when set).
 std::string KmirrorBinary();
 
 // The per-process scratch directory (created on first use).

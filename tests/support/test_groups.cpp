@@ -94,4 +94,40 @@ AssertionResult CommitOffsets(const ClientConfig& client, const std::string& gro
   return AssertionSuccess();
 }
 
+AssertionResult DeleteGroupOffsets(const ClientConfig& client, const std::string& group, const std::string& topic,
+                                   int partitions) {
+  // The admin API, unlike above: the group exists (it has offsets), so its coordinator
+  // answers and librdkafka 2.0.2's NOT_COORDINATOR crash cannot happen.
+  auto rk = NewClient(RD_KAFKA_PRODUCER, client);
+  if (!rk.ok()) return AssertionFailure() << rk.error();
+  rdk::PartitionList list(rd_kafka_topic_partition_list_new(partitions));
+  for (int p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p);
+  rd_kafka_DeleteConsumerGroupOffsets_t* del = rd_kafka_DeleteConsumerGroupOffsets_new(group.c_str(), list.get());
+  rdk::Queue queue(rd_kafka_queue_new(rk->get()));
+  rd_kafka_DeleteConsumerGroupOffsets(rk->get(), &del, 1, nullptr, queue.get());
+  rd_kafka_DeleteConsumerGroupOffsets_destroy(del);
+  rdk::Event event(rd_kafka_queue_poll(queue.get(), 40000));
+  if (!event) return AssertionFailure() << "DeleteConsumerGroupOffsets " << group << ": no result";
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return AssertionFailure() << "DeleteConsumerGroupOffsets " << group << ": "
+                              << rd_kafka_event_error_string(event.get());
+  }
+  size_t count = 0;
+  const rd_kafka_group_result_t** results = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
+      rd_kafka_event_DeleteConsumerGroupOffsets_result(event.get()), &count);
+  for (size_t i = 0; i < count; ++i) {
+    if (const rd_kafka_error_t* err = rd_kafka_group_result_error(results[i]); err != nullptr) {
+      return AssertionFailure() << "DeleteConsumerGroupOffsets " << group << ": " << rd_kafka_error_string(err);
+    }
+    const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(results[i]);
+    for (int j = 0; parts != nullptr && j < parts->cnt; ++j) {
+      if (parts->elems[j].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return AssertionFailure() << "DeleteConsumerGroupOffsets " << group << " " << topic << "["
+                                  << parts->elems[j].partition << "]: " << ErrText(parts->elems[j].err);
+      }
+    }
+  }
+  return AssertionSuccess();
+}
+
 }  // namespace kmirror::test

@@ -25,5 +25,10 @@ Outcome<std::map<int32_t, int64_t>> CommittedOffsets(const ClientConfig& client,
 // Commits offsets for a group that has no active members (as a test's "source consumer").
 ::testing::AssertionResult CommitOffsets(const ClientConfig& client, const std::string& group, const std::string& topic,
                                          const std::map<int32_t, int64_t>& offsets);
+// Deletes the committed offsets of `group` for every partition of `topic` (the group must
+// have no members), as kafka-consumer-groups --delete-offsets, or as the source's
+// offsets.retention.minutes does to an empty group.
+::testing::AssertionResult DeleteGroupOffsets(const ClientConfig& client, const std::string& group,
+                                              const std::string& topic, int partitions);
 
 }  // namespace kmirror::test

@@ -50,7 +50,10 @@ class App {
   Status failure() const;
 
  private:
-  // Opens the index and starts readers, emitters and the API (when configured).
+  // Opens the index and starts the flows' state readers (unless offsets.index.dir is empty),
+  // before any flow starts.
+  Status StartState();
+  // Starts the emitters and the API (when configured and the index is open).
   Status StartTranslation();
 
   // A source cluster's group admin for API look-ups; GroupAdmin is single-threaded, so

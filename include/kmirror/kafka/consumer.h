@@ -52,11 +52,31 @@ class RebalanceListener {
 
 enum class StartAt { kEarliest, kLatest };
 
+// Where the offset-sync log on the target says partitions resume (src/kafka/resume_rule.h):
+// implemented over the offset index by the replication module. Called from inside Poll()
+// (an assignment), on the consumer's thread; may block for a bounded time.
+class LogPositions {
+ public:
+  struct Answer {
+    // Per partition asked: one past the last source offset the log says was mirrored;
+    // nullopt where the log knows nothing of the partition.
+    std::vector<std::optional<SourceOffset>> next;
+    // The positions come from a log read up to its end as of the question.
+    bool current = false;
+    std::string why_not_current;  // for the log line when !current
+  };
+  virtual ~LogPositions() = default;
+  virtual Answer Lookup(const std::vector<TopicPartition>& partitions) = 0;
+};
+
 struct ConsumerOptions {
   std::string name;  // client.id and log tag
   std::string group_id;
   StartAt start_at = StartAt::kEarliest;  // for partitions without a committed offset (see above)
   RebalanceListener* listener = nullptr;
+  // Where partitions resume (the log wins over the commit, resume_rule.h); null: the
+  // committed offset, as before the log was the record of truth.
+  LogPositions* log_positions = nullptr;
 };
 
 // A source partition and the offset of the next record to read from it.
@@ -96,6 +116,8 @@ class Consumer {
 
   // Marks everything up to and including `msg` as done; committed on the next commit.
   Status StoreOffset(const Message& msg);
+  // Stores `next` as the partition's next record to read (committed on the next commit).
+  Status StoreOffset(const TopicPartition& tp, SourceOffset next);
   Status Seek(const TopicPartition& tp, SourceOffset offset);
   // Restarts fetching of a partition that stopped (after a kDataLoss event without
   // log_range) at `offset`; a plain Seek cannot revive it.
@@ -146,6 +168,9 @@ class Consumer {
                                 void* opaque) noexcept;
   void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
   Status SetStartOffsets(rd_kafka_topic_partition_list_t* parts);
+  // Replaces the committed offsets in `parts` by where the partitions resume
+  // (resume_rule.h); returns, per element, whether that came from the log.
+  std::vector<bool> ApplyLogPositions(rd_kafka_topic_partition_list_t* parts);
   // kLatest only: where the partitions of `parts` at `fresh` (no committed offset) start,
   // each committed right away. `group_has_offsets`: some partition of `parts` has one.
   Status StartFreshPartitions(rd_kafka_topic_partition_list_t* parts, const std::vector<int>& fresh,

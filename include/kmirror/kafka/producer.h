@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -41,6 +42,7 @@ struct Delivery {
   // Failed deliveries only: a copy of the headers that were sent (the produced record's
   // own die with it), so that the record can be written elsewhere (a dead-letter topic).
   HeadersPtr headers;
+  uint64_t copy_tag = 0;  // for a record produced by copy: the tag given to ProduceCopy
 };
 
 class DeliveryHandler {
@@ -68,15 +70,18 @@ class Producer {
   // A full local queue is kUnavailable (retriable): Poll, then try again.
   Status Forward(TopicRef topic, Partition partition, Message& msg, HeadersPtr& headers);
 
-  // Produces a record whose bytes are copied (for records kmirror makes itself).
+  // Produces a record whose bytes are copied (for records kmirror makes itself). `tag`
+  // (at most 2^62) comes back in its Delivery's copy_tag.
   Status ProduceCopy(TopicRef topic, Partition partition, std::string_view key, std::string_view value,
-                     HeadersPtr headers);
+                     HeadersPtr headers, uint64_t tag = 0);
 
   // Serves delivery reports; returns how many were served.
   int Poll(std::chrono::milliseconds timeout);
   // Waits for every outstanding record's delivery report.
   Status Flush(std::chrono::milliseconds timeout);
   int OutstandingCount() const;
+  // The offset the next record of (topic, partition) on the target will get.
+  Result<TargetOffset> EndOffset(const std::string& topic, Partition partition, std::chrono::milliseconds timeout);
   // Forces a metadata refresh for `topic` (after its partition count grew).
   Status RefreshMetadata(TopicRef topic);
   // Non-OK once the idempotent producer hit an unrecoverable error.

@@ -21,6 +21,10 @@
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/kafka/producer.h"
 
+namespace kmirror::offsets {
+class OffsetIndex;
+}
+
 namespace kmirror::replication {
 
 // The flow's parts are private to src/replication.
@@ -31,7 +35,10 @@ struct FlowStats;
 
 class Flow {
  public:
-  explicit Flow(config::FlowConfig config);
+  // `offset_index`: this process's view of the offset-sync logs, opened and fed before the
+  // flow starts and closed after it stopped (null: partitions resume at their committed
+  // offsets, the log is still written).
+  explicit Flow(config::FlowConfig config, const offsets::OffsetIndex* offset_index = nullptr);
   ~Flow();
 
   Status Start();
@@ -49,6 +56,7 @@ class Flow {
 
   const config::FlowConfig config_;
   const std::string name_;
+  const offsets::OffsetIndex* offset_index_;
   std::unique_ptr<RouteBoard> board_;
   std::unique_ptr<FlowStats> stats_;
   std::unique_ptr<PartitionProblems> problems_;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <optional>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -210,6 +211,111 @@ TEST_F(RecorderTest, ExtendingARunDoesNotAllocate) {
   recorder_.Flush();
   ASSERT_EQ(out_.size(), 1u);
   EXPECT_EQ(out_[0].count, 20000);
+}
+
+// The log as the record of truth: emissions are only written once acknowledged.
+class AckedRecorderTest : public ::testing::Test {
+ protected:
+  struct Sent {
+    uint64_t seq;
+    int64_t s0, count;
+    bool reset;
+  };
+  AckedRecorderTest()
+      : recorder_([this](const OffsetSyncRun& r, uint64_t seq) {
+          if (!accept_) return false;
+          sent_.push_back({seq, r.first_source.value(), r.count, r.reset});
+          return true;
+        }) {}
+  void Rec(int64_t s, int64_t t) { recorder_.Record(slot_, SourceOffset(s), TargetOffset(t)); }
+  std::optional<int64_t> Uncovered() const {
+    auto u = recorder_.FirstUncovered(slot_);
+    return u ? std::optional<int64_t>(u->value()) : std::nullopt;
+  }
+
+  const TopicPartition a_{"orders", Partition(0)};
+  bool accept_ = true;
+  std::vector<Sent> sent_;
+  OffsetSyncRecorder recorder_;
+  OffsetSyncRecorder::Slot* slot_ = recorder_.Track(a_);
+};
+
+TEST_F(AckedRecorderTest, NothingIsCoveredUntilTheLogAcknowledges) {
+  EXPECT_EQ(Uncovered(), std::nullopt) << "nothing recorded";
+  for (int i = 0; i < 5; ++i) Rec(100 + i, i);
+  EXPECT_EQ(Uncovered(), 100);
+  recorder_.Flush();
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(Uncovered(), 100) << "sent is not written";
+  Rec(105, 5);
+  recorder_.Acknowledged(sent_[0].seq, true);
+  EXPECT_EQ(Uncovered(), 105) << "the ack covers the count it carried, not the run's growth since";
+  recorder_.Flush();
+  recorder_.Acknowledged(sent_[1].seq, true);
+  EXPECT_EQ(Uncovered(), std::nullopt);
+  EXPECT_EQ(recorder_.in_flight(), 0u);
+}
+
+TEST_F(AckedRecorderTest, AFailedEventIsSentAgainAndNeverCounted) {
+  for (int i = 0; i < 3; ++i) Rec(i, i);
+  recorder_.Flush();
+  recorder_.Acknowledged(sent_[0].seq, false);
+  EXPECT_EQ(Uncovered(), 0);
+  recorder_.Flush();
+  ASSERT_EQ(sent_.size(), 2u) << "unchanged, but not written: sent again";
+  EXPECT_EQ(sent_[1].count, 3);
+  recorder_.Acknowledged(sent_[0].seq, true);  // a repeated outcome is ignored
+  EXPECT_EQ(Uncovered(), 0);
+  recorder_.Acknowledged(sent_[1].seq, true);
+  EXPECT_EQ(Uncovered(), std::nullopt);
+  recorder_.Flush();
+  EXPECT_EQ(sent_.size(), 2u) << "written: not sent again";
+}
+
+TEST_F(AckedRecorderTest, AnEventNotSentStaysDueAndClosedRunsWaitInOrder) {
+  accept_ = false;  // the log does not exist yet, or the producer's queue is full
+  Rec(0, 0);
+  Rec(1, 1);
+  Rec(10, 2);  // closes [0, 2): not sent either
+  Rec(20, 3);  // closes [10, 11)
+  recorder_.Flush();
+  EXPECT_TRUE(sent_.empty());
+  EXPECT_EQ(Uncovered(), 0);
+  accept_ = true;
+  recorder_.Flush();
+  ASSERT_EQ(sent_.size(), 3u);
+  EXPECT_EQ(sent_[0].s0, 0);
+  EXPECT_EQ(sent_[1].s0, 10);
+  EXPECT_EQ(sent_[2].s0, 20);
+  recorder_.Acknowledged(sent_[1].seq, true);
+  EXPECT_EQ(Uncovered(), 0) << "a later run's ack does not cover an earlier one";
+  recorder_.Acknowledged(sent_[0].seq, true);
+  EXPECT_EQ(Uncovered(), 20);
+  recorder_.Acknowledged(sent_[2].seq, true);
+  EXPECT_EQ(Uncovered(), std::nullopt);
+}
+
+TEST_F(AckedRecorderTest, AFailedRunIsSentAgainBeforeEveryLaterRun) {
+  for (int i = 0; i < 10; ++i) Rec(i, i);
+  recorder_.Flush();  // [0, 10) seq A
+  Rec(4, 10);         // a rewind: reset run at 4, closes [0, 10) (already sent)
+  recorder_.Flush();  // [4, 5) reset, seq B
+  Rec(20, 11);        // closes the reset run (already sent in full)
+  recorder_.Flush();  // [20, 21) seq C
+  ASSERT_EQ(sent_.size(), 3u);
+  recorder_.Acknowledged(sent_[0].seq, true);
+  recorder_.Acknowledged(sent_[1].seq, false);  // the reset run was not written
+  recorder_.Acknowledged(sent_[2].seq, true);   // written before the reset run's re-send
+  EXPECT_EQ(Uncovered(), 4);
+  recorder_.Flush();
+  ASSERT_EQ(sent_.size(), 5u) << "the reset run and the run after it, in that order";
+  EXPECT_EQ(sent_[3].s0, 4);
+  EXPECT_TRUE(sent_[3].reset);
+  EXPECT_EQ(sent_[4].s0, 20);
+  recorder_.Acknowledged(sent_[3].seq, true);
+  EXPECT_EQ(Uncovered(), 20) << "the ack that came before the re-sent reset run does not count";
+  recorder_.Acknowledged(sent_[4].seq, true);
+  EXPECT_EQ(Uncovered(), std::nullopt);
 }
 
 }  // namespace
