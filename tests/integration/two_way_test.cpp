@@ -169,14 +169,18 @@ TEST_F(TwoWayTest, IdentityNamingTwoProcesses) {
 // The number in front of `label` in the last progress line of `flow` ("B->A: ..., 12
 // derived records ..."), or -1 when there is none.
 int64_t LastFlowCount(const std::string& output, const std::string& flow, const std::string& label) {
-  const size_t line = output.rfind(flow + ": ");
-  if (line == std::string::npos) return -1;
-  const size_t end = output.find('\n', line);
-  const std::string text = output.substr(line, end == std::string::npos ? std::string::npos : end - line);
-  const size_t at = text.find(" " + label);
-  if (at == std::string::npos) return -1;
-  const size_t num = text.rfind(' ', at - 1);
-  return std::stoll(text.substr(num + 1, at - num - 1));
+  for (size_t end = output.size(); end > 0;) {
+    const size_t start = output.rfind('\n', end - 1);
+    const size_t from = start == std::string::npos ? 0 : start + 1;
+    const std::string line = output.substr(from, end - from);
+    end = start == std::string::npos ? 0 : start;
+    if (line.find(" " + flow + ": ") == std::string::npos) continue;
+    const size_t at = line.find(" " + label);
+    if (at == std::string::npos || at == 0) continue;
+    const size_t num = line.rfind(' ', at - 1);
+    return std::stoll(line.substr(num + 1, at - num - 1));
+  }
+  return -1;
 }
 
 std::string KeyBytes(const wire::ClusterKey& k) {

@@ -19,11 +19,12 @@ const ClusterKey kC = ClusterKeyOf("CCCCCCCCCCCCCCCCCCCCCA");
 struct Written {
   std::string prov, hop;
 };
-Written Write(const wire::ProvenancePath& path, const ClusterKey& from, const ClusterKey& into,
-              std::string_view topic, int32_t partition) {
+Written Write(const wire::ProvenancePath& path, const ClusterKey& from, const ClusterKey& into, std::string_view topic,
+              int32_t partition) {
   Written w;
   EXPECT_TRUE(wire::EncodeProvenance(path, from, &w.prov));
-  EXPECT_TRUE(wire::EncodeProvenanceHop(static_cast<uint8_t>(path.clusters.size() + 1), into, topic, partition, &w.hop));
+  EXPECT_TRUE(
+      wire::EncodeProvenanceHop(static_cast<uint8_t>(path.clusters.size() + 1), into, topic, partition, &w.hop));
   return w;
 }
 
