@@ -339,7 +339,17 @@ bool FlowTask::RewoundAt(const kafka::Message& msg) {
 void FlowTask::ReleaseHeld(bool all) {
   if (all) {
     for (auto& [key, state] : parts_) {
-      if (state.window.held() > 0) release_.Push(state.window);
+      if (state.window.held() == 0) continue;
+      const RequestLimit& limit = state.window.limit();
+      if (limit.bytes < request_.bytes || limit.records < request_.records) {
+        // Released at once, librdkafka would put these records into batches of its own size,
+        // larger than the remote topic accepts: re-read them instead (nothing was sent).
+        const auto [rewind, first] = rewinds_.Request(&state, *state.window.first_held(), Clock::now(), nullptr);
+        DropHeld(state, rewind.offset);
+        if (first) PauseFor(state, PauseReasons::kRewind);
+        continue;
+      }
+      release_.Push(state.window);
     }
   }
   if (release_.empty()) return;

@@ -79,6 +79,10 @@ class PartitionWindow {
   int64_t in_flight() const { return in_flight_; }
   // Records held for the batch in flight.
   size_t held() const { return held_.size(); }
+  // The source offset of the oldest held record; nullopt when none is held.
+  std::optional<SourceOffset> first_held() const {
+    return held_.empty() ? std::nullopt : std::optional<SourceOffset>(held_.front().offset());
+  }
   // Nothing of the partition is in flight or held.
   bool idle() const { return in_flight_ == 0 && held_.empty(); }
 

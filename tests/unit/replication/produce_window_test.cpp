@@ -196,6 +196,17 @@ TEST(PartitionWindow, BatchRecordsCountWhatWentOutSinceNothingWasInFlight) {
   EXPECT_EQ(w.batch_records(), 1) << "the release opened a new batch of one";
 }
 
+TEST(PartitionWindow, FirstHeldIsTheOldestHeldRecord) {
+  Window w;
+  EXPECT_FALSE(w.first_held().has_value());
+  ASSERT_TRUE(Offer(w, 1, kLimit));
+  ASSERT_FALSE(w.Hold(R(4)));
+  ASSERT_FALSE(w.Hold(R(5)));
+  EXPECT_EQ(w.first_held(), SourceOffset(4));
+  w.DropFrom(SourceOffset(4));
+  EXPECT_FALSE(w.first_held().has_value());
+}
+
 TEST(PartitionWindow, TheLimitSetForThePartitionIsWhatItsReleaseUses) {
   Window w;
   const RequestLimit two{1000, 2};
