@@ -212,4 +212,53 @@ int RunFailover(const FailoverArgs& a, std::ostream& out, std::ostream& err) {
   return kExitOk;
 }
 
+int RunStatus(const StatusArgs& a, std::ostream& out, std::ostream& err) {
+  if (a.from.empty() != a.to.empty()) {
+    err << "kmirror status: give both --from and --to, or neither (every flow)\n";
+    return kExitUsage;
+  }
+  api::TranslationClient client(a.api);
+  v1::GetReplicationStatusRequest req;
+  req.mutable_flow()->set_source_alias(a.from);
+  req.mutable_flow()->set_target_alias(a.to);
+  auto r = client.GetReplicationStatus(req);
+  if (!r.ok()) {
+    err << "kmirror status: " << r.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  if (a.json) {
+    out << ToJson(*r) << "\n";
+    return kExitOk;
+  }
+  out << "answered by node " << (r->node_id().empty() ? "?" : r->node_id()) << "\n";
+  for (const auto& f : r->flows()) {
+    out << "\nflow " << f.flow().source_alias() << "->" << f.flow().target_alias() << ": "
+        << (f.index_ready() ? "index ready" : "index not ready") << ", lag " << f.lag_records() << " record(s)";
+    if (f.last_heartbeat_age_ms() >= 0) {
+      out << ", last heartbeat " << std::fixed << std::setprecision(1) << f.last_heartbeat_age_ms() / 1000.0
+          << " s ago (replication lag " << f.last_heartbeat_lag_ms() << " ms)";
+    } else {
+      out << ", no heartbeat seen";
+    }
+    out << "\n  duties: " << (f.duty_holder().empty() ? std::string("no node holds them right now") : f.duty_holder())
+        << (f.duties_held_here() ? " (this node)" : "") << "\n";
+    out << "  " << std::left << std::setw(24) << "node" << std::setw(22) << "host" << std::setw(7) << "tasks"
+        << std::setw(12) << "partitions"
+        << "duties\n";
+    int partitions = 0;
+    for (const auto& n : f.nodes()) {
+      partitions += n.partitions();
+      out << "  " << std::setw(24) << n.node_id() << std::setw(22) << n.host() << std::setw(7) << n.tasks()
+          << std::setw(12) << n.partitions()
+          << (n.holds_duties()    ? "holds"
+              : n.in_duty_group() ? "standby"
+                                  : "-")
+          << "\n";
+    }
+    out << "  " << f.nodes_size() << " node(s), " << partitions << " partition(s) assigned\n";
+    if (!f.cluster_error().empty()) out << "  (incomplete: " << f.cluster_error() << ")\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace kmirror::app

@@ -36,4 +36,14 @@ struct FailoverArgs {
 
 int RunFailover(const FailoverArgs& args, std::ostream& out, std::ostream& err);
 
+// `kmirror status`: one node's view of its flows and of their kmirror cluster (nodes,
+// partitions per node, the duty holder, lag, the last heartbeat). Any node can answer.
+struct StatusArgs {
+  std::string api = "127.0.0.1:9190";
+  std::string from, to;  // both empty: every flow
+  bool json = false;
+};
+
+int RunStatus(const StatusArgs& args, std::ostream& out, std::ostream& err);
+
 }  // namespace kmirror::app
