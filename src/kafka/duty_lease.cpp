@@ -69,9 +69,7 @@ void LeaseState::ProofFailed(uint64_t id, TimePoint now) {
   retry_at_ = now + timing_.proof_every / 2;
 }
 
-uint64_t LeaseState::Term(TimePoint now) const {
-  return assigned_ && proven_ && now < valid_until_ ? term_ : 0;
-}
+uint64_t LeaseState::Term(TimePoint now) const { return assigned_ && proven_ && now < valid_until_ ? term_ : 0; }
 
 // ---- DutyLease -------------------------------------------------------------------------
 

@@ -27,8 +27,7 @@ std::string StaticMemberId(std::string_view node, std::string_view source, std::
          (task == kDutiesMember ? std::string("duties") : std::to_string(task));
 }
 
-std::optional<std::string> NodeOfStaticMemberId(std::string_view id, std::string_view source,
-                                                std::string_view target) {
+std::optional<std::string> NodeOfStaticMemberId(std::string_view id, std::string_view source, std::string_view target) {
   if (!id.starts_with(kMemberPrefix)) return std::nullopt;
   const std::string flow = FlowPart(source, target);
   const size_t at = id.rfind(flow);

@@ -33,16 +33,11 @@ double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(
 // command line.
 std::unique_ptr<ChildProcess> StartNode(const std::filesystem::path& file, const std::string& node,
                                         const std::string& index_dir) {
-  std::vector<std::string> args = {KmirrorBinary(),
-                                   "run",
-                                   "--config",
-                                   file.string(),
-                                   "--node-id",
-                                   node,
-                                   "--set",
-                                   "offsets.index.dir=" + index_dir,
-                                   "--set",
-                                   "api.listen=127.0.0.1:0"};
+  std::vector<std::string> args = {KmirrorBinary(), "run",
+                                   "--config",      file.string(),
+                                   "--node-id",     node,
+                                   "--set",         "offsets.index.dir=" + index_dir,
+                                   "--set",         "api.listen=127.0.0.1:0"};
   if (const char* level = std::getenv("KMIRROR_FAULT_LOG_LEVEL"); level != nullptr && *level != '\0') {
     args.insert(args.end(), {"--log-level", level});
   }
@@ -56,15 +51,15 @@ int Owned(ChildProcess& km) {
   return n;
 }
 
-// How many times the node's log says it took the duties.
-size_t DutyTakes(ChildProcess& km) {
+// Whether the node's log says it holds the flow's duties now (its last duty line).
+bool HoldsDuties(ChildProcess& km) {
   const std::string log = km.Output();
-  size_t n = 0;
-  for (size_t at = log.find("holds the flow's duties"); at != std::string::npos;
-       at = log.find("holds the flow's duties", at + 1)) {
-    ++n;
-  }
-  return n;
+  auto last = [&log](const char* what) -> long {
+    const size_t at = log.rfind(what);
+    return at == std::string::npos ? -1 : static_cast<long>(at);
+  };
+  const long held = last("holds the flow's duties (term");
+  return held >= 0 && held > last("no longer holds the flow's duties") && held > last("gives up the flow's duties");
 }
 
 bool Status(int port, v1::GetReplicationStatusResponse* out) {
@@ -118,7 +113,7 @@ TEST_F(ClusterFaultTest, ThreeNodesSurviveKillNineOfTwoIncludingTheDutyHolder) {
           const int o = Owned(*km);
           owning += o > 0;
           total += o;
-          if (DutyTakes(*km) > 0) holder = n;
+          if (HoldsDuties(*km)) holder = n;
         }
         return owning == 3 && total == kPartitions && !holder.empty();
       },
@@ -126,8 +121,8 @@ TEST_F(ClusterFaultTest, ThreeNodesSurviveKillNineOfTwoIncludingTheDutyHolder) {
       << "owned: n1 " << Owned(*nodes["n1"]) << ", n2 " << Owned(*nodes["n2"]) << ", n3 " << Owned(*nodes["n3"])
       << "; duty holder '" << holder << "'";
   size_t holders = 0;
-  for (auto& [n, km] : nodes) holders += DutyTakes(*km) > 0;
-  EXPECT_EQ(holders, 1u) << "the duties ran on one node only";
+  for (auto& [n, km] : nodes) holders += HoldsDuties(*km);
+  EXPECT_EQ(holders, 1u) << "one node holds the duties";
 
   // Kill the holder and the next node; the third survives.
   std::string survivor;
@@ -138,14 +133,16 @@ TEST_F(ClusterFaultTest, ThreeNodesSurviveKillNineOfTwoIncludingTheDutyHolder) {
   ASSERT_TRUE(ConsumePart(a_, flow.topic(), app, kPartitions, 0.3));
   const Clock::time_point killed = Clock::now();
   for (auto& [n, km] : nodes) {
-    if (n != survivor) ASSERT_EQ(km->Kill9(), -SIGKILL);
+    if (n != survivor) {
+      ASSERT_EQ(km->Kill9(), -SIGKILL);
+    }
   }
   ChildProcess& km = *nodes[survivor];
   double all_partitions_s = -1, duties_s = -1;
   ASSERT_TRUE(WaitUntil(
       [&] {
         if (all_partitions_s < 0 && Owned(km) == kPartitions) all_partitions_s = SecondsSince(killed);
-        if (duties_s < 0 && DutyTakes(km) > 0) duties_s = SecondsSince(killed);
+        if (duties_s < 0 && HoldsDuties(km)) duties_s = SecondsSince(killed);
         return all_partitions_s >= 0 && duties_s >= 0;
       },
       seconds(60), milliseconds(100)))
@@ -166,8 +163,7 @@ TEST_F(ClusterFaultTest, ThreeNodesSurviveKillNineOfTwoIncludingTheDutyHolder) {
   ASSERT_TRUE(port) << km.OutputTail(30);
   ApiClient api(*port);
   int64_t before = -1;
-  ASSERT_TRUE(WaitUntil([&] { return (before = LatestCheckpoint(api, app)) >= 0; }, seconds(60)))
-      << km.OutputTail(30);
+  ASSERT_TRUE(WaitUntil([&] { return (before = LatestCheckpoint(api, app)) >= 0; }, seconds(60))) << km.OutputTail(30);
   ASSERT_TRUE(ConsumePart(a_, flow.topic(), app, kPartitions, 0.6));
   EXPECT_TRUE(WaitUntil([&] { return LatestCheckpoint(api, app) > before; }, seconds(60)))
       << "the checkpoint of " << app << " did not advance past " << before << "\n"
@@ -190,6 +186,107 @@ TEST_F(ClusterFaultTest, ThreeNodesSurviveKillNineOfTwoIncludingTheDutyHolder) {
   Report("3 nodes, kill -9 of 2", r, start_);
   EXPECT_TRUE(AtLeastOnce(r, DuplicateBound(2, kRate, kTasksPerNode, kMaxInflightRecords)));
   EXPECT_EQ(km.Terminate(seconds(60)), 0);
+}
+
+// The duty holder frozen (SIGSTOP) past the session timeout: the other node takes the
+// duties; a source group commits meanwhile, so there is a new checkpoint to write. After
+// SIGCONT the zombie notices that it lost the duties and writes no checkpoint (nor any topic
+// change) from then on; the other node writes it. 0 lost.
+TEST_F(ClusterFaultTest, AZombieDutyHolderWritesNothingAfterItResumes) {
+  OneWayFlow flow(a_, b_, 4, {}, kClusterSettings);
+  ASSERT_TRUE(flow.CreateSource());
+  const auto file = ScratchRoot() / (UniqueName("zombie") + ".properties");
+  WriteFile(file, flow.Config());
+  StampedProducer producer(a_.client(), flow.ProducerOptions(kRate));
+  producer.Start();
+  ASSERT_TRUE(producer.WaitForAcknowledged(500, seconds(60)));
+  std::map<std::string, std::unique_ptr<ChildProcess>> nodes;
+  for (const std::string n : {"n1", "n2"}) {
+    nodes[n] = StartNode(file, n, (ScratchRoot() / UniqueName("index-" + n)).string());
+  }
+  std::string holder, other;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        holder.clear();
+        for (auto& [n, km] : nodes) {
+          if (HoldsDuties(*km)) holder = n;
+        }
+        return !holder.empty() && Owned(*nodes["n1"]) > 0 && Owned(*nodes["n2"]) > 0;
+      },
+      seconds(90), milliseconds(200)));
+  other = holder == "n1" ? "n2" : "n1";
+  const std::string app = UniqueName("app");
+  ASSERT_TRUE(ConsumePart(a_, flow.topic(), app, 4, 0.3));
+  ASSERT_TRUE(WaitForLog(*nodes[holder], "checkpoint(s)", seconds(60)));
+
+  nodes[holder]->Pause();
+  ASSERT_TRUE(WaitUntil([&] { return HoldsDuties(*nodes[other]); }, seconds(60), milliseconds(200)))
+      << nodes[other]->OutputTail(30);
+  ASSERT_TRUE(ConsumePart(a_, flow.topic(), app, 4, 0.6));  // a checkpoint to write
+  ASSERT_TRUE(WaitUntil([&] { return Owned(*nodes[other]) == 4; }, seconds(60), milliseconds(200)));
+  const size_t resumed_at = nodes[holder]->Output().size();
+  nodes[holder]->Resume();
+  ChildProcess& zombie = *nodes[holder];
+  EXPECT_TRUE(WaitUntil([&] { return !HoldsDuties(zombie); }, seconds(30), milliseconds(100))) << zombie.OutputTail(30);
+  std::this_thread::sleep_for(seconds(5));  // several checkpoint rounds (1 s)
+  const std::string after = zombie.Output().substr(resumed_at);
+  EXPECT_EQ(after.find("wrote "), std::string::npos) << "the zombie wrote checkpoints after it resumed:\n" << after;
+  EXPECT_EQ(after.find("created topic"), std::string::npos) << after;
+  EXPECT_EQ(after.find("copied changed configs"), std::string::npos) << after;
+  EXPECT_EQ(after.find("synced "), std::string::npos) << after;
+  std::cout << "[cluster] zombie " << holder << " after SIGCONT: " << (HoldsDuties(zombie) ? "holds" : "does not hold")
+            << " the duties; " << other << " holds them\n";
+
+  ASSERT_TRUE(producer.Stop());
+  auto r = WaitForMirror(flow.Spec({&producer}), seconds(120));
+  Report("2 nodes, duty holder SIGSTOP 15 s", r, start_);
+  EXPECT_TRUE(AtLeastOnce(r, DuplicateBound(1, kRate, kTasksPerNode, kMaxInflightRecords)));
+  for (auto& [n, km] : nodes) EXPECT_EQ(km->Terminate(seconds(60)), 0) << n;
+}
+
+// Rolling restart of three nodes with SIGTERM, one at a time, each back at once under the
+// same node id: a stopping node drains and commits; as a static member it keeps its slot in
+// the flow's group and gets partitions again on its return. 0 lost, 0 duplicated, exit 0.
+TEST_F(ClusterFaultTest, RollingSigtermRestartOfThreeNodesRepeatsNothing) {
+  OneWayFlow flow(a_, b_, kPartitions, {}, kClusterSettings);
+  ASSERT_TRUE(flow.CreateSource());
+  const auto file = ScratchRoot() / (UniqueName("rolling") + ".properties");
+  WriteFile(file, flow.Config());
+  StampedProducer producer(a_.client(), flow.ProducerOptions(kRate));
+  producer.Start();
+  ASSERT_TRUE(producer.WaitForAcknowledged(500, seconds(60)));
+  const std::vector<std::string> names = {"n1", "n2", "n3"};
+  std::map<std::string, std::string> dirs;
+  std::map<std::string, std::unique_ptr<ChildProcess>> nodes;
+  for (const auto& n : names) {
+    dirs[n] = (ScratchRoot() / UniqueName("index-" + n)).string();
+    nodes[n] = StartNode(file, n, dirs[n]);
+  }
+  auto settled = [&] {
+    int owning = 0, total = 0;
+    for (auto& [n, km] : nodes) {
+      const int o = Owned(*km);
+      owning += o > 0;
+      total += o;
+    }
+    return owning == 3 && total == kPartitions;
+  };
+  ASSERT_TRUE(WaitUntil(settled, seconds(90), milliseconds(200))) << nodes["n1"]->OutputTail(20);
+  for (const auto& n : names) {
+    ASSERT_TRUE(flow.WaitForProgress(1000, seconds(60), nodes[n].get()));
+    const Clock::time_point stop = Clock::now();
+    EXPECT_EQ(nodes[n]->Terminate(seconds(60)), 0) << nodes[n]->OutputTail(30);
+    nodes[n] = StartNode(file, n, dirs[n]);
+    ASSERT_TRUE(WaitUntil(settled, seconds(90), milliseconds(200))) << nodes[n]->OutputTail(30);
+    std::cout << "[cluster] SIGTERM and restart of " << n << ": every node owns partitions again after "
+              << SecondsSince(stop) << " s\n";
+  }
+  ASSERT_TRUE(flow.WaitForProgress(1000, seconds(60), nodes["n1"].get()));
+  ASSERT_TRUE(producer.Stop());
+  auto r = WaitForMirror(flow.Spec({&producer}), seconds(120));
+  Report("3 nodes, rolling SIGTERM restart", r, start_);
+  EXPECT_TRUE(AtLeastOnce(r, 0)) << "a SIGTERM drains and commits: nothing may be repeated";
+  for (auto& [n, km] : nodes) EXPECT_EQ(km->Terminate(seconds(60)), 0) << n;
 }
 
 // Two nodes on one host from one file that sets neither the API address nor the index

@@ -74,7 +74,7 @@ class LeaseState {
  private:
   LeaseTiming timing_;
   bool assigned_ = false;
-  bool proven_ = false;     // a proof succeeded since the assignment
+  bool proven_ = false;      // a proof succeeded since the assignment
   TimePoint valid_until_{};  // of the last successful proof
   TimePoint last_sent_{};    // the last proof that succeeded was sent then
   uint64_t term_ = 0;

@@ -97,7 +97,9 @@ TEST_F(OverrideLoadTest, ABadOverrideIsAProblemNamingItsFlag) {
   ASSERT_NE(p, nullptr);
   EXPECT_NE(p->ToString().find("host:port"), std::string::npos) << p->ToString();
 
-  problems = ProblemsOf([&] { LoadMm2Properties(path, {{"node.id", "bad id", "environment variable KMIRROR_NODE_ID"}}); });
+  problems = ProblemsOf([&] {
+    LoadMm2Properties(path, {{"node.id", "bad id", "environment variable KMIRROR_NODE_ID"}});
+  });
   EXPECT_NE(FindProblem(problems, "environment variable KMIRROR_NODE_ID"), nullptr);
 
   // A typo in an override is not silently ignored, unlike an unknown key in the file.
