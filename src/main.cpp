@@ -16,6 +16,7 @@
 #include "kmirror/common/logging.h"
 #include "kmirror/common/thread_name.h"
 #include "kmirror/config/mirror_config.h"
+#include "kmirror/config/overrides.h"
 #include "kmirror/config/settings.h"
 
 namespace {
@@ -121,9 +122,20 @@ int main(int argc, char** argv) {
   auto* run = cli.add_subcommand("run", "Run the flows of an MM2-style connect-mirror-maker.properties file");
   run->add_option("-c,--config", config_path, "connect-mirror-maker.properties file")->required();
   run->add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  // Per-node settings of a cluster sharing one file (docs/cluster.md); also from the
+  // environment (KMIRROR_NODE_ID, KMIRROR_SET_<KEY>).
+  std::string node_id;
+  std::vector<std::string> set_flags;
+  const std::string node_help = "this node's id in a kmirror cluster (node.id; default: the host name)";
+  const std::string set_help =
+      "a setting for this node only, overriding the file (repeatable): --set api.listen=127.0.0.1:9191";
+  run->add_option("--node-id", node_id, node_help);
+  run->add_option("--set", set_flags, set_help)->take_all()->allow_extra_args(false);
 
   auto* check = cli.add_subcommand("check", "Validate a configuration file and exit");
   check->add_option("-c,--config", config_path, "connect-mirror-maker.properties file")->required();
+  check->add_option("--node-id", node_id, node_help);
+  check->add_option("--set", set_flags, set_help)->take_all()->allow_extra_args(false);
 
   kmirror::config::LegacyArgs legacy;
   std::string include;
@@ -134,6 +146,7 @@ int main(int argc, char** argv) {
   auto* wl = lg->add_option("--whitelist", legacy.whitelist, "regex of topics to mirror");
   lg->add_option("--include", include, "regex of topics to mirror (newer name of --whitelist)")->excludes(wl);
   lg->add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  lg->add_option("--node-id", node_id, node_help);
 
   auto* docs = cli.add_subcommand("config-docs", "Print the configuration reference (docs/configuration.md)");
 
@@ -153,7 +166,8 @@ int main(int argc, char** argv) {
 
   kmirror::app::StatusArgs st;
   auto* status = cli.add_subcommand(
-      "status", "Ask a running kmirror how far each partition is mirrored and which partitions stopped");
+      "status",
+      "Ask a running kmirror node about its flows: partitions mirrored, stopped partitions, its cluster (nodes, duties)");
   status->add_option("--api", st.api, "kmirror's gRPC API address")->capture_default_str();
   status->add_option("--from", st.from, "source cluster alias (with --to; default: every flow)");
   status->add_option("--to", st.to, "target cluster alias");
@@ -194,6 +208,11 @@ int main(int argc, char** argv) {
   }
   if (status->parsed()) return kmirror::app::RunStatus(st, std::cout, std::cerr);
   if (failover->parsed()) return kmirror::app::RunFailover(fo, std::cout, std::cerr);
+  auto overrides = kmirror::config::CollectOverrides(kmirror::config::ProcessEnvironment(), set_flags, node_id);
+  if (!overrides.ok()) {
+    std::cerr << "kmirror: " << overrides.status().message() << "\n";
+    return kExitConfig;
+  }
   kmirror::config::MirrorConfig config;
   try {
     if (lg->parsed()) {
@@ -202,9 +221,9 @@ int main(int argc, char** argv) {
         std::cerr << "kmirror legacy: --whitelist (or --include) is required\n";
         return kExitConfig;
       }
-      config = kmirror::config::LoadLegacy(legacy);
+      config = kmirror::config::LoadLegacy(legacy, *overrides);
     } else {
-      config = kmirror::config::LoadMm2Properties(config_path);
+      config = kmirror::config::LoadMm2Properties(config_path, *overrides);
     }
   } catch (const kmirror::config::ConfigError& e) {
     for (const auto& p : e.problems()) std::cerr << "kmirror: config error: " << p.ToString() << "\n";
@@ -212,7 +231,7 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
   if (check->parsed()) {
-    std::cout << "configuration OK: " << config.flows.size() << " flow(s)\n";
+    std::cout << "configuration OK: " << config.flows.size() << " flow(s), node " << config.node_id << "\n";
     for (const auto& f : config.flows) std::cout << "  " << f.Name() << "\n";
     return 0;
   }

@@ -270,7 +270,24 @@ class TranslationService final : public v1::TranslationService::Service {
         sp->set_since_ms(st.since_ms);
       }
       fs->set_dead_lettered_records(static_cast<int64_t>(rt.dead_lettered));
+      fs->set_last_heartbeat_age_ms(rt.last_heartbeat_ms > 0 ? now - rt.last_heartbeat_ms : -1);
+      if (f.duties_held_here) fs->set_duties_held_here(f.duties_held_here());
+      if (f.cluster) {
+        ClusterView view = f.cluster();
+        fs->set_duty_holder(view.duty_holder);
+        fs->set_cluster_error(view.error);
+        for (const ClusterNode& n : view.nodes) {
+          v1::ClusterNode* cn = fs->add_nodes();
+          cn->set_node_id(n.node_id);
+          cn->set_host(n.host);
+          cn->set_tasks(n.tasks);
+          cn->set_partitions(n.partitions);
+          cn->set_holds_duties(n.holds_duties);
+          cn->set_in_duty_group(n.in_duty_group);
+        }
+      }
     }
+    if (!flows_.empty()) resp->set_node_id(flows_.front().node_id);
     if (!matched) return ToGrpcStatus(NotFound("this node serves no flow " + FlowName(req->flow())));
     return grpc::Status::OK;
   }

@@ -2,10 +2,13 @@
 
 #include <filesystem>
 
+#include "kmirror/api/cluster_view.h"
 #include "kmirror/api/flow_backend.h"
 #include "kmirror/api/translation_server.h"
 #include "kmirror/common/logging.h"
+#include "kmirror/kafka/duty_lease.h"
 #include "kmirror/kafka/groups.h"
+#include "kmirror/kafka/node_names.h"
 #include "kmirror/offsets/checkpoint_emitter.h"
 #include "kmirror/offsets/checkpoint_store.h"
 #include "kmirror/offsets/flow_state_reader.h"
@@ -23,6 +26,32 @@ constexpr std::chrono::milliseconds kGroupLookupTimeout{5000};
 
 offsets::FlowKey KeyOf(const config::FlowConfig& fc) { return {fc.source, fc.target}; }
 
+std::chrono::milliseconds PropMs(const config::ClientProps& props, const std::string& name, int64_t fallback) {
+  auto it = props.find(name);
+  if (it == props.end()) return std::chrono::milliseconds(fallback);
+  try {
+    return std::chrono::milliseconds(std::stoll(it->second));
+  } catch (const std::exception&) {
+    return std::chrono::milliseconds(fallback);
+  }
+}
+
+// The flow's duty lease (docs/cluster.md): on the target, with the flow consumer's session
+// timeout, so that duties and partitions move on the same schedule when a node dies.
+kafka::DutyLeaseOptions LeaseOptions(const config::FlowConfig& fc) {
+  kafka::DutyLeaseOptions o;
+  o.flow = fc.Name();
+  o.node_id = fc.node_id;
+  o.props = fc.target_admin;
+  o.group_id = kafka::DutyGroupId(fc.group_id);
+  o.topic = kafka::DutyTopic(fc.source);
+  o.instance_id = kafka::StaticMemberId(fc.node_id, fc.source, fc.target, kafka::kDutiesMember);
+  o.session_timeout = PropMs(fc.source_consumer, "session.timeout.ms", 45000);
+  o.heartbeat_interval = PropMs(fc.source_consumer, "heartbeat.interval.ms", 3000);
+  o.topic_replication_factor = fc.replication_factor;
+  return o;
+}
+
 }  // namespace
 
 App::App(config::MirrorConfig config) : config_(std::move(config)) {}
@@ -31,12 +60,20 @@ App::~App() { Stop(); }
 
 Status App::Start() {
   auto log = logging::Get("app");
-  log->info("kmirror starting: {} flow(s) from {}", config_.flows.size(), config_.origin);
+  log->info("kmirror starting: node {}, {} flow(s) from {}", config_.node_id, config_.flows.size(), config_.origin);
+  // One duty lease per flow, before anything that does duties (flows, checkpoint emitters).
+  for (const auto& fc : config_.flows) {
+    auto lease = kafka::DutyLease::Start(LeaseOptions(fc));
+    if (!lease.ok()) return lease.status().Annotate(fc.Name() + ": duty lease");
+    leases_.push_back(std::move(lease).value());
+  }
   // The index and its readers first: a flow's partitions resume from the offset-sync log,
   // which the index answers (docs/architecture.md, "The offset-sync log").
   KM_RETURN_IF_ERROR(StartState());
-  for (const auto& fc : config_.flows) {
-    auto flow = std::make_unique<replication::Flow>(fc, index_.get());
+  for (size_t i = 0; i < config_.flows.size(); ++i) {
+    const auto& fc = config_.flows[i];
+    auto flow =
+        std::make_unique<replication::Flow>(fc, index_.get(), [l = leases_[i].get()] { return l->Term(); });
     Status s = flow->Start();
     if (!s.ok()) return s;
     flows_.push_back(std::move(flow));
@@ -85,7 +122,10 @@ Status App::StartTranslation() {
 
   // kmirror's own flow groups live on the source too; checkpointing them would only be noise.
   std::vector<std::string> own_groups;
-  for (const auto& fc : config_.flows) own_groups.push_back(fc.group_id);
+  for (const auto& fc : config_.flows) {
+    own_groups.push_back(fc.group_id);
+    own_groups.push_back(kafka::DutyGroupId(fc.group_id));
+  }
 
   std::vector<api::FlowBackend> backends;
   for (size_t i = 0; i < config_.flows.size(); ++i) {
@@ -109,6 +149,7 @@ Status App::StartTranslation() {
       };
       eo.sync_group_offsets = fc.sync_group_offsets;
       eo.sync_interval = fc.sync_group_offsets_interval;
+      if (i < leases_.size()) eo.duty_term = [l = leases_[i].get()] { return l->Term(); };
       auto emitter = std::make_unique<offsets::CheckpointEmitter>(std::move(eo), *index_, *checkpoints_);
       emitter->Start();
       emitters_.push_back(std::move(emitter));
@@ -119,6 +160,13 @@ Status App::StartTranslation() {
     offsets::FlowStateReader* rd = readers_[i].get();
     api::FlowBackend b;
     b.flow = KeyOf(fc);
+    b.node_id = config_.node_id;
+    if (i < leases_.size()) {
+      b.duties_held_here = [l = leases_[i].get()] { return l->Term() != 0; };
+      auto duty_groups = std::make_unique<SourceGroups>();
+      b.cluster = [sg, dg = duty_groups.get(), fc] { return DescribeCluster(fc, *sg, *dg); };
+      source_groups_.push_back(std::move(duty_groups));
+    }
     b.index = index_.get();
     b.checkpoints = checkpoints_.get();
     b.read_source_group = [sg, props = fc.source_admin, name = "kmirror-api-" + fc.Name()](
@@ -159,6 +207,33 @@ Status App::StartTranslation() {
   return Status::Ok();
 }
 
+api::ClusterView App::DescribeCluster(const config::FlowConfig& fc, SourceGroups& source, SourceGroups& target) {
+  std::string error;
+  auto describe = [&error](SourceGroups& g, const config::ClientProps& props, const std::string& name,
+                           const std::string& group) -> std::optional<kafka::GroupDescription> {
+    std::lock_guard lock(g.mu);
+    if (!g.admin) {
+      auto a = kafka::GroupAdmin::Create(props, name);
+      if (!a.ok()) {
+        error += (error.empty() ? "" : "; ") + a.status().ToString();
+        return std::nullopt;
+      }
+      g.admin = std::move(a).value();
+    }
+    auto d = g.admin->DescribeGroup(group, kGroupLookupTimeout);
+    if (!d.ok()) {
+      error += (error.empty() ? "" : "; ") + ("group " + group + ": " + d.status().ToString());
+      return std::nullopt;
+    }
+    return std::move(d).value();
+  };
+  auto flow_group = describe(source, fc.source_admin, "kmirror-api-" + fc.Name(), fc.group_id);
+  auto duty_group =
+      describe(target, fc.target_admin, "kmirror-api-duties-" + fc.Name(), kafka::DutyGroupId(fc.group_id));
+  return api::MakeClusterView(fc.source, fc.target, kafka::DutyTopic(fc.source), flow_group ? &*flow_group : nullptr,
+                              duty_group ? &*duty_group : nullptr, std::move(error));
+}
+
 void App::Stop() {
   auto log = logging::Get("app");
   const bool running = !flows_.empty() || index_ != nullptr;
@@ -170,6 +245,8 @@ void App::Stop() {
     for (auto& f : flows_) f->Stop();
     flows_.clear();
   }
+  // Every duty has stopped: hand the duties over (each lease leaves its group).
+  leases_.clear();
   if (checkpoints_) checkpoints_->Close();
   readers_.clear();
   source_groups_.clear();

@@ -140,6 +140,7 @@ int RunStatus(const StatusArgs& a, std::ostream& out, std::ostream& err) {
     out << ToJson(*r) << "\n";
     return stopped ? kExitRuntime : kExitOk;
   }
+  out << "answered by node " << (r->node_id().empty() ? "?" : r->node_id()) << "\n";
   for (const auto& f : r->flows()) {
     out << "flow " << f.flow().source_alias() << "->" << f.flow().target_alias() << ": "
         << (f.index_ready() ? "" : "index catching up, ") << f.lag_records() << " records behind, "
@@ -161,6 +162,29 @@ int RunStatus(const StatusArgs& a, std::ostream& out, std::ostream& err) {
       out << "STOPPED " << s.source_topic() << "-" << s.partition() << " at offset " << s.offset() << " (to "
           << s.target_topic() << ", since " << s.since_ms() << " ms since the epoch): " << s.reason() << "\n";
     }
+    if (f.last_heartbeat_age_ms() >= 0) {
+      out << "  last heartbeat " << std::fixed << std::setprecision(1) << f.last_heartbeat_age_ms() / 1000.0
+          << " s ago (replication lag " << f.last_heartbeat_lag_ms() << " ms)\n";
+    } else {
+      out << "  no heartbeat seen\n";
+    }
+    out << "  duties: " << (f.duty_holder().empty() ? std::string("no node holds them right now") : f.duty_holder())
+        << (f.duties_held_here() ? " (this node)" : "") << "\n";
+    out << "  " << std::left << std::setw(24) << "node" << std::setw(22) << "host" << std::setw(7) << "tasks"
+        << std::setw(12) << "partitions"
+        << "duties\n";
+    int partitions = 0;
+    for (const auto& n : f.nodes()) {
+      partitions += n.partitions();
+      out << "  " << std::setw(24) << n.node_id() << std::setw(22) << n.host() << std::setw(7) << n.tasks()
+          << std::setw(12) << n.partitions()
+          << (n.holds_duties()    ? "holds"
+              : n.in_duty_group() ? "standby"
+                                  : "-")
+          << "\n";
+    }
+    out << "  " << f.nodes_size() << " node(s), " << partitions << " partition(s) assigned\n";
+    if (!f.cluster_error().empty()) out << "  (incomplete: " << f.cluster_error() << ")\n";
   }
   return stopped ? kExitRuntime : kExitOk;
 }
@@ -259,5 +283,6 @@ int RunFailover(const FailoverArgs& a, std::ostream& out, std::ostream& err) {
       << "; start its consumers against " << a.to << "\n";
   return kExitOk;
 }
+
 
 }  // namespace kmirror::app

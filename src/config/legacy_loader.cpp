@@ -16,6 +16,7 @@
 #include "config/value_parsers.h"
 #include "kmirror/common/strings.h"
 #include "kmirror/config/mirror_config.h"
+#include "kmirror/config/overrides.h"
 #include "kmirror/config/settings.h"
 
 namespace kmirror::config {
@@ -66,8 +67,23 @@ std::optional<Properties> Read(const std::string& path, const std::string& flag,
 
 }  // namespace
 
-MirrorConfig LoadLegacy(const LegacyArgs& args) {
+MirrorConfig LoadLegacy(const LegacyArgs& args) { return LoadLegacy(args, {}); }
+
+MirrorConfig LoadLegacy(const LegacyArgs& args, const std::vector<ConfigOverride>& overrides) {
   Diagnostics diag;
+  std::string node_id;
+  for (const ConfigOverride& o : overrides) {
+    if (o.key != "node.id") {
+      diag.Problem(Origin{o.origin, 0, o.key}, "only node.id can be set per node on a MirrorMaker 1 command line");
+      continue;
+    }
+    if (std::string why = CheckNodeId(o.value); !why.empty()) {
+      diag.Problem(Origin{o.origin, 0, o.key}, why);
+      continue;
+    }
+    node_id = o.value;
+  }
+  if (node_id.empty()) node_id = DefaultNodeId();
   if (args.num_streams < 1) {
     diag.Problem(Origin{"", 0, "--num.streams"}, "must be at least 1, got " + std::to_string(args.num_streams));
   }
@@ -82,10 +98,12 @@ MirrorConfig LoadLegacy(const LegacyArgs& args) {
   auto producer_file = Read(args.producer_config, "--producer.config", diag);
 
   MirrorConfig config;
+  config.node_id = node_id;
   config.origin = "MirrorMaker 1 command line (--consumer.config " + args.consumer_config + ", --producer.config " +
                   args.producer_config + ")";
   if (consumer_file && producer_file) {
     FlowConfig f;
+    f.node_id = node_id;
     f.source = kSource;
     f.target = kTarget;
     f.topics = {whitelist};

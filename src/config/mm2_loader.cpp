@@ -23,6 +23,7 @@
 #include "config/value_parsers.h"
 #include "kmirror/common/strings.h"
 #include "kmirror/config/mirror_config.h"
+#include "kmirror/config/overrides.h"
 #include "kmirror/config/settings.h"
 
 namespace kmirror::config {
@@ -81,6 +82,9 @@ class Mm2Loader {
                     "no replication flow is enabled: flows are off by default (as in MM2); add e.g. '" + aliases_[0] +
                         "->" + (aliases_.size() > 1 ? aliases_[1] : "B") + ".enabled = true'");
     }
+    config.node_id = TopLevel("node.id");
+    if (config.node_id.empty()) config.node_id = DefaultNodeId();
+    for (auto& f : config.flows) f.node_id = config.node_id;
     config.api_listen = TopLevel("api.listen");
     config.offsets_index_dir = TopLevel("offsets.index.dir");
     config.shutdown_timeout = std::chrono::seconds(ParseInteger(TopLevel("shutdown.timeout.seconds")).value_or(60));
@@ -92,7 +96,7 @@ class Mm2Loader {
   }
 
  private:
-  Origin At(const PropertyEntry& e) const { return Origin{props_.file(), e.line, e.key}; }
+  Origin At(const PropertyEntry& e) const { return Origin{e.origin.empty() ? props_.file() : e.origin, e.line, e.key}; }
 
   void ReadClusters() {
     const PropertyEntry* e = props_.Find("clusters");
@@ -209,7 +213,13 @@ class Mm2Loader {
     auto suggestions = SuggestSettings(setting, scope);
     if (!suggestions.empty())
       advice += (advice.empty() ? "" : "; ") + std::string("did you mean ") + Join(suggestions) + "?";
-    diag_.Warning(At(e), "unknown setting, ignored" + (advice.empty() ? std::string() : " (" + advice + ")"));
+    const std::string what = advice.empty() ? std::string() : " (" + advice + ")";
+    // A per-node override was typed for this start: a typo must not be silently ignored.
+    if (!e.origin.empty()) {
+      diag_.Problem(At(e), "unknown setting" + what);
+      return;
+    }
+    diag_.Warning(At(e), "unknown setting, ignored" + what);
   }
 
   void CheckTopLevelKeys() {
@@ -586,13 +596,16 @@ class Mm2Loader {
 
 }  // namespace
 
-MirrorConfig LoadMm2Properties(const std::string& path) {
+MirrorConfig LoadMm2Properties(const std::string& path) { return LoadMm2Properties(path, {}); }
+
+MirrorConfig LoadMm2Properties(const std::string& path, const std::vector<ConfigOverride>& overrides) {
   Diagnostics diag;
   auto props = ReadPropertiesFile(path);
   if (!props.ok()) {
     diag.FileProblem(path, "", props.status());
     diag.LogAndThrowIfProblems();
   }
+  for (const ConfigOverride& o : overrides) props->Override(o.key, o.value, o.origin);
   MirrorConfig config = Mm2Loader(*props, diag).Load();
   diag.LogAndThrowIfProblems();
   return config;

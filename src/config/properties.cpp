@@ -186,6 +186,19 @@ void Properties::Set(std::string key, std::string value, int line) {
   entries_.push_back({std::move(key), std::move(value), line});
 }
 
+void Properties::Override(std::string key, std::string value, std::string origin) {
+  auto it = index_.find(key);
+  if (it != index_.end()) {
+    PropertyEntry& e = entries_[it->second];
+    e.value = std::move(value);
+    e.line = 0;
+    e.origin = std::move(origin);
+    return;
+  }
+  index_.emplace(key, entries_.size());
+  entries_.push_back({std::move(key), std::move(value), 0, std::move(origin)});
+}
+
 Result<Properties> ParseProperties(std::string_view text, const std::string& file) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
   Properties props(file);

@@ -25,6 +25,9 @@ struct PropertyEntry {
   std::string key;
   std::string value;
   int line = 0;  // 1-based line on which the (last) definition of the key starts
+  // Where the value came from when not from the file (a per-node override: "--set" or the
+  // environment variable); messages name it instead of the file. Empty: the file.
+  std::string origin{};
 };
 
 // A key defined more than once. The last definition wins, as in Java; callers warn about it.
@@ -49,6 +52,9 @@ class Properties {
 
   // Adds or replaces a key (replacing records a DuplicateKey).
   void Set(std::string key, std::string value, int line);
+  // A per-node override (command line or environment): replaces the file's value without
+  // counting as a duplicate definition; messages about it name `origin`.
+  void Override(std::string key, std::string value, std::string origin);
 
  private:
   std::string file_;

@@ -7,6 +7,7 @@
 
 #include "config/value_parsers.h"
 #include "kmirror/common/strings.h"
+#include "kmirror/config/overrides.h"
 
 namespace kmirror::config {
 namespace {
@@ -553,6 +554,21 @@ std::vector<SettingSpec> BuildRegistry() {
                "absolute. The index is a materialised view of the flows' offset-sync logs: deleting the directory "
                "is safe, it is rebuilt from the logs (look-ups answer \"not ready\" meanwhile). One process per "
                "directory."});
+
+  // ---- Cluster (docs/cluster.md) -----------------------------------------------------
+  add({.name = "node.id",
+       .type = SettingType::kString,
+       .scopes = kTopLevel,
+       .default_doc = "the host name",
+       .kmirror_extension = true,
+       .help = "This process's name in a kmirror cluster (several processes running the same flows from the same "
+               "file share each flow's partitions, and one of them runs the flow's once-per-flow duties). It is in "
+               "the log's start-up line, the status API, every client id, and the flows' static consumer-group "
+               "members (`group.instance.id` = node id, flow and task), so a node restarted within "
+               "`session.timeout.ms` gets its partitions back without moving any other. Each node needs its own: "
+               "give it per node with `--node-id` or `KMIRROR_NODE_ID` rather than in a shared file; two "
+               "processes with the same id fence each other's consumers. ASCII letters, digits, '.', '_' and '-'.",
+       .extra_check = [](const std::string& v) { return v.empty() ? std::string() : CheckNodeId(v); }});
 
   // ---- Planned ------------------------------------------------------------------------
   // Planned settings are still validated, so a wrong value is caught before the feature lands.

@@ -32,7 +32,9 @@ constexpr int kWatermarksTimeoutMs = 10000;
 Result<std::unique_ptr<Consumer>> Consumer::Create(const ClientProps& props, const ConsumerOptions& options) {
   // Offsets are stored explicitly and auto-committed from the store; a committed offset the
   // broker no longer has is reported, never reset (engine_props.h).
-  auto conf = MakeConf(WithEngineProps(ClientKind::kConsumer, props, {{"group.id", options.group_id}}), options.name);
+  ClientProps all = WithEngineProps(ClientKind::kConsumer, props, {{"group.id", options.group_id}});
+  if (!options.group_instance_id.empty()) all["group.instance.id"] = options.group_instance_id;
+  auto conf = MakeConf(all, options.name);
   if (!conf.ok()) return conf.status();
   std::unique_ptr<Consumer> c(new Consumer());
   c->options_ = options;

@@ -36,7 +36,7 @@ constexpr EngineProp kRows[] = {
      "kmirror reads committed records only; records of aborted transactions are never mirrored"},
     {kConsumer, "enable.partition.eof", kForced, "false", "kmirror's consumer loop owns it"},
     {kConsumer, "group.instance.id", kWithheld, "",
-     "kmirror runs several consumers per flow, which one static member id would fence"},
+     "kmirror names each task's static member itself, from node.id, the flow and the task (docs/cluster.md)"},
     {kConsumer, "offset.store.method", kWithheld, "", "offsets are stored in the consumer group"},
     {kConsumer, "auto.commit.interval.ms", kDefault, "1000",
      "acknowledged offsets are committed every second (librdkafka: 5 s), so a restart repeats little"},

@@ -79,6 +79,23 @@ Result<GroupDescription> GroupAdmin::DescribeGroup(const std::string& group, std
   d.group_id = group;
   d.state = StateName(rd_kafka_ConsumerGroupDescription_state(descs[0]));
   d.members = static_cast<int>(rd_kafka_ConsumerGroupDescription_member_count(descs[0]));
+  for (int i = 0; i < d.members; ++i) {
+    const rd_kafka_MemberDescription_t* m = rd_kafka_ConsumerGroupDescription_member(descs[0], i);
+    if (m == nullptr) continue;
+    auto text = [](const char* s) { return std::string(s == nullptr ? "" : s); };
+    GroupMember gm{text(rd_kafka_MemberDescription_client_id(m)),
+                   text(rd_kafka_MemberDescription_group_instance_id(m)),
+                   text(rd_kafka_MemberDescription_host(m)),
+                   {}};
+    if (const rd_kafka_MemberAssignment_t* a = rd_kafka_MemberDescription_assignment(m)) {
+      if (const rd_kafka_topic_partition_list_t* parts = rd_kafka_MemberAssignment_partitions(a)) {
+        for (int j = 0; j < parts->cnt; ++j) {
+          gm.assignment.push_back({parts->elems[j].topic, Partition(parts->elems[j].partition)});
+        }
+      }
+    }
+    d.member_list.push_back(std::move(gm));
+  }
   return d;
 }
 

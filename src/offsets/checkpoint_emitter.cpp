@@ -88,6 +88,21 @@ void CheckpointEmitter::Run() {
       wait = std::min(options_.interval, milliseconds(1000));
       continue;
     }
+    const uint64_t term = options_.duty_term ? options_.duty_term() : 1;
+    if (term == 0) {
+      // Another node holds the duties; look again soon so that a handover is not an interval late.
+      term_ = 0;
+      wait = std::min(options_.interval, milliseconds(1000));
+      continue;
+    }
+    if (term != term_) {
+      // The previous holder's checkpoints are the starting point (the store has them).
+      if (term_ == 0 && seeded_) log->info("{}: checkpoints continue on this node (duty term {})", flow, term);
+      seeded_ = false;
+      last_.clear();
+      term_ = term;
+      next_sync_ = {};
+    }
     EmitRound();
     if (options_.sync_group_offsets && std::chrono::steady_clock::now() >= next_sync_) {
       SyncGroupOffsets();
@@ -175,6 +190,7 @@ void CheckpointEmitter::EmitRound() {
                   (!key.ok() ? key.status() : value.status()).ToString());
         continue;
       }
+      if (!HoldsDuties()) break;  // handed over meanwhile: the next holder writes it
       Status s = producer_->ProduceCopy(*topic, Partition(0), *key, *value, nullptr);
       while (s.code() == StatusCode::kUnavailable && s.retriable()) {
         (void)producer_->Poll(milliseconds(50));
@@ -239,6 +255,7 @@ void CheckpointEmitter::SyncGroupOffsets() {
       commit.push_back({parts[i], want, records[i]->metadata});
     }
     if (commit.empty()) continue;
+    if (!HoldsDuties()) return;
     Status s = target_groups_->Commit(group, commit, kAdminTimeout);
     if (s.ok()) {
       log->info("{}: synced {} offset(s) of group {} to {}", flow, commit.size(), group, options_.flow.target_alias);

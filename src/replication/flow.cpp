@@ -2,6 +2,7 @@
 
 #include "kmirror/common/logging.h"
 #include "kmirror/common/thread_name.h"
+#include "kmirror/kafka/node_names.h"
 #include "kmirror/replication/naming_policy.h"
 #include "kmirror/replication/topic_filter.h"
 #include "kmirror/wire/heartbeat.h"
@@ -16,13 +17,16 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::seconds kProgressInterval{30};
 constexpr std::chrono::seconds kSyncRetry{5};
+constexpr std::chrono::seconds kFollowerSyncGap{1};
+constexpr std::chrono::milliseconds kDutyCheck{500};
 
 }  // namespace
 
-Flow::Flow(config::FlowConfig config, const offsets::OffsetIndex* offset_index)
+Flow::Flow(config::FlowConfig config, const offsets::OffsetIndex* offset_index, std::function<uint64_t()> duty_term)
     : config_(std::move(config)),
       name_(config_.Name()),
       offset_index_(offset_index),
+      duty_term_(std::move(duty_term)),
       board_(std::make_unique<RouteBoard>()),
       stats_(std::make_unique<FlowStats>()),
       problems_(std::make_unique<PartitionProblems>()) {}
@@ -37,6 +41,7 @@ Status Flow::Start() {
   auto sync = TopicSync::Create(config_, naming, *filter, board_.get());
   if (!sync.ok()) return sync.status().Annotate(name_);
   sync_ = std::move(sync).value();
+  sync_->SetDutyCheck([this] { return DutyTerm() != 0; });
   for (int i = 0; i < config_.tasks; ++i) {
     auto task =
         std::make_unique<FlowTask>(config_, i, board_.get(), stats_.get(), problems_.get(), offset_index_);
@@ -44,7 +49,8 @@ Status Flow::Start() {
     tasks_.push_back(std::move(task));
   }
   if (config_.emit_heartbeats) {
-    auto hb = kafka::Producer::Create(config_.source_admin, "kmirror-" + name_ + "-heartbeats", nullptr);
+    auto hb = kafka::Producer::Create(
+        config_.source_admin, kafka::NodeClientId("kmirror-" + name_ + "-heartbeats", config_.node_id), nullptr);
     if (!hb.ok()) return hb.status().Annotate(name_ + ": heartbeats");
     heartbeats_ = std::move(hb).value();
     auto topic = heartbeats_->Topic(std::string(NamingPolicy::kHeartbeats));
@@ -52,7 +58,8 @@ Status Flow::Start() {
     heartbeats_topic_ = *topic;
   }
   controller_ = std::thread([this] { RunController(); });
-  log->info("{}: flow started: {} task(s), naming {}, topics [{}] minus [{}], consumer group {}", name_, config_.tasks,
+  log->info("{}: flow started on node {}: {} task(s), naming {}, topics [{}] minus [{}], consumer group {}", name_,
+            config_.node_id, config_.tasks,
             config_.naming == config::RemoteTopicNaming::kPrefix ? "prefix" : "identity",
             fmt::join(config_.topics, ", "), fmt::join(config_.topics_exclude, ", "), config_.group_id);
   return Status::Ok();
@@ -65,8 +72,20 @@ void Flow::RunController() {
   bool sync_now = true;
   Clock::time_point next_sync = Clock::now();
   Clock::time_point next_heartbeat = Clock::now();
+  Clock::time_point last_sync{};
+  uint64_t term = 0;
   while (true) {
+    // A node that just took the duties over does them at once (topics another node left
+    // uncreated); one without them re-reads the target at most every second when tasks ask.
+    const uint64_t now_term = DutyTerm();
+    if (now_term != term && now_term != 0) sync_now = true;
+    term = now_term;
+    if (sync_now && term == 0 && Clock::now() - last_sync < kFollowerSyncGap) {
+      next_sync = std::min(next_sync, last_sync + kFollowerSyncGap);
+      sync_now = false;
+    }
     if (sync_now || Clock::now() >= next_sync) {
+      last_sync = Clock::now();
       Status s = sync_->SyncOnce();
       if (s.ok()) {
         next_sync = Clock::now() + config_.refresh_topics_interval;
@@ -85,6 +104,7 @@ void Flow::RunController() {
       heartbeats_->Poll(std::chrono::milliseconds(0));
       wait = std::min<Clock::duration>(wait, next_heartbeat - Clock::now());
     }
+    if (duty_term_) wait = std::min<Clock::duration>(wait, kDutyCheck);  // notice a duty handover soon
     if (wait < Clock::duration::zero()) wait = Clock::duration::zero();
     sync_now = board_->WaitForSync(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
     if (board_->stopped()) break;
@@ -98,6 +118,7 @@ void Flow::RunController() {
 
 void Flow::EmitHeartbeat() {
   if (!sync_->heartbeats_ready()) return;
+  if (DutyTerm() == 0) return;  // the duty holder emits them
   auto now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();

@@ -2,6 +2,7 @@
 
 #include "kmirror/common/logging.h"
 #include "kmirror/common/thread_name.h"
+#include "kmirror/kafka/node_names.h"
 #include "kmirror/wire/provenance.h"
 #include "replication/data_loss.h"
 #include "replication/provenance_rule.h"
@@ -49,6 +50,7 @@ FlowTask::FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board,
                    PartitionProblems* problems, const offsets::OffsetIndex* offset_index)
     : flow_(flow),
       name_(flow.Name() + "#" + std::to_string(index)),
+      index_(index),
       board_(board),
       stats_(stats),
       problems_(problems),
@@ -76,8 +78,10 @@ FlowTask::~FlowTask() {
 
 Status FlowTask::Start() {
   kafka::ConsumerOptions copts;
-  copts.name = "kmirror-" + name_ + "-consumer";
+  copts.name = kafka::NodeClientId("kmirror-" + name_ + "-consumer", flow_.node_id);
   copts.group_id = flow_.group_id;
+  // Static membership: a restart of this node within the session timeout moves no partition.
+  copts.group_instance_id = kafka::StaticMemberId(flow_.node_id, flow_.source, flow_.target, index_);
   copts.start_at =
       flow_.start_position == config::StartPosition::kEarliest ? kafka::StartAt::kEarliest : kafka::StartAt::kLatest;
   copts.listener = this;
@@ -85,7 +89,8 @@ Status FlowTask::Start() {
   auto consumer = kafka::Consumer::Create(limits_.ConsumerProps(flow_.source_consumer), copts);
   if (!consumer.ok()) return consumer.status().Annotate(name_);
   auto producer = kafka::Producer::Create(limits_.ProducerProps(flow_.target_producer),
-                                          "kmirror-" + name_ + "-producer", this, kafka::ClientKind::kFlowProducer);
+                                          kafka::NodeClientId("kmirror-" + name_ + "-producer", flow_.node_id), this,
+                                          kafka::ClientKind::kFlowProducer);
   if (!producer.ok()) return producer.status().Annotate(name_);
   consumer_ = std::move(consumer).value();
   producer_ = std::move(producer).value();

@@ -244,6 +244,7 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
 
   const config::FlowConfig& flow_;
   const std::string name_;
+  const int index_;  // the task's number in the flow (its static group member id)
   RouteBoard* board_;
   FlowStats* stats_;
   PartitionProblems* problems_;

@@ -179,6 +179,7 @@ Status TopicSync::SyncConfigs(const std::string& topic, const std::string& remot
     }
   }
   if (!changed) return Status::Ok();
+  if (!HoldsDuties()) return Status::Ok();  // lost the duties while reading: the holder copies them
   KM_RETURN_IF_ERROR(target_->ReplaceTopicOverrides(remote, merged, kAdminTimeout));
   logging::Get("replication")
       ->info("{}: copied changed configs of {} to {} on {}", flow_->Name(), topic, remote, flow_->target);
@@ -213,7 +214,10 @@ Status TopicSync::SyncOnce() {
   table.offset_syncs_ready = EnsureOffsetSyncTopic(*tgt);
   Routes& routes = table.topics;
   for (auto& t : board_->TakeCreateRequests()) wanted_.insert(std::move(t));
-  const bool sync_configs = flow_->sync_topic_configs && std::chrono::steady_clock::now() >= next_config_sync_;
+  // Config sync is a duty: a node that does not hold the duties keeps its schedule for when
+  // it does.
+  const bool sync_configs =
+      flow_->sync_topic_configs && std::chrono::steady_clock::now() >= next_config_sync_ && HoldsDuties();
   if (sync_configs) next_config_sync_ = std::chrono::steady_clock::now() + flow_->sync_topic_configs_interval;
   for (const std::string& topic : Select(src->topics)) {
     const int partitions = source_partitions[topic];
@@ -221,6 +225,11 @@ Status TopicSync::SyncOnce() {
     auto it = target_partitions.find(remote);
     if (it == target_partitions.end() && naming_->TopicSource(topic) && wanted_.count(topic) == 0) {
       // Already a remote topic on the source: created on demand (see Route).
+      routes[topic] = {remote, 0};
+      continue;
+    }
+    if (it == target_partitions.end() && !HoldsDuties()) {
+      // The duty holder creates it; subscribed meanwhile, its records wait.
       routes[topic] = {remote, 0};
       continue;
     }
@@ -236,6 +245,7 @@ Status TopicSync::SyncOnce() {
         configs = std::move(c).value();
       }
       kafka::NewTopic nt{remote, partitions, flow_->replication_factor, configs};
+      if (!HoldsDuties()) continue;  // lost them while reading the configs
       Status s = target_->CreateTopic(nt, kAdminTimeout);
       if (s.ok()) {
         log->info(
@@ -259,12 +269,12 @@ Status TopicSync::SyncOnce() {
       continue;
     }
     warned_.erase("create:" + remote);
-    if (sync_configs) {
+    if (sync_configs && HoldsDuties()) {
       Status c = SyncConfigs(topic, remote);
       if (!c.ok()) log->warn("{}: syncing configs of {}: {}", flow, remote, c.ToString());
     }
     int have = it->second;
-    if (have < partitions) {
+    if (have < partitions && HoldsDuties()) {
       Status s = target_->CreatePartitions(remote, partitions, kAdminTimeout);
       if (s.ok()) {
         log->info("{}: grew topic {} on {} from {} to {} partitions", flow, remote, flow_->target, have, partitions);

@@ -7,11 +7,19 @@
 // A topic is only routed once its remote topic exists with enough partitions, so tasks
 // never rely on broker auto-creation (MirrorMaker 1's one-partition pitfall).
 //
+// In a kmirror cluster (docs/cluster.md) every node runs TopicSync for its own routes, but
+// only the node holding the flow's duties changes the target's remote topics (creates them,
+// copies configs, adds partitions): `holds_duties` is asked right before each such change.
+// The other nodes route what exists and wait for the holder. The flow's internal topics
+// (offset-sync log, heartbeats) are created by any node that needs them: creation is atomic
+// and the loser sees "already exists".
+//
 // Lifecycle: owned by a Flow; SyncOnce() is called from the flow's controller thread only.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -41,6 +49,10 @@ class TopicSync {
   // One round; publishes routes for every topic that is ready, even when some failed.
   Status SyncOnce();
 
+  // Asked right before each change to a remote topic; unset: always allowed. Set before
+  // the first SyncOnce.
+  void SetDutyCheck(std::function<bool()> holds_duties) { holds_duties_ = std::move(holds_duties); }
+
   // True once the source has the `heartbeats` topic the flow's heartbeats go to.
   bool heartbeats_ready() const { return heartbeats_ready_.load(std::memory_order_acquire); }
 
@@ -59,7 +71,10 @@ class TopicSync {
   // Copies changed source topic configs onto an existing remote topic.
   Status SyncConfigs(const std::string& topic, const std::string& remote);
 
+  bool HoldsDuties() const { return !holds_duties_ || holds_duties_(); }
+
   const config::FlowConfig* flow_ = nullptr;
+  std::function<bool()> holds_duties_;
   std::shared_ptr<const NamingPolicy> naming_;
   std::shared_ptr<const TopicFilter> filter_;
   std::vector<std::unique_ptr<re2::RE2>> config_exclude_;

@@ -40,14 +40,37 @@ struct FlowRuntime {
   uint64_t dead_lettered = 0;
 };
 
+// The flow's kmirror cluster as Kafka's groups describe it (docs/cluster.md): the nodes that
+// are members of the flow's consumer group on the source, and which node's duty consumer
+// holds partition 0 of the duty topic on the target.
+struct ClusterNode {
+  std::string node_id;  // from the member ids; "?" for a member kmirror did not name
+  std::string host;
+  int tasks = 0;       // members of the flow's group
+  int partitions = 0;  // source partitions assigned to them
+  bool holds_duties = false;
+  bool in_duty_group = false;
+};
+
+struct ClusterView {
+  std::vector<ClusterNode> nodes;  // by node id
+  std::string duty_holder;         // empty: none right now
+  std::string error;               // why part of the view is missing (a cluster unreachable)
+};
+
 struct FlowBackend {
   offsets::FlowKey flow;
+  std::string node_id;                                    // the node serving the API
   const offsets::OffsetIndex* index = nullptr;            // shared; outlives the server
   const offsets::CheckpointStore* checkpoints = nullptr;  // shared; outlives the server
   // The group's committed offsets on the source cluster: NotFound for an unknown group,
   // Unavailable (retriable) when the source cannot be reached.
   std::function<Result<std::vector<kafka::GroupOffset>>(const std::string& group)> read_source_group;
   std::function<FlowRuntime()> runtime;
+  // The cluster view (blocks up to a few seconds: two group descriptions) and whether this
+  // node holds the flow's duties now. Unset: not reported.
+  std::function<ClusterView()> cluster;
+  std::function<bool()> duties_held_here;
 };
 
 }  // namespace kmirror::api

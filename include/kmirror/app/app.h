@@ -27,7 +27,8 @@ class CheckpointEmitter;
 
 namespace kmirror::kafka {
 class GroupAdmin;
-}
+class DutyLease;
+}  // namespace kmirror::kafka
 
 namespace kmirror::replication {
 class Flow;
@@ -35,7 +36,8 @@ class Flow;
 
 namespace kmirror::api {
 class TranslationServer;
-}
+struct ClusterView;
+}  // namespace kmirror::api
 
 namespace kmirror::app {
 
@@ -63,7 +65,13 @@ class App {
     std::unique_ptr<kafka::GroupAdmin> admin;
   };
 
+  // The flow's cluster for the status API: its group on the source, its duty group on the
+  // target (gRPC handler threads; each admin is taken in turn).
+  static api::ClusterView DescribeCluster(const config::FlowConfig& fc, SourceGroups& source, SourceGroups& target);
+
   config::MirrorConfig config_;
+  // One per flow, same order as config_.flows; stopped after every duty user.
+  std::vector<std::unique_ptr<kafka::DutyLease>> leases_;
   std::vector<std::unique_ptr<replication::Flow>> flows_;
   std::unique_ptr<offsets::OffsetIndex> index_;
   std::unique_ptr<offsets::CheckpointStore> checkpoints_;

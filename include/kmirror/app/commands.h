@@ -32,8 +32,9 @@ struct StatusArgs {
   bool json = false;
 };
 
-// Prints each flow's partitions (mirrored position, source end, lag) and the partitions
-// stopped on a record the target cannot take. Exit code 1 when a partition is stopped.
+// Prints each flow's partitions (mirrored position, source end, lag), the partitions
+// stopped on a record the target cannot take, and the flow's cluster (nodes, partitions per
+// node, the duty holder, the last heartbeat). Exit code 1 when a partition is stopped.
 int RunStatus(const StatusArgs& args, std::ostream& out, std::ostream& err);
 
 struct FailoverArgs {
@@ -47,5 +48,8 @@ struct FailoverArgs {
 };
 
 int RunFailover(const FailoverArgs& args, std::ostream& out, std::ostream& err);
+
+// `kmirror status`: one node's view of its flows and of their kmirror cluster (nodes,
+// partitions per node, the duty holder, lag, the last heartbeat). Any node can answer.
 
 }  // namespace kmirror::app

@@ -54,6 +54,9 @@ enum class UndeliverableRecords {
 };
 
 struct FlowConfig {
+  // This process's node id (MirrorConfig::node_id), copied into each flow so that its clients
+  // carry it (client ids, static group membership: docs/cluster.md).
+  std::string node_id;
   std::string source;  // cluster alias
   std::string target;  // cluster alias
   std::string Name() const { return source + "->" + target; }
@@ -123,6 +126,9 @@ struct ClusterConfig {
 
 struct MirrorConfig {
   std::string origin;  // file or command line it came from, for log lines
+  // Who this process is in a kmirror cluster (node.id; default: the host name). Shown in
+  // logs, the status API and client ids; the flows' static group members are named by it.
+  std::string node_id;
   std::vector<ClusterConfig> clusters;
   std::vector<FlowConfig> flows;  // enabled flows only
   // The gRPC API's address ("host:port"); empty: no API.
@@ -139,6 +145,19 @@ struct MirrorConfig {
 // resolves is in docs/configuration.md, generated from config/settings.h.
 MirrorConfig LoadMm2Properties(const std::string& path);
 
+// A setting given for this node only, on the command line (`--set key=value`, `--node-id`)
+// or in the environment (KMIRROR_SET_<KEY>, KMIRROR_NODE_ID): it replaces the file's value,
+// so every node of a cluster can share one file (config/overrides.h builds them).
+struct ConfigOverride {
+  std::string key;
+  std::string value;
+  std::string origin;  // "--set", "--node-id", "environment variable KMIRROR_SET_API_LISTEN"; named in messages
+};
+
+// The file with `overrides` applied on top (later ones win), validated like the file's own
+// lines; a problem in an override names its flag or variable.
+MirrorConfig LoadMm2Properties(const std::string& path, const std::vector<ConfigOverride>& overrides);
+
 // MirrorMaker 1's command line, already split into its flags.
 struct LegacyArgs {
   std::string consumer_config;  // path of the consumer properties file
@@ -150,5 +169,8 @@ struct LegacyArgs {
 // One flow "source"->"target" with identity naming; group.id and auto.offset.reset come
 // from the consumer file. Throws ConfigError.
 MirrorConfig LoadLegacy(const LegacyArgs& args);
+// The same with per-node overrides; only node.id applies to a legacy command line (any
+// other key is a problem).
+MirrorConfig LoadLegacy(const LegacyArgs& args, const std::vector<ConfigOverride>& overrides);
 
 }  // namespace kmirror::config

@@ -72,6 +72,9 @@ class LogPositions {
 struct ConsumerOptions {
   std::string name;  // client.id and log tag
   std::string group_id;
+  // Static group membership (KIP-345): set, the member keeps its partitions across a restart
+  // within session.timeout.ms and sends no LeaveGroup on Close() (docs/cluster.md).
+  std::string group_instance_id;
   StartAt start_at = StartAt::kEarliest;  // for partitions without a committed offset (see above)
   RebalanceListener* listener = nullptr;
   // Where partitions resume (the log wins over the commit, resume_rule.h); null: the

@@ -39,10 +39,19 @@ struct GroupListing {
   bool simple = false;  // a group used only for offset storage (no members ever)
 };
 
+// One member of a group as the coordinator describes it.
+struct GroupMember {
+  std::string client_id;
+  std::string group_instance_id;  // empty for a dynamic member
+  std::string host;
+  std::vector<TopicPartition> assignment;
+};
+
 struct GroupDescription {
   std::string group_id;
   std::string state;  // "Dead" for a group the cluster does not know
   int members = 0;
+  std::vector<GroupMember> member_list;
 };
 
 class GroupAdmin {

@@ -15,6 +15,12 @@
 // same group on the target when that group has no active members there, and only where
 // they are ahead of what the group already committed on the target (never rewound).
 //
+// In a kmirror cluster (docs/cluster.md) only the node holding the flow's duties emits and
+// syncs: `duty_term` (kafka::DutyLease::Term; unset: always this node) is asked before each
+// round and right before each checkpoint record and each group commit. A node that takes the
+// duties over (a new term) first reloads the latest checkpoints from the store (written by
+// the previous holder, read back by this node's state reader), so it continues from them.
+//
 // Lifecycle: Start() spawns "km-ckpt-<source>", Stop() (idempotent, destructor too) joins it.
 #pragma once
 
@@ -51,6 +57,7 @@ struct CheckpointEmitterOptions {
   std::function<bool(const std::string& group)> group_selected;
   bool sync_group_offsets = false;
   std::chrono::milliseconds sync_interval{std::chrono::seconds(60)};
+  std::function<uint64_t()> duty_term;
 };
 
 // Decides whether a new checkpoint replaces the previous one for the same key: the rule
@@ -91,6 +98,8 @@ class CheckpointEmitter {
   using Key = std::tuple<std::string, std::string, int32_t>;  // group, source topic, partition
   std::map<Key, CheckpointRecord> last_;
   std::chrono::steady_clock::time_point next_sync_{};
+  uint64_t term_ = 0;  // the duty term of the last round
+  bool HoldsDuties() const { return !options_.duty_term || options_.duty_term() == term_; }
 };
 
 }  // namespace kmirror::offsets

@@ -6,12 +6,18 @@
 // consumer group. Several processes running the same flow split its partitions the same
 // way; all durable state (committed offsets) lives in Kafka.
 //
+// In a kmirror cluster (docs/cluster.md) the flow's once-per-flow duties run on one node at a
+// time: `duty_term` (kafka::DutyLease::Term) says whether this node holds them right now
+// (non-zero: the term); the controller asks it right before each duty action (remote topic
+// changes through TopicSync, heartbeats). Without it the node acts alone.
+//
 // Lifecycle: Start() from the app's thread; Stop() (idempotent) stops the tasks, which
 // drain and commit, then the controller; the destructor stops too.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -37,8 +43,10 @@ class Flow {
  public:
   // `offset_index`: this process's view of the offset-sync logs, opened and fed before the
   // flow starts and closed after it stopped (null: partitions resume at their committed
-  // offsets, the log is still written).
-  explicit Flow(config::FlowConfig config, const offsets::OffsetIndex* offset_index = nullptr);
+  // offsets, the log is still written). `duty_term`: the flow's duty lease (docs/cluster.md;
+  // empty: this node always holds the duties).
+  explicit Flow(config::FlowConfig config, const offsets::OffsetIndex* offset_index = nullptr,
+                std::function<uint64_t()> duty_term = {});
   ~Flow();
 
   Status Start();
@@ -51,12 +59,15 @@ class Flow {
 
  private:
   void RunController();
+  // The duty term now (0: another node holds the duties); any thread.
+  uint64_t DutyTerm() const { return duty_term_ ? duty_term_() : 1; }
   void EmitHeartbeat();
   void LogProgress();
 
   const config::FlowConfig config_;
   const std::string name_;
   const offsets::OffsetIndex* offset_index_;
+  const std::function<uint64_t()> duty_term_;
   std::unique_ptr<RouteBoard> board_;
   std::unique_ptr<FlowStats> stats_;
   std::unique_ptr<PartitionProblems> problems_;
