@@ -49,6 +49,9 @@ class Properties {
 
   // Adds or replaces a key (replacing records a DuplicateKey).
   void Set(std::string key, std::string value, int line);
+  // Changes the value of an existing key, keeping its line (config providers substitute
+  // placeholders this way); does nothing when the key is absent.
+  void Replace(std::string_view key, std::string value);
 
  private:
   std::string file_;

@@ -50,6 +50,10 @@ class App {
   Status failure() const;
 
  private:
+  // Connects once to every cluster the flows use (kafka/probe.h), on short-lived threads of
+  // its own (one per connection, joined before it returns); fails on a TLS or
+  // authentication error.
+  Status ProbeClusters();
   // Opens the index and starts readers, emitters and the API (when configured).
   Status StartTranslation();
 
