@@ -1,6 +1,7 @@
 #include "kmirror/kafka/probe.h"
 
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include <mutex>
 #include <thread>
@@ -52,6 +53,21 @@ int ProbeVerify(rd_kafka_t*, const char* broker_name, int32_t, int* x509_error, 
     auto* r = static_cast<ProbeReport*>(opaque);
     std::string verdict = X509_verify_cert_error_string(*x509_error);
     std::string where = depth == 0 ? "the broker's certificate" : "a CA certificate of the broker's chain";
+    switch (*x509_error) {
+      case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+      case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+      case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+      case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+      case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        verdict += "; the CA that signed it is not in the truststore (ssl.truststore.location / ssl.ca.location)";
+        break;
+      case X509_V_ERR_HOSTNAME_MISMATCH:
+      case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        verdict += "; it does not name the address connected to (its subjectAltName must)";
+        break;
+      default:
+        break;
+    }
     std::lock_guard lock(r->mu);
     if (r->certificate.empty()) r->certificate = where + " was refused: " + verdict + " (" + broker_name + ")";
     snprintf(errstr, errstr_size, "%s", verdict.c_str());
@@ -84,6 +100,7 @@ Status ProbeCluster(const ClientProps& props, const std::string& client_name, st
       rd_kafka_metadata_destroy(md);
       return Status::Ok();
     }
+    rd_kafka_poll(rk, 100);  // error callbacks of a producer handle are served here
     {
       ProbeReport* r = ReportOf(rk);
       std::lock_guard lock(r->mu);
