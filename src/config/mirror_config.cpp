@@ -8,7 +8,7 @@ std::string ConfigProblem::ToString() const {
     s += file;
     // Appended piece by piece, not as `":" + std::to_string(line)`: at -O3 GCC 12 inlines
     // that operator+ into a memcpy it wrongly believes may overlap and fails the build with
-    // -Werror=restrict (GCC bug 105329, a false positive fixed in GCC 13).
+    // -Werror=restrict (GCC bug 105329, a false positive).
     if (line > 0) {
       s += ':';
       s += std::to_string(line);
