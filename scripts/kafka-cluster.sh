@@ -14,8 +14,10 @@
 #   scripts/kafka-cluster.sh bootstrap NAME     print the bootstrap address of a running cluster
 #   scripts/kafka-cluster.sh run DIR            (internal) format DIR's storage on first use,
 #                                               then exec the broker in the foreground; DIR
-#                                               holds server.properties, log4j.properties and
-#                                               cluster.id. Used by `start` and by the C++
+#                                               holds server.properties, log4j.properties,
+#                                               cluster.id and optionally format.args (extra
+#                                               kafka-storage format arguments, one a line,
+#                                               e.g. --add-scram). Used by `start` and by the C++
 #                                               harness, so the JVM flags live only here.
 #
 # Each cluster lives in ${KMIRROR_RUN_DIR:-/tmp/kmirror-clusters}/NAME: data/, broker.log
@@ -59,11 +61,16 @@ cmd_run() { # run DIR
   flags=$(jvm_flags "$dir")
   cd "$dir"
   if [ ! -f "$dir/data/meta.properties" ]; then
+    # Extra format arguments, one per line (the C++ harness writes SCRAM credentials here:
+    # "--add-scram" and "SCRAM-SHA-512=[name=alice,password=...]"), read from a file so that
+    # they appear on no command line but the short-lived format JVM's.
+    local format_args=()
+    if [ -f "$dir/format.args" ]; then mapfile -t format_args < "$dir/format.args"; fi
     # A short-lived JVM: C1 only starts it in well under half the time. "--cluster-id=ID" in
     # one word: a base64url id may start with '-', which would read as an option.
     # shellcheck disable=SC2086 # flags are words on purpose
     java $flags -XX:TieredStopAtLevel=1 -cp "$libs/*" kafka.tools.StorageTool format \
-      --config "$dir/server.properties" --cluster-id="$cluster_id" --ignore-formatted
+      --config "$dir/server.properties" --cluster-id="$cluster_id" --ignore-formatted "${format_args[@]}"
   fi
   # exec: the broker takes over this process (its pid, process group and, for the C++
   # harness, its PR_SET_PDEATHSIG), so signals reach the JVM directly.

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/fetch-kafka.sh >/dev/null
 build=${KMIRROR_BUILD_DIR:-build}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKMIRROR_WERROR=ON >/dev/null
 cmake --build "$build" -j2
 cd "$build"
 ctest --output-on-failure --timeout 1200 "$@"

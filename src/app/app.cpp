@@ -1,14 +1,17 @@
 #include "kmirror/app/app.h"
 
 #include <filesystem>
+#include <future>
 
 #include "kmirror/api/cluster_view.h"
 #include "kmirror/api/flow_backend.h"
 #include "kmirror/api/translation_server.h"
 #include "kmirror/common/logging.h"
+#include "kmirror/common/thread_name.h"
 #include "kmirror/kafka/duty_lease.h"
 #include "kmirror/kafka/groups.h"
 #include "kmirror/kafka/node_names.h"
+#include "kmirror/kafka/probe.h"
 #include "kmirror/offsets/checkpoint_emitter.h"
 #include "kmirror/offsets/checkpoint_store.h"
 #include "kmirror/offsets/flow_state_reader.h"
@@ -23,6 +26,9 @@ namespace kmirror::app {
 namespace {
 
 constexpr std::chrono::milliseconds kGroupLookupTimeout{5000};
+// How long the start-up probe waits for a cluster that does not answer at all before going on
+// without it (librdkafka keeps trying); a refused certificate or password ends it at once.
+constexpr std::chrono::milliseconds kProbeTimeout{15000};
 
 offsets::FlowKey KeyOf(const config::FlowConfig& fc) { return {fc.source, fc.target}; }
 
@@ -61,6 +67,7 @@ App::~App() { Stop(); }
 Status App::Start() {
   auto log = logging::Get("app");
   log->info("kmirror starting: node {}, {} flow(s) from {}", config_.node_id, config_.flows.size(), config_.origin);
+  KM_RETURN_IF_ERROR(ProbeClusters());
   // One duty lease per flow, before anything that does duties (flows, checkpoint emitters).
   for (const auto& fc : config_.flows) {
     auto lease = kafka::DutyLease::Start(LeaseOptions(fc));
@@ -79,6 +86,49 @@ Status App::Start() {
     flows_.push_back(std::move(flow));
   }
   return StartTranslation();
+}
+
+// Every distinct connection the flows open (each flow's admin settings on its source and on
+// its target, which carry the cluster's security settings and any admin overrides), probed
+// concurrently: a TLS or authentication failure stops start-up before anything is mirrored,
+// naming the cluster; a cluster that does not answer is only warned about.
+Status App::ProbeClusters() {
+  auto log = logging::Get("app");
+  struct Probe {
+    std::string cluster;
+    std::string flow;
+    std::future<Status> result;
+  };
+  std::vector<Probe> probes;
+  std::vector<std::pair<std::string, const config::ClientProps*>> seen;
+  auto add = [&](const std::string& cluster, const std::string& flow, const config::ClientProps& props) {
+    for (const auto& [c, p] : seen) {
+      if (c == cluster && *p == props) return;
+    }
+    seen.emplace_back(cluster, &props);
+    probes.push_back({cluster, flow, std::async(std::launch::async, [&props, name = "kmirror-probe-" + cluster] {
+                        SetThreadName("km-probe");
+                        return kafka::ProbeCluster(props, name, kProbeTimeout);
+                      })});
+  };
+  for (const auto& fc : config_.flows) {
+    add(fc.source, fc.Name(), fc.source_admin);
+    add(fc.target, fc.Name(), fc.target_admin);
+  }
+  Status first = Status::Ok();
+  for (auto& p : probes) {
+    Status s = p.result.get();
+    if (s.ok()) continue;
+    if (s.retriable()) {
+      log->warn("cluster {} (flow {}) did not answer at start-up: {}; going on, its clients keep trying", p.cluster,
+                p.flow, s.message());
+    } else if (first.ok()) {
+      first = FailedPrecondition("cannot connect to cluster " + p.cluster + " (flow " + p.flow + "): " + s.message());
+    } else {
+      log->error("cannot connect to cluster {} (flow {}): {}", p.cluster, p.flow, s.message());
+    }
+  }
+  return first;
 }
 
 Status App::StartState() {

@@ -334,21 +334,35 @@ class Translator {
       std::string prefix = PrefixOf(*trust_location, "ssl.truststore.location");
       if (type == "PEM" || format == StoreFormat::kPem) {
         Set("ssl.ca.location", path, at);
+        if (trust_password != nullptr) diag_.Info(trust_password->origin, "PEM CA files have no password; ignored");
       } else if (type == "PKCS12" || format == StoreFormat::kPkcs12) {
-        diag_.Problem(at, "'" + path +
-                              "' is a PKCS12 truststore, which librdkafka cannot use for CA certificates. "
-                              "Convert it to PEM (openssl pkcs12 -in " +
-                              path + " -nokeys -out ca.pem) and set " + prefix + "ssl.ca.location=ca.pem instead");
-      } else {
+        // librdkafka reads CA certificates from PEM only: the store's certificates are read
+        // here, once, and handed over as PEM text (they are public; the password is not kept).
+        std::optional<std::string> password;
+        if (trust_password != nullptr) password = trust_password->value;
+        auto pem = Pkcs12CertificatesAsPem(path, password);
+        if (pem.ok()) {
+          Set("ssl.ca.pem", *pem, at);
+        } else {
+          diag_.Problem(at, pem.status().message());
+        }
+      } else if (type == "JKS" || format == StoreFormat::kJks) {
         diag_.Problem(
             at,
             "'" + path + "' is a JKS truststore (" +
                 (type.empty() ? std::string("ssl.truststore.type defaults to JKS") : "ssl.truststore.type=" + type) +
-                "), which librdkafka cannot read. Export the CA certificate(s) to PEM (keytool "
-                "-exportcert -rfc -keystore " +
-                path + " -alias <alias> -file ca.pem) and set " + prefix + "ssl.ca.location=ca.pem instead");
+                "), which librdkafka cannot read. Convert it to PKCS12 (keytool -importkeystore -srckeystore " + path +
+                " -srcstoretype JKS -destkeystore truststore.p12 -deststoretype PKCS12) and set " + prefix +
+                "ssl.truststore.location=truststore.p12 and " + prefix +
+                "ssl.truststore.type=PKCS12, or export the CA certificate to PEM (keytool -exportcert -rfc "
+                "-keystore " +
+                path + " -alias <alias> -file ca.pem) and set " + prefix + "ssl.truststore.location=ca.pem");
+      } else {
+        diag_.Problem(at, "'" + path + "' is " +
+                              (format == StoreFormat::kMissing ? std::string("missing or unreadable")
+                                                               : std::string("neither PEM nor PKCS12")) +
+                              ": set " + prefix + "ssl.truststore.location to a PEM or PKCS12 file");
       }
-      if (trust_password != nullptr) diag_.Info(trust_password->origin, "PEM CA files have no password; ignored");
     } else {
       for (const SourcedValue* v : {trust_type, trust_password}) {
         if (v != nullptr) Drop(v->origin, "has no effect without ssl.truststore.location");
@@ -373,21 +387,20 @@ class Translator {
       } else if (type == "PKCS12" || format == StoreFormat::kPkcs12) {
         Set("ssl.keystore.location", path, at);
         if (key_password != nullptr) Set("ssl.keystore.password", key_password->value, key_password->origin);
-      } else {
+      } else if (type == "JKS" || format == StoreFormat::kJks) {
         diag_.Problem(
             at, "'" + path + "' is a JKS keystore (" +
                     (type.empty() ? std::string("ssl.keystore.type defaults to JKS") : "ssl.keystore.type=" + type) +
-                    "), which librdkafka cannot read. Use PEM files (" + prefix + "ssl.certificate.location, " +
-                    prefix +
-                    "ssl.key.location and, if the key is "
-                    "encrypted, " +
-                    prefix +
-                    "ssl.key.password) or convert to PKCS12 (keytool "
-                    "-importkeystore -srckeystore " +
-                    path +
-                    " -destkeystore client.p12 -deststoretype "
-                    "PKCS12) and set " +
-                    prefix + "ssl.keystore.type=PKCS12");
+                    "), which librdkafka cannot read. Convert it to PKCS12 (keytool -importkeystore -srckeystore " +
+                    path + " -srcstoretype JKS -destkeystore keystore.p12 -deststoretype PKCS12) and set " + prefix +
+                    "ssl.keystore.location=keystore.p12 and " + prefix +
+                    "ssl.keystore.type=PKCS12, or use PEM files (" + prefix + "ssl.certificate.location, " + prefix +
+                    "ssl.key.location and, if the key is encrypted, " + prefix + "ssl.key.password)");
+      } else {
+        diag_.Problem(at, "'" + path + "' is " +
+                              (format == StoreFormat::kMissing ? std::string("missing or unreadable")
+                                                               : std::string("neither PEM nor PKCS12")) +
+                              ": set " + prefix + "ssl.keystore.location to a PEM or PKCS12 file");
       }
     } else {
       for (const SourcedValue* v : {key_type, key_password}) {

@@ -59,17 +59,19 @@ const std::vector<ClientRule>& ClientRules() {
       {"sasl.oauthbearer.clock.skew.seconds", Kind::kDrop, "", kAll, kOauthValidation},
       {"sasl.oauthbearer.expected.audience", Kind::kDrop, "", kAll, kOauthValidation},
       {"sasl.oauthbearer.expected.issuer", Kind::kDrop, "", kAll, kOauthValidation},
-      {"ssl.truststore.location", Kind::kCustom, "ssl.ca.location", kAll,
-       "a PEM file (ssl.truststore.type=PEM, or a file that is PEM). JKS (Java's default type) and PKCS12 "
-       "truststores are rejected: export the CA certificates to a PEM file"},
+      {"ssl.truststore.location", Kind::kCustom, "ssl.ca.location or ssl.ca.pem", kAll,
+       "PEM (ssl.truststore.type=PEM, or a file that is PEM): ssl.ca.location. PKCS12: its certificates are "
+       "read at start-up and passed as ssl.ca.pem. JKS (Java's default type) is rejected with the keytool "
+       "command that converts it to PKCS12"},
       {"ssl.truststore.type", Kind::kCustom, "", kAll, "read together with ssl.truststore.location"},
-      {"ssl.truststore.password", Kind::kCustom, "", kAll, "dropped: PEM CA files have no password"},
+      {"ssl.truststore.password", Kind::kCustom, "", kAll,
+       "opens a PKCS12 truststore; dropped with a PEM one (PEM CA files have no password)"},
       {"ssl.truststore.certificates", Kind::kRename, "ssl.ca.pem", kAll, ""},
       {"ssl.keystore.location", Kind::kCustom, "ssl.keystore.location or ssl.certificate.location + ssl.key.location",
        kAll,
        "PKCS12 (ssl.keystore.type=PKCS12, or a file that is PKCS12): ssl.keystore.location + "
        "ssl.keystore.password. PEM: ssl.certificate.location and ssl.key.location, both the file. JKS (Java's "
-       "default type) is rejected: use PEM files or a PKCS12 keystore"},
+       "default type) is rejected with the keytool command that converts it to PKCS12"},
       {"ssl.keystore.type", Kind::kCustom, "", kAll, "read together with ssl.keystore.location"},
       {"ssl.keystore.password", Kind::kCustom, "ssl.keystore.password", kAll, "with a PKCS12 keystore"},
       {"ssl.key.password", Kind::kRename, "ssl.key.password", kAll, ""},

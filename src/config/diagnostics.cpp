@@ -15,17 +15,36 @@ bool Diagnostics::FirstTime(int kind, const Origin& at, const std::string& messa
   return seen_.emplace(kind, at.file, at.line, at.key, message).second;
 }
 
+void Diagnostics::AddSecret(const std::string& key, const std::string& value, const std::string& shown) {
+  if (value.empty()) return;
+  secrets_.push_back({key, value, shown});
+}
+
+std::string Diagnostics::Redacted(const Origin& at, std::string message) const {
+  for (const auto& s : secrets_) {
+    // Origins carry the key as written in the file, the same key the secret was read from.
+    if (s.key != at.key && s.value.size() < kMinRedacted) continue;
+    for (size_t p = message.find(s.value); p != std::string::npos; p = message.find(s.value, p + s.shown.size())) {
+      message.replace(p, s.value.size(), s.shown);
+    }
+  }
+  return message;
+}
+
 void Diagnostics::Problem(const Origin& at, std::string message) {
+  message = Redacted(at, std::move(message));
   if (!FirstTime(0, at, message)) return;
   problems_.push_back({at.file, at.line, at.key, std::move(message)});
 }
 
 void Diagnostics::Info(const Origin& at, std::string message) {
+  message = Redacted(at, std::move(message));
   if (!FirstTime(1, at, message)) return;
   notes_.push_back({ConfigNote::Level::kInfo, at.file, at.line, at.key, std::move(message)});
 }
 
 void Diagnostics::Warning(const Origin& at, std::string message) {
+  message = Redacted(at, std::move(message));
   if (!FirstTime(2, at, message)) return;
   notes_.push_back({ConfigNote::Level::kWarning, at.file, at.line, at.key, std::move(message)});
 }

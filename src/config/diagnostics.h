@@ -40,6 +40,12 @@ class Diagnostics {
   // A failure of ReadPropertiesFile for `path` (named on the command line by `flag`, if any),
   // located at the file and, for parse errors, the line.
   void FileProblem(const std::string& path, const std::string& flag, const Status& status);
+  // `value` (what a config provider placeholder resolved to for `key`) is a secret: every
+  // later message shows `shown` (the placeholder) instead of it. Messages located at `key`
+  // are redacted whatever the value's length; other messages for values of at least
+  // kMinRedacted characters (shorter ones would garble unrelated numbers and words).
+  void AddSecret(const std::string& key, const std::string& value, const std::string& shown);
+  static constexpr size_t kMinRedacted = 4;
 
   bool has_problems() const { return !problems_.empty(); }
   const std::vector<ConfigProblem>& problems() const { return problems_; }
@@ -52,6 +58,14 @@ class Diagnostics {
  private:
   using Key = std::tuple<int, std::string, int, std::string, std::string>;
   bool FirstTime(int kind, const Origin& at, const std::string& message);
+  std::string Redacted(const Origin& at, std::string message) const;
+
+  struct Secret {
+    std::string key;
+    std::string value;
+    std::string shown;
+  };
+  std::vector<Secret> secrets_;
 
   std::set<Key> seen_;
   std::vector<ConfigProblem> problems_;

@@ -4,7 +4,10 @@
 // calling thread; any thread.
 #pragma once
 
+#include <optional>
 #include <string>
+
+#include "kmirror/common/status.h"
 
 namespace kmirror::config {
 
@@ -17,5 +20,13 @@ enum class StoreFormat {
 };
 
 StoreFormat SniffStore(const std::string& path);
+
+// The certificates of a PKCS12 truststore (Java's trusted-certificate entries, or the
+// certificates of a store made with `openssl pkcs12 -export`) as PEM text, for librdkafka's
+// ssl.ca.pem: librdkafka reads CA certificates from PEM only. `password` nullopt: the store
+// is tried without one and with the empty one (keytool can write certificate-only stores
+// without protection). InvalidArgument, naming the path but never the password, when the file
+// is no PKCS12 store, the password is wrong or it holds no certificate.
+Result<std::string> Pkcs12CertificatesAsPem(const std::string& path, const std::optional<std::string>& password);
 
 }  // namespace kmirror::config

@@ -6,7 +6,13 @@ std::string ConfigProblem::ToString() const {
   std::string s;
   if (!file.empty()) {
     s += file;
-    if (line > 0) s += ":" + std::to_string(line);
+    // Appended piece by piece, not as `":" + std::to_string(line)`: at -O3 GCC 12 inlines
+    // that operator+ into a memcpy it wrongly believes may overlap and fails the build with
+    // -Werror=restrict (GCC bug 105329, a false positive).
+    if (line > 0) {
+      s += ':';
+      s += std::to_string(line);
+    }
     s += ": ";
   }
   if (!key.empty()) s += key + ": ";

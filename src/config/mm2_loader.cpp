@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "config/client_props.h"
+#include "config/config_providers.h"
 #include "config/diagnostics.h"
 #include "config/properties.h"
 #include "config/value_parsers.h"
@@ -489,16 +490,20 @@ class Mm2Loader {
     }
   }
 
+  // Two opposite identity flows cannot rely on names to spot topics that came from the
+  // other side; provenance headers stop the loop instead (docs/provenance.md, tested by
+  // TwoWayTest.IdentityNamingTwoProcesses). Said once at info, with the condition it needs.
   void CheckIdentityLoops(const MirrorConfig& config) {
     for (const auto& f : config.flows) {
       if (f.naming != RemoteTopicNaming::kIdentity || f.source > f.target) continue;
       for (const auto& back : config.flows) {
         if (back.source == f.target && back.target == f.source && back.naming == RemoteTopicNaming::kIdentity) {
-          diag_.Warning(Resolve(f.source, f.target, "replication.policy.class").origin,
-                        "flows " + f.Name() + " and " + back.Name() +
-                            " both keep topic names "
-                            "(IdentityReplicationPolicy): a topic selected in both directions would be copied back "
-                            "and forth forever; make their topic selections disjoint");
+          diag_.Info(Resolve(f.source, f.target, "replication.policy.class").origin,
+                     "flows " + f.Name() + " and " + back.Name() +
+                         " both keep topic names (IdentityReplicationPolicy): a topic selected in both directions "
+                         "does not loop, because kmirror never copies a record back to a cluster its provenance "
+                         "header lists; this needs both directions to be kmirror flows (a replicator that does not "
+                         "keep the kmirror.prov header would bring records back)");
         }
       }
     }
@@ -606,7 +611,9 @@ MirrorConfig LoadMm2Properties(const std::string& path, const std::vector<Config
     diag.LogAndThrowIfProblems();
   }
   for (const ConfigOverride& o : overrides) props->Override(o.key, o.value, o.origin);
-  MirrorConfig config = Mm2Loader(*props, diag).Load();
+  // Placeholders first (config_providers.h): every later check sees the values they name.
+  const Properties resolved = ResolveConfigProviders(*props, diag);
+  MirrorConfig config = Mm2Loader(resolved, diag).Load();
   diag.LogAndThrowIfProblems();
   return config;
 }

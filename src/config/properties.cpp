@@ -199,6 +199,11 @@ void Properties::Override(std::string key, std::string value, std::string origin
   entries_.push_back({std::move(key), std::move(value), 0, std::move(origin)});
 }
 
+void Properties::Replace(std::string_view key, std::string value) {
+  auto it = index_.find(key);
+  if (it != index_.end()) entries_[it->second].value = std::move(value);
+}
+
 Result<Properties> ParseProperties(std::string_view text, const std::string& file) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
   Properties props(file);

@@ -55,6 +55,9 @@ class Properties {
   // A per-node override (command line or environment): replaces the file's value without
   // counting as a duplicate definition; messages about it name `origin`.
   void Override(std::string key, std::string value, std::string origin);
+  // Changes the value of an existing key, keeping its line (config providers substitute
+  // placeholders this way); does nothing when the key is absent.
+  void Replace(std::string_view key, std::string value);
 
  private:
   std::string file_;

@@ -108,8 +108,12 @@ std::vector<SettingSpec> BuildRegistry() {
        .allowed = {kDefaultPolicy, kIdentityPolicy},
        .help = "How remote topics are named. `DefaultReplicationPolicy`: `<source alias><separator><topic>` "
                "(e.g. `clusterA.orders`), which also lets kmirror recognise and skip topics that came from the "
-               "target, so A->B plus B->A cannot loop. `IdentityReplicationPolicy`: the source name unchanged; "
-               "two opposite flows must then select disjoint topics. Custom Java policies cannot be loaded."});
+               "target, so A->B plus B->A cannot loop. `IdentityReplicationPolicy`: the source name unchanged. Names "
+               "then cannot tell where a topic came from, but A->B plus B->A on the same topics does not loop "
+               "either: every record kmirror writes carries its provenance (docs/provenance.md) and is never "
+               "copied back to a cluster it has been on. Both directions must be kmirror flows for that (a "
+               "replicator that does not keep the header, such as MM2 in one direction, would bring records "
+               "back). Custom Java policies cannot be loaded."});
   add({.name = "replication.policy.separator",
        .type = SettingType::kString,
        .scopes = kFlow,
@@ -235,8 +239,11 @@ std::vector<SettingSpec> BuildRegistry() {
        .family = true,
        .type = SettingType::kClientProperties,
        .scopes = kCluster,
-       .help = "Cluster-level TLS settings, translated to librdkafka (see the translation table). JKS stores "
-               "cannot be read: use PEM files or a PKCS12 keystore."});
+       .help = "Cluster-level TLS settings, translated to librdkafka (see the translation table): trust and key "
+               "stores in PEM or PKCS12, `ssl.key.password`, mutual TLS. The broker's host name is verified by "
+               "default, as in Kafka's clients (`ssl.endpoint.identification.algorithm=https`; an empty value "
+               "turns it off). JKS stores cannot be read: the error gives the keytool command that converts "
+               "them to PKCS12. See docs/security.md."});
   add({.name = "sasl.",
        .family = true,
        .type = SettingType::kClientProperties,
@@ -614,15 +621,26 @@ std::vector<SettingSpec> BuildRegistry() {
            .default_value = "target",
            .allowed = {"source", "target"},
            .help = "choosing whose defaults to copy for topic configurations is not implemented yet."});
-  planned({.name = "config.providers",
-           .type = SettingType::kList,
-           .scopes = kTopLevel,
-           .help = "`${provider:path:key}` substitution is not implemented yet: such values are used literally."});
-  planned({.name = "config.providers.",
-           .family = true,
-           .type = SettingType::kString,
-           .scopes = kTopLevel,
-           .help = "`${provider:path:key}` substitution is not implemented yet: such values are used literally."});
+  // ---- Config providers (config_providers.h) ---------------------------------------
+  add({.name = "config.providers",
+       .type = SettingType::kList,
+       .scopes = kTopLevel,
+       .help = "Names of Kafka config providers whose placeholders are replaced in every value of the file: "
+               "`${file:PATH:KEY}` (the value of KEY in the properties file PATH), `${env:VAR}` (an environment "
+               "variable) and `${dir:DIR:FILE}` (the whole content of DIR/FILE), so passwords stay out of the "
+               "file. Each name needs `config.providers.<name>.class`. A missing file, key or variable is an "
+               "error naming the placeholder (Kafka would use the placeholder text as the value); messages "
+               "never show what a placeholder resolves to."});
+  add({.name = "config.providers.",
+       .family = true,
+       .type = SettingType::kString,
+       .scopes = kTopLevel,
+       .help = "`config.providers.<name>.class`: one of Kafka's "
+               "`org.apache.kafka.common.config.provider.FileConfigProvider`, `EnvVarConfigProvider` or "
+               "`DirectoryConfigProvider` (other classes are refused: kmirror cannot load Java code). "
+               "`config.providers.<name>.param.allowed.paths` (file, dir): comma-separated directories the "
+               "paths must be inside; `config.providers.<name>.param.allowlist.pattern` (env): a regex "
+               "variable names must match."});
   return r;
 }
 

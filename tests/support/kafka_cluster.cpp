@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
@@ -269,6 +270,22 @@ std::string KafkaCluster::proxied_bootstrap() const {
   return "127.0.0.1:" + std::to_string(proxy_port_);
 }
 
+std::string KafkaCluster::ssl_bootstrap() const {
+  if (ssl_port_ == 0) throw std::logic_error("cluster " + name() + " has no TLS listener");
+  return "127.0.0.1:" + std::to_string(ssl_port_);
+}
+
+std::string KafkaCluster::sasl_ssl_bootstrap() const {
+  if (sasl_ssl_port_ == 0) throw std::logic_error("cluster " + name() + " has no SASL_SSL listener");
+  return "127.0.0.1:" + std::to_string(sasl_ssl_port_);
+}
+
+std::string KafkaCluster::tls_bootstrap(const std::string& listener) const {
+  auto it = tls_ports_.find(listener);
+  if (it == tls_ports_.end()) throw std::logic_error("cluster " + name() + " has no TLS listener " + listener);
+  return "127.0.0.1:" + std::to_string(it->second);
+}
+
 std::string KafkaCluster::sasl_bootstrap() const {
   if (!has_sasl()) throw std::logic_error("cluster " + name() + " has no SASL listener");
   return "127.0.0.1:" + std::to_string(sasl_port_);
@@ -311,6 +328,12 @@ void KafkaCluster::PickPorts() {
   sasl_port_ = options_.sasl_plain_users.empty() ? 0 : PickFreePort();
   proxy_port_ = options_.proxied_listener ? PickFreePort() : 0;
   proxy_backend_port_ = options_.proxied_listener ? PickFreePort() : 0;
+  ssl_port_ = options_.tls ? PickFreePort() : 0;
+  sasl_ssl_port_ = options_.tls && !options_.scram_users.empty() ? PickFreePort() : 0;
+  tls_ports_.clear();
+  if (options_.tls) {
+    for (const auto& [listener, keystore] : options_.tls->extra_keystores) tls_ports_[listener] = PickFreePort();
+  }
 }
 
 void KafkaCluster::WriteConfig() const {
@@ -337,6 +360,52 @@ void KafkaCluster::WriteConfig() const {
     listeners += ",PROXIED://127.0.0.1:" + std::to_string(proxy_backend_port_);
     advertised += ",PROXIED://127.0.0.1:" + std::to_string(proxy_port_);
     protocols += ",PROXIED:PLAINTEXT";
+  }
+  if (options_.tls) {
+    const Options::Tls& tls = *options_.tls;
+    auto add = [&](const std::string& listener, int port, const std::string& protocol) {
+      const std::string l = listener + "://127.0.0.1:" + std::to_string(port);
+      listeners += "," + l;
+      advertised += "," + l;
+      protocols += "," + listener + ":" + protocol;
+    };
+    add("SSL", ssl_port_, "SSL");
+    overrides["ssl.keystore.type"] = "PKCS12";
+    overrides["ssl.keystore.location"] = tls.keystore;
+    overrides["ssl.keystore.password"] = tls.keystore_password;
+    overrides["ssl.key.password"] = tls.keystore_password;
+    overrides["ssl.truststore.type"] = "PEM";
+    overrides["ssl.truststore.location"] = tls.client_ca;
+    overrides["listener.name.ssl.ssl.client.auth"] = "required";
+    for (const auto& [listener, keystore] : tls.extra_keystores) {
+      add(listener, tls_ports_.at(listener), "SSL");
+      std::string lower = listener;
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+      const std::string prefix = "listener.name." + lower + ".";
+      overrides[prefix + "ssl.keystore.type"] = "PKCS12";
+      overrides[prefix + "ssl.keystore.location"] = keystore;
+      overrides[prefix + "ssl.keystore.password"] = tls.keystore_password;
+      overrides[prefix + "ssl.key.password"] = tls.keystore_password;
+    }
+    if (!options_.scram_users.empty()) {
+      add("SASL_SSL", sasl_ssl_port_, "SASL_SSL");
+      overrides["listener.name.sasl_ssl.sasl.enabled.mechanisms"] = "SCRAM-SHA-256,SCRAM-SHA-512";
+      for (const char* mechanism : {"scram-sha-256", "scram-sha-512"}) {
+        overrides[std::string("listener.name.sasl_ssl.") + mechanism + ".sasl.jaas.config"] =
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;";
+      }
+    }
+  }
+  // SCRAM credentials go into the first metadata records; scripts/kafka-cluster.sh passes
+  // each line of format.args to kafka-storage format.
+  std::string format_args;
+  for (const auto& [user, password] : options_.scram_users) {
+    for (const char* mechanism : {"SCRAM-SHA-256", "SCRAM-SHA-512"}) {
+      format_args += "--add-scram\n" + std::string(mechanism) + "=[name=" + user + ",password=" + password + "]\n";
+    }
+  }
+  if (!format_args.empty()) {
+    WriteFile(dir() / "format.args", format_args);
   }
   for (const auto& [k, v] : options_.broker_properties) overrides[k] = v;
 

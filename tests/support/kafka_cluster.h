@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,22 @@ class KafkaCluster {
     // the broker only through the proxy, which can cut or delay them, while the harness's
     // own clients keep the direct PLAINTEXT listener.
     bool proxied_listener = false;
+    // TLS listeners (support/test_pki.h makes the files). With a keystore: an "SSL" listener
+    // that requires a client certificate signed by `client_ca` (mutual TLS), plus one SSL
+    // listener without client authentication per `extra_keystores` entry (listener name ->
+    // PKCS12 keystore, e.g. a certificate for the wrong host, an expired one), all with
+    // `keystore_password`. The PLAINTEXT listener stays, for the harness itself.
+    struct Tls {
+      std::string keystore;  // PKCS12: the broker's key and certificate chain
+      std::string keystore_password;
+      std::string client_ca;  // PEM
+      std::map<std::string, std::string> extra_keystores{};
+    };
+    std::optional<Tls> tls{};
+    // user -> password: SCRAM-SHA-256 and SCRAM-SHA-512 credentials, written into the
+    // metadata log when the storage is formatted (kafka-storage format --add-scram), served
+    // on a SASL_SSL listener. Needs `tls`.
+    std::map<std::string, std::string> scram_users{};
     std::chrono::seconds start_timeout{120};
   };
 
@@ -75,6 +92,12 @@ class KafkaCluster {
   // org.apache.kafka.common.security.plain.PlainLoginModule required username="..." password="...";
   // (a Java string: written into a .properties file, its backslashes must be doubled).
   std::string sasl_jaas_config(const std::string& user) const;
+
+  // TLS listeners (only with Options::tls): "127.0.0.1:PORT" of the SSL listener (mutual
+  // TLS), of the SASL_SSL one (SCRAM, with Options::scram_users) and of an extra one by name.
+  std::string ssl_bootstrap() const;
+  std::string sasl_ssl_bootstrap() const;
+  std::string tls_bootstrap(const std::string& listener) const;
 
   // PROXIED listener (only with Options::proxied_listener).
   bool has_proxied_listener() const { return proxy_port_ > 0; }
@@ -118,6 +141,9 @@ class KafkaCluster {
   int sasl_port_ = 0;
   int proxy_port_ = 0;
   int proxy_backend_port_ = 0;
+  int ssl_port_ = 0;
+  int sasl_ssl_port_ = 0;
+  std::map<std::string, int> tls_ports_;  // extra TLS listener -> port
   std::unique_ptr<ChildProcess> process_;
 };
 

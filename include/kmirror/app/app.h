@@ -52,6 +52,10 @@ class App {
   Status failure() const;
 
  private:
+  // Connects once to every cluster the flows use (kafka/probe.h), on short-lived threads of
+  // its own (one per connection, joined before it returns); fails on a TLS or
+  // authentication error.
+  Status ProbeClusters();
   // Opens the index and starts the flows' state readers (unless offsets.index.dir is empty),
   // before any flow starts.
   Status StartState();

@@ -1,6 +1,12 @@
 #include "config/client_props.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pkcs12.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
 
 #include "config/client_rules.h"
 #include "config/jaas.h"
@@ -174,12 +180,16 @@ TEST(ClientPropsTest, JksStoresAreRejectedWithPemAdvice) {
   ASSERT_NE(p, nullptr) << defaulted.Problems();
   EXPECT_EQ(p->key, "clusterA.ssl.truststore.location");
   EXPECT_NE(p->message.find("defaults to JKS"), std::string::npos) << p->message;
-  EXPECT_NE(p->message.find("clusterA.ssl.ca.location"), std::string::npos) << p->message;
+  EXPECT_NE(p->message.find("keytool -importkeystore -srckeystore " + jks +
+                            " -srcstoretype JKS -destkeystore truststore.p12 -deststoretype PKCS12"),
+            std::string::npos)
+      << p->message;
+  EXPECT_NE(p->message.find("clusterA.ssl.truststore.location=truststore.p12"), std::string::npos) << p->message;
   EXPECT_EQ(defaulted.Everything().find("changeit"), std::string::npos);
 
-  // Type defaulted and the file not there: still Java's JKS default.
+  // Type defaulted and the file not there: said so, whatever Java's default type.
   auto absent = Translate({{"ssl.keystore.location", dir.Path("missing.jks")}});
-  EXPECT_NE(absent.Problem("JKS keystore"), nullptr) << absent.Problems();
+  EXPECT_NE(absent.Problem("missing or unreadable"), nullptr) << absent.Problems();
 
   auto keystore = Translate({{"ssl.keystore.location", jks}, {"ssl.keystore.type", "JKS"}});
   p = keystore.Problem("JKS keystore");
@@ -187,6 +197,10 @@ TEST(ClientPropsTest, JksStoresAreRejectedWithPemAdvice) {
   EXPECT_NE(p->message.find("clusterA.ssl.certificate.location"), std::string::npos) << p->message;
   EXPECT_NE(p->message.find("clusterA.ssl.key.location"), std::string::npos) << p->message;
   EXPECT_NE(p->message.find("ssl.keystore.type=PKCS12"), std::string::npos) << p->message;
+  EXPECT_NE(p->message.find("keytool -importkeystore -srckeystore " + jks +
+                            " -srcstoretype JKS -destkeystore keystore.p12 -deststoretype PKCS12"),
+            std::string::npos)
+      << p->message;
 }
 
 TEST(ClientPropsTest, Pkcs12KeystoreAndPemTruststore) {
@@ -212,7 +226,51 @@ TEST(ClientPropsTest, Pkcs12KeystoreAndPemTruststore) {
   EXPECT_TRUE(sniffed.Has("ssl.ca.location", pem));
 
   auto p12_trust = Translate({{"ssl.truststore.location", p12}});
-  EXPECT_NE(p12_trust.Problem("openssl pkcs12"), nullptr) << p12_trust.Problems();
+  EXPECT_NE(p12_trust.Problem("is not a PKCS12 store"), nullptr) << p12_trust.Problems();
+}
+
+// A PKCS12 truststore holding one CA certificate and no key, as keytool -importcert writes
+// one (made here with OpenSSL's API).
+std::string WritePkcs12Truststore(const testing::TempDir& dir, const std::string& password) {
+  EVP_PKEY* key = EVP_RSA_gen(2048);
+  X509* cert = X509_new();
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("unit-ca"), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509_sign(cert, key, EVP_sha256());
+  STACK_OF(X509)* ca = sk_X509_new_null();
+  sk_X509_push(ca, cert);
+  PKCS12* p12 = PKCS12_create(password.c_str(), "ca", nullptr, nullptr, ca, 0, 0, 0, 0, 0);
+  const std::string path = dir.Path("truststore.p12");
+  FILE* f = std::fopen(path.c_str(), "wb");
+  i2d_PKCS12_fp(f, p12);
+  std::fclose(f);
+  PKCS12_free(p12);
+  sk_X509_pop_free(ca, X509_free);
+  EVP_PKEY_free(key);
+  return path;
+}
+
+TEST(ClientPropsTest, Pkcs12TruststoreIsReadIntoPem) {
+  testing::TempDir dir;
+  const std::string store = WritePkcs12Truststore(dir, "trust-pw-1234");
+  auto t = Translate({{"ssl.truststore.location", store},
+                      {"ssl.truststore.type", "PKCS12"},
+                      {"ssl.truststore.password", "trust-pw-1234"}});
+  EXPECT_EQ(t.Problems(), "");
+  ASSERT_TRUE(t.out.props.count("ssl.ca.pem")) << t.Everything();
+  EXPECT_EQ(t.out.props.at("ssl.ca.pem").rfind("-----BEGIN CERTIFICATE-----", 0), 0u);
+  EXPECT_TRUE(t.Lacks("ssl.ca.location"));
+
+  auto wrong = Translate({{"ssl.truststore.location", store}, {"ssl.truststore.password", "not-it-5678"}});
+  const ConfigProblem* p = wrong.Problem("wrong ssl.truststore.password");
+  ASSERT_NE(p, nullptr) << wrong.Problems();
+  EXPECT_EQ(p->key, "clusterA.ssl.truststore.location");
+  EXPECT_EQ(wrong.Everything().find("not-it-5678"), std::string::npos);
 }
 
 TEST(ClientPropsTest, PemKeystoreAndInlinePem) {
