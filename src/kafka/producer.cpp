@@ -36,8 +36,10 @@ void Producer::DeliveryCallback(rd_kafka_t*, const rd_kafka_message_t* m, void* 
   d.source = Message(static_cast<rd_kafka_message_t*>(m->_private));
   d.partition = Partition(m->partition);
   d.offset = TargetOffset(m->offset);
-  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     d.status = FromRdKafka(m->err, "delivery to " + std::string(rd_kafka_topic_name(m->rkt)));
+    d.error_name = rd_kafka_err2name(m->err);  // a static string
+  }
   if (self->handler_ != nullptr) self->handler_->OnDelivery(d);
 }
 

@@ -196,6 +196,7 @@ void FlowTask::MirrorRecord(kafka::Message msg) {
     return;
   }
   kafka::SetHeader(headers, wire::kProvenanceHeader, provenance_buf_);
+  state.meter->Read(msg.timestamp_ms());
   const int64_t bytes = RecordBytes(msg);
   state.next_offset = SourceOffset(msg.offset().value() + 1);
   if (state.sync_slot == nullptr) state.sync_slot = recorder_.Track(state.tp);
@@ -280,6 +281,10 @@ void FlowTask::Unbudget(const DroppedRecords& dropped) {
 }
 
 void FlowTask::PublishStats() {
+  if (const auto paused = static_cast<int64_t>(rewinds_.size()); paused != paused_published_) {
+    stats_->paused.fetch_add(paused - paused_published_, std::memory_order_relaxed);
+    paused_published_ = paused;
+  }
   if (held_since_publish_ != 0) {
     stats_->held_total.fetch_add(held_since_publish_, std::memory_order_relaxed);
     held_since_publish_ = 0;
@@ -307,6 +312,7 @@ FlowTask::PartState& FlowTask::StateFor(const kafka::Message& msg) {
   // The partition's first record: its name is made once, here.
   it = parts_.try_emplace(key, TopicPartition{std::string(msg.topic()), msg.partition()}).first;
   parts_by_name_[it->second.tp] = &it->second;
+  it->second.meter = stats_->meters.Register(it->second.tp);
   return it->second;
 }
 
@@ -326,6 +332,7 @@ void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
   if (d.status.ok()) {
     ++acked_records_;
     acked_bytes_ += static_cast<uint64_t>(bytes);
+    state.meter->Acked(static_cast<uint64_t>(bytes), src.timestamp_ms());
     if (state.sync_slot != nullptr) recorder_.Record(state.sync_slot, src.offset(), d.offset);
     // Records after a failed one must not move the position past the failure.
     std::optional<SourceOffset> rewind_from;
@@ -337,6 +344,7 @@ void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
   }
   state.store.Failed();
   stats_->failed.fetch_add(1, std::memory_order_relaxed);
+  stats_->delivery_errors.Add(d.error_name);
   if (closing_) return;  // re-read on restart: its offset was never stored
   ScheduleRewind(state, src.offset(), kRewindDelay, nullptr, d.status.ToString());
 }
@@ -397,6 +405,7 @@ void FlowTask::HandleEvent(const kafka::ConsumerEvent& ev) {
   }
   const DataLossReport loss = DescribeDataLoss(name_, tp, ev.offset, range, flow_.source, flow_.target);
   if (loss.lost > 0) stats_->lost.fetch_add(loss.lost, std::memory_order_relaxed);
+  stats_->loss_events.fetch_add(1, std::memory_order_relaxed);
   Log()->error("{}", loss.log_line);
   if (!range) {  // retried from the same position
     Status s = consumer_->Restart(tp, ev.offset);
@@ -411,6 +420,7 @@ void FlowTask::HandleEvent(const kafka::ConsumerEvent& ev) {
 
 void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost) noexcept {
   Log()->info("{}: rebalance: giving up {} partition(s){}", name_, partitions.size(), lost ? " (lost)" : "");
+  stats_->assigned.fetch_sub(static_cast<int64_t>(partitions.size()), std::memory_order_relaxed);
   if (lost) {
     for (const auto& tp : partitions) {
       if (PartState* state = StateByName(tp)) Unbudget(state->window.DropAll());  // the new owner re-reads them
@@ -432,6 +442,8 @@ void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost
 
 void FlowTask::OnAssign(const std::vector<TopicPartition>& partitions) noexcept {
   rebalance_pending_ = false;
+  stats_->rebalances.fetch_add(1, std::memory_order_relaxed);
+  stats_->assigned.fetch_add(static_cast<int64_t>(partitions.size()), std::memory_order_relaxed);
   for (const auto& tp : partitions) ForgetPartition(tp);
   Log()->info("{}: rebalance: assigned {} partition(s)", name_, partitions.size());
 }
@@ -479,6 +491,7 @@ void FlowTask::EmitOffsetSync(const offsets::OffsetSyncRun& run) {
   const OffsetSyncEmitter::Record record = offset_syncs_.Build(run, *routes_, now_ms);
   Status s = producer_->ProduceCopy(offset_sync_topic_, Partition(0), record.key, record.value, nullptr);
   if (!s.ok()) Log()->warn("{}: offset-sync event: {}", name_, s.ToString());
+  if (s.ok()) stats_->offset_syncs.fetch_add(1, std::memory_order_relaxed);
 }
 
 void FlowTask::FlushOffsetSyncs() {

@@ -133,6 +133,7 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
     PartitionWindow<Held> window;
     StorePosition<kafka::Message> store;
     offsets::OffsetSyncRecorder::Slot* sync_slot = nullptr;  // never forgotten, so stays valid
+    PartitionMeter* meter = nullptr;                         // this task's counters of it (metrics)
   };
   using Rewinds = RewindSchedule<PartState, kafka::Producer::TopicRef>;
 
@@ -222,7 +223,8 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   // (OnDelivery takes them off).
   int64_t inflight_records_ = 0;
   int64_t inflight_bytes_ = 0;
-  int64_t held_now_ = 0;  // of those, held in a partition's window now
+  int64_t held_now_ = 0;          // of those, held in a partition's window now
+  int64_t paused_published_ = 0;  // partitions with a rewind pending, as last added to FlowStats::paused
   // Since the last PublishStats(): the flow's shared counters are updated once per poll
   // loop, not per record (two tasks' per-record atomics contend for one cache line).
   uint64_t acked_records_ = 0;

@@ -5,7 +5,7 @@
 //
 // Lifecycle: main() loads the configuration (which may throw ConfigError before anything
 // touches a cluster), constructs the App, Start()s it, waits for a signal or a failure,
-// then Stop()s it; Stop stops the API first (no answers from a half-stopped process), then
+// then Stop()s it; Stop stops the metrics endpoint and the API first (no answers from a half-stopped process), then
 // the emitters, drains every flow so that no acknowledged record is re-sent and no
 // unacknowledged one is skipped, and closes the index last. All methods are called from
 // main's thread.
@@ -14,6 +14,8 @@
 #include <memory>
 #include <mutex>
 #include <vector>
+
+#include <prometheus/metric_family.h>
 
 #include "kmirror/common/status.h"
 #include "kmirror/config/mirror_config.h"
@@ -37,6 +39,11 @@ namespace kmirror::api {
 class TranslationServer;
 }
 
+namespace kmirror::metrics {
+class MetricsServer;
+struct Readiness;
+}  // namespace kmirror::metrics
+
 namespace kmirror::app {
 
 class App {
@@ -49,9 +56,16 @@ class App {
   // Non-OK when a flow failed beyond recovery; main then exits non-zero.
   Status failure() const;
 
+  // The port of the metrics endpoint (metrics.listen), 0 when there is none.
+  int metrics_port() const;
+
  private:
   // Opens the index and starts readers, emitters and the API (when configured).
   Status StartTranslation();
+  Status StartMetrics();
+  // For the metrics endpoint's thread: read only what stays put until StopMetrics.
+  std::vector<prometheus::MetricFamily> CollectMetrics() const;
+  metrics::Readiness Ready() const;
 
   // A source cluster's group admin for API look-ups; GroupAdmin is single-threaded, so
   // gRPC handler threads take turns.
@@ -66,8 +80,10 @@ class App {
   std::unique_ptr<offsets::CheckpointStore> checkpoints_;
   std::vector<std::unique_ptr<offsets::FlowStateReader>> readers_;
   std::vector<std::unique_ptr<offsets::CheckpointEmitter>> emitters_;
+  std::vector<const offsets::CheckpointEmitter*> emitter_of_;  // per flow (config order); null: none
   std::vector<std::unique_ptr<SourceGroups>> source_groups_;
   std::unique_ptr<api::TranslationServer> server_;
+  std::unique_ptr<metrics::MetricsServer> metrics_;
 };
 
 }  // namespace kmirror::app

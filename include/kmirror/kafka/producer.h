@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "kmirror/common/status.h"
@@ -26,6 +27,7 @@ struct Delivery {
   Partition partition;  // target partition
   TargetOffset offset;  // target offset, when status is OK
   Status status;
+  std::string_view error_name;  // librdkafka's name of the error ("_MSG_TIMED_OUT"); empty when OK
 };
 
 class DeliveryHandler {

@@ -19,6 +19,7 @@
 #include "kmirror/common/status.h"
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/kafka/producer.h"
+#include "kmirror/metrics/samples.h"
 
 namespace kmirror::replication {
 
@@ -38,6 +39,9 @@ class Flow {
   // Non-OK once a task failed beyond recovery.
   Status failure() const;
   const std::string& name() const { return name_; }
+  // This node's counters of the flow for the metrics scrape: any thread, any time between
+  // construction and destruction (the tasks' per-partition meters outlive Stop()).
+  void Sample(metrics::FlowSample* out) const;
 
  private:
   void RunController();
