@@ -44,8 +44,8 @@ class Families {
     uint64_t cumulative = 0;
     for (size_t i = 0; i < h.counts.size(); ++i) {
       cumulative += h.counts[i];
-      m.histogram.bucket.push_back(
-          {cumulative, i < kLatencyBucketsMs.size() ? static_cast<double>(kLatencyBucketsMs[i]) / 1000.0
+      m.histogram.bucket.push_back({cumulative, i < kLatencyBucketsMs.size()
+                                                    ? static_cast<double>(kLatencyBucketsMs[i]) / 1000.0
                                                     : std::numeric_limits<double>::infinity()});
     }
     m.histogram.sample_count = cumulative;
@@ -89,8 +89,7 @@ void RenderFlow(const FlowSample& f, const RenderOptions& o, Families& out) {
   const Labels flow{{"flow", f.flow}};
   out.Gauge("kmirror_flow_info", "A flow this node runs (value 1), with its source and target cluster aliases.",
             {{"flow", f.flow}, {"source", f.source}, {"target", f.target}}, 1);
-  out.Gauge("kmirror_flow_up", "1 while the flow runs, 0 once a task failed beyond recovery.", flow,
-            f.running ? 1 : 0);
+  out.Gauge("kmirror_flow_up", "1 while the flow runs, 0 once a task failed beyond recovery.", flow, f.running ? 1 : 0);
 
   // Records, bytes and latencies per topic (or partition).
   std::map<std::string, TopicTotals> topics;
@@ -137,7 +136,8 @@ void RenderFlow(const FlowSample& f, const RenderOptions& o, Families& out) {
             With(flow, {{"reason", "rewind"}}), static_cast<double>(f.partitions_paused));
   out.Counter("kmirror_rewinds_total", "Partitions rewound (re-read from the first record not known on the target).",
               flow, static_cast<double>(f.rewinds));
-  const char* errors_help = "Records the target did not acknowledge, by librdkafka error code (each leads to a rewind).";
+  const char* errors_help =
+      "Records the target did not acknowledge, by librdkafka error code (each leads to a rewind).";
   out.Declare("kmirror_delivery_errors_total", MetricType::Counter, errors_help);
   for (const auto& [code, n] : f.delivery_errors) {
     out.Counter("kmirror_delivery_errors_total", errors_help, With(flow, {{"code", code}}), static_cast<double>(n));

@@ -85,7 +85,11 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& l
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
-  http.set_keep_alive_max_count(100);
+  // One request per connection: httplib keeps a kept-alive connection on its worker until
+  // the client closes it, so a scraper that keeps its connection (Prometheus does) would
+  // hold the one worker and starve the probes.
+  http.set_keep_alive_max_count(1);
+  http.set_read_timeout(std::chrono::seconds(5));
   MetricsServer* self = s.get();
   http.Get("/metrics", [self](const httplib::Request&, httplib::Response& res) {
     std::string body = SerializeText(self->endpoints_.collect());

@@ -23,7 +23,7 @@ namespace kmirror::metrics {
 // Upper bounds (inclusive, milliseconds) of the latency buckets; a last bucket holds the
 // rest (+Inf). From a few milliseconds (a healthy flow near its target) to an hour (a
 // backlog or old data being copied).
-inline constexpr std::array<int64_t, 16> kLatencyBucketsMs = {5,    10,    25,    50,    100,   250,    500,    1000,
+inline constexpr std::array<int64_t, 16> kLatencyBucketsMs = {5,    10,   25,    50,    100,   250,    500,    1000,
                                                               2500, 5000, 10000, 30000, 60000, 300000, 900000, 3600000};
 inline constexpr size_t kLatencyBucketCount = kLatencyBucketsMs.size() + 1;
 

@@ -19,10 +19,10 @@ namespace kmirror::metrics {
 struct PartitionSample {
   std::string topic;  // source topic
   int32_t partition = 0;
-  uint64_t records = 0;       // acknowledged by the target
-  uint64_t bytes = 0;         // key + value bytes acknowledged
-  HistogramCounts latency;    // source record timestamp -> target acknowledgement
-  HistogramCounts age;        // source record timestamp -> read by the task
+  uint64_t records = 0;     // acknowledged by the target
+  uint64_t bytes = 0;       // key + value bytes acknowledged
+  HistogramCounts latency;  // source record timestamp -> target acknowledgement
+  HistogramCounts age;      // source record timestamp -> read by the task
 };
 
 // Lag of one source partition of the flow, from this node's offset index (which follows
@@ -30,8 +30,8 @@ struct PartitionSample {
 struct LagSample {
   std::string topic;  // source topic
   int32_t partition = 0;
-  int64_t records = 0;   // source end offset - mirrored source end, >= 0
-  double seconds = 0;    // 0 when caught up; else since the partition's mirror last advanced
+  int64_t records = 0;  // source end offset - mirrored source end, >= 0
+  double seconds = 0;   // 0 when caught up; else since the partition's mirror last advanced
 };
 
 struct CheckpointSample {
@@ -39,7 +39,7 @@ struct CheckpointSample {
   uint64_t round_failures = 0;  // rounds that could not list groups or confirm their records
   uint64_t checkpoints = 0;     // checkpoint records written and confirmed
   double last_round_seconds = 0;
-  int64_t last_success_ms = 0;  // wall clock of the last completed round; 0: none yet
+  int64_t last_success_ms = 0;       // wall clock of the last completed round; 0: none yet
   uint64_t group_sync_commits = 0;   // offsets committed to groups on the target
   uint64_t group_sync_failures = 0;  // failed describe/read/commit calls
   int64_t group_sync_last_success_ms = 0;

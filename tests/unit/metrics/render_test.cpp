@@ -75,10 +75,13 @@ TEST(RenderTest, PerPartitionSeriesWhenAsked) {
 TEST(RenderTest, HistogramBucketsAreCumulativeInSeconds) {
   const std::string text = SerializeText(RenderFlows({Flow()}, {}));
   EXPECT_THAT(text, HasSubstr("# TYPE kmirror_replication_latency_seconds histogram"));
-  EXPECT_THAT(text, HasSubstr("kmirror_replication_latency_seconds_bucket{flow=\"A->B\",topic=\"orders\",le=\"0.005\"} 3"));
-  EXPECT_THAT(text, HasSubstr("kmirror_replication_latency_seconds_bucket{flow=\"A->B\",topic=\"orders\",le=\"0.5\"} 3"));
+  EXPECT_THAT(text,
+              HasSubstr("kmirror_replication_latency_seconds_bucket{flow=\"A->B\",topic=\"orders\",le=\"0.005\"} 3"));
+  EXPECT_THAT(text,
+              HasSubstr("kmirror_replication_latency_seconds_bucket{flow=\"A->B\",topic=\"orders\",le=\"0.5\"} 3"));
   EXPECT_THAT(text, HasSubstr("kmirror_replication_latency_seconds_bucket{flow=\"A->B\",topic=\"orders\",le=\"1\"} 4"));
-  EXPECT_THAT(text, HasSubstr("kmirror_replication_latency_seconds_bucket{flow=\"A->B\",topic=\"orders\",le=\"+Inf\"} 4"));
+  EXPECT_THAT(text,
+              HasSubstr("kmirror_replication_latency_seconds_bucket{flow=\"A->B\",topic=\"orders\",le=\"+Inf\"} 4"));
   EXPECT_THAT(text, HasSubstr("kmirror_replication_latency_seconds_sum{flow=\"A->B\",topic=\"orders\"} 1"));
 }
 

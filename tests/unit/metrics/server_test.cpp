@@ -64,8 +64,8 @@ TEST(MetricsServerTest, ServesMetricsHealthAndReadiness) {
 }
 
 TEST(MetricsServerTest, StopRightAfterStart) {
-  auto server = MetricsServer::Start("127.0.0.1:0", Endpoints{[] { return std::vector<prometheus::MetricFamily>{}; },
-                                                              nullptr});
+  auto server =
+      MetricsServer::Start("127.0.0.1:0", Endpoints{[] { return std::vector<prometheus::MetricFamily>{}; }, nullptr});
   ASSERT_TRUE(server.ok());
   server->reset();  // the destructor stops and joins
 }
