@@ -4,6 +4,8 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
       librdkafka-dev librocksdb-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
       libspdlog-dev libgtest-dev libgmock-dev libre2-dev libcli11-dev nlohmann-json3-dev libjemalloc-dev
+      prometheus-cpp-dev libcpp-httplib-dev  # the metrics endpoint (src/metrics)
+      prometheus  # Prometheus and promtool: tests/integration/metrics_test.cpp, deploy/ checks
       clang-format  # scripts/format.sh --check (ctest format.check)
       default-jre-headless maven
       python3-grpcio python3-grpc-tools)  # the Python example client (docs/examples/python), tested too

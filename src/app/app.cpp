@@ -3,15 +3,19 @@
 #include <filesystem>
 #include <future>
 
+#include "app/flow_metrics.h"
 #include "kmirror/api/cluster_view.h"
 #include "kmirror/api/flow_backend.h"
 #include "kmirror/api/translation_server.h"
 #include "kmirror/common/logging.h"
 #include "kmirror/common/thread_name.h"
+#include "kmirror/kafka/client.h"
 #include "kmirror/kafka/duty_lease.h"
 #include "kmirror/kafka/groups.h"
 #include "kmirror/kafka/node_names.h"
 #include "kmirror/kafka/probe.h"
+#include "kmirror/metrics/render.h"
+#include "kmirror/metrics/server.h"
 #include "kmirror/offsets/checkpoint_emitter.h"
 #include "kmirror/offsets/checkpoint_store.h"
 #include "kmirror/offsets/flow_state_reader.h"
@@ -85,7 +89,68 @@ Status App::Start() {
     if (!s.ok()) return s;
     flows_.push_back(std::move(flow));
   }
-  return StartTranslation();
+  KM_RETURN_IF_ERROR(StartTranslation());
+  return StartMetrics();
+}
+
+Status App::StartMetrics() {
+  if (config_.metrics_listen.empty()) return Status::Ok();
+  metrics::Endpoints e;
+  e.collect = [this] { return CollectMetrics(); };
+  e.readiness = [this] { return Ready(); };
+  auto server = metrics::MetricsServer::Start(config_.metrics_listen, std::move(e));
+  if (!server.ok()) return server.status();
+  metrics_ = std::move(server).value();
+  logging::Get("app")->info("metrics listening on {} (port {}): /metrics, /healthz, /readyz", config_.metrics_listen,
+                            metrics_->port());
+  return Status::Ok();
+}
+
+int App::metrics_port() const { return metrics_ ? metrics_->port() : 0; }
+
+std::vector<prometheus::MetricFamily> App::CollectMetrics() const {
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  std::vector<metrics::FlowSample> samples;
+  for (size_t i = 0; i < flows_.size(); ++i) {
+    const config::FlowConfig& fc = config_.flows[i];
+    metrics::FlowSample s;
+    flows_[i]->Sample(&s);
+    s.running = flows_[i]->failure().ok();
+    if (index_ && i < readers_.size()) {
+      const offsets::FlowKey key = KeyOf(fc);
+      offsets::FlowObservations o = readers_[i]->Observations();
+      s.has_index = true;
+      s.index_ready = index_->IsReady(key);
+      if (auto summaries = index_->Summaries(key); summaries.ok()) s.lag = LagOf(*summaries, o.source_end, now_ms);
+      s.last_heartbeat_ms = o.last_heartbeat_ms;
+      s.last_heartbeat_seen_at_ms = o.last_heartbeat_seen_at_ms;
+      if (i < emitter_of_.size() && emitter_of_[i] != nullptr) {
+        s.checkpoints = CheckpointSampleOf(emitter_of_[i]->Stats(), fc.sync_group_offsets);
+      }
+    }
+    samples.push_back(std::move(s));
+  }
+  metrics::RenderOptions options;
+  options.partition_series = config_.metrics_partition_series;
+  options.now_ms = now_ms;
+  std::vector<prometheus::MetricFamily> out = metrics::RenderFlows(samples, options);
+  for (auto& f : metrics::RenderProcess(metrics::ReadProcess())) out.push_back(std::move(f));
+  out.push_back(metrics::RenderBuildInfo(KMIRROR_VERSION, kafka::LibraryVersion()));
+  return out;
+}
+
+metrics::Readiness App::Ready() const {
+  if (flows_.empty()) return {false, "no flow is running"};
+  for (size_t i = 0; i < flows_.size(); ++i) {
+    Status s = flows_[i]->failure();
+    if (!s.ok()) return {false, flows_[i]->name() + " failed: " + s.ToString()};
+    if (index_ && i < readers_.size() && !index_->IsReady(KeyOf(config_.flows[i]))) {
+      return {false, flows_[i]->name() + ": the offset index is catching up with the offset-sync log"};
+    }
+  }
+  return {true, ""};
 }
 
 // Every distinct connection the flows open (each flow's admin settings on its source and on
@@ -204,6 +269,7 @@ Status App::StartTranslation() {
       emitter->Start();
       emitters_.push_back(std::move(emitter));
     }
+    emitter_of_.push_back(fc.emit_checkpoints ? emitters_.back().get() : nullptr);
 
     auto groups = std::make_unique<SourceGroups>();
     SourceGroups* sg = groups.get();
@@ -287,8 +353,11 @@ api::ClusterView App::DescribeCluster(const config::FlowConfig& fc, SourceGroups
 void App::Stop() {
   auto log = logging::Get("app");
   const bool running = !flows_.empty() || index_ != nullptr;
+  if (metrics_) metrics_->Stop();  // its scrapes read the flows, readers and emitters
+  metrics_.reset();
   if (server_) server_->Stop();
   server_.reset();
+  emitter_of_.clear();
   emitters_.clear();  // each joins its thread
   if (!flows_.empty()) {
     log->info("kmirror stopping: draining {} flow(s)", flows_.size());

@@ -88,6 +88,8 @@ class Mm2Loader {
     for (auto& f : config.flows) f.node_id = config.node_id;
     config.api_listen = TopLevel("api.listen");
     config.offsets_index_dir = TopLevel("offsets.index.dir");
+    config.metrics_listen = TopLevel("metrics.listen");
+    config.metrics_partition_series = ParseBool(TopLevel("metrics.partition.series")).value_or(false);
     config.shutdown_timeout = std::chrono::seconds(ParseInteger(TopLevel("shutdown.timeout.seconds")).value_or(60));
     BuildClusters(config);
     CheckGroupCollisions(config);

@@ -26,7 +26,7 @@ std::string CheckListenAddress(const std::string& v) {
   if (v.empty()) return "";
   const size_t colon = v.rfind(':');
   if (colon == std::string::npos || colon == 0)
-    return "must be host:port (e.g. 127.0.0.1:9190), or empty to disable the API";
+    return "must be host:port (e.g. 127.0.0.1:9190), or empty to disable it";
   auto port = ParseInteger(std::string_view(v).substr(colon + 1));
   if (!port || *port < 0 || *port > 65535) return "port must be a number from 0 to 65535 (0: any free port)";
   return "";
@@ -561,6 +561,24 @@ std::vector<SettingSpec> BuildRegistry() {
                "absolute. The index is a materialised view of the flows' offset-sync logs: deleting the directory "
                "is safe, it is rebuilt from the logs (look-ups answer \"not ready\" meanwhile). One process per "
                "directory."});
+  add({.name = "metrics.listen",
+       .type = SettingType::kString,
+       .scopes = kTopLevel,
+       .default_value = "",
+       .kmirror_extension = true,
+       .help = "Address of the HTTP endpoint for operations (see docs/metrics.md): `/metrics` in Prometheus's text "
+               "format, `/healthz` (alive) and `/readyz` (every flow running and its offset index caught up), "
+               "`host:port` such as `0.0.0.0:7070`; port 0 picks a free port (logged at start-up). Empty (the "
+               "default) disables it. Start-up fails when the address cannot be bound.",
+       .extra_check = CheckListenAddress});
+  add({.name = "metrics.partition.series",
+       .type = SettingType::kBool,
+       .scopes = kTopLevel,
+       .default_value = "false",
+       .kmirror_extension = true,
+       .help = "Whether records, bytes and lag are also exported per partition (a `partition` label) instead of per "
+               "topic. Off by default to bound the number of series: a flow of 100 topics with 50 partitions each "
+               "would otherwise export 5,000 series per metric and node."});
 
   // ---- Cluster (docs/cluster.md) -----------------------------------------------------
   add({.name = "node.id",

@@ -95,4 +95,6 @@ PartitionListPtr MakePartitionList(const std::vector<TopicPartition>& tps) {
   return list;
 }
 
+std::string LibraryVersion() { return rd_kafka_version_str(); }
+
 }  // namespace kmirror::kafka

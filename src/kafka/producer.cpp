@@ -46,6 +46,7 @@ void Producer::DeliveryCallback(rd_kafka_t*, const rd_kafka_message_t* m, void* 
   if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     d.status = FromRdKafka(m->err, "delivery to " + std::string(rd_kafka_topic_name(m->rkt)));
     d.error = DeliveryErrorOf(m->err);
+    d.error_name = rd_kafka_err2name(m->err);  // a static string
     rd_kafka_headers_t* h = nullptr;
     if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR && h != nullptr) {
       d.headers.reset(rd_kafka_headers_copy(h));

@@ -14,6 +14,10 @@ using std::chrono::milliseconds;
 constexpr milliseconds kAdminTimeout{10000};
 constexpr milliseconds kFlushTimeout{30000};
 
+int64_t NowMs() {
+  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace
 
 // Remembers the first failed checkpoint delivery of a round (called from Flush/Poll on the
@@ -50,6 +54,11 @@ void CheckpointEmitter::Stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+}
+
+CheckpointEmitterStats CheckpointEmitter::Stats() const {
+  std::lock_guard lock(stats_mu_);
+  return stats_;
 }
 
 void CheckpointEmitter::Run() {
@@ -103,7 +112,15 @@ void CheckpointEmitter::Run() {
       term_ = term;
       next_sync_ = {};
     }
-    EmitRound();
+    const auto round_start = std::chrono::steady_clock::now();
+    const bool ok = EmitRound();
+    {
+      std::lock_guard lock(stats_mu_);
+      stats_.last_round_duration_ms =
+          std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - round_start).count();
+      ++(ok ? stats_.rounds : stats_.round_failures);
+      if (ok) stats_.last_success_ms = NowMs();
+    }
     if (options_.sync_group_offsets && std::chrono::steady_clock::now() >= next_sync_) {
       SyncGroupOffsets();
       next_sync_ = std::chrono::steady_clock::now() + options_.sync_interval;
@@ -140,7 +157,7 @@ bool CheckpointEmitter::EnsureTopic() {
   return false;
 }
 
-void CheckpointEmitter::EmitRound() {
+bool CheckpointEmitter::EmitRound() {
   auto log = logging::Get("offsets");
   const std::string flow = options_.flow.ToString();
   if (!seeded_) {
@@ -153,12 +170,12 @@ void CheckpointEmitter::EmitRound() {
   auto groups = source_groups_->ListGroups(kAdminTimeout);
   if (!groups.ok()) {
     log->warn("{}: checkpoints: {}", flow, groups.status().ToString());
-    return;
+    return false;
   }
   auto topic = producer_->Topic(options_.checkpoints_topic);
   if (!topic.ok()) {
     log->error("{}: checkpoints: {}", flow, topic.status().ToString());
-    return;
+    return false;
   }
   deliveries_->first_error = Status::Ok();
   std::vector<CheckpointRecord> written;
@@ -213,19 +230,22 @@ void CheckpointEmitter::EmitRound() {
       written.push_back(std::move(r));
     }
   }
-  if (written.empty()) return;
+  if (written.empty()) return true;
   Status f = producer_->Flush(kFlushTimeout);
   if (f.ok()) f = deliveries_->first_error;
   if (!f.ok()) {
     // Not remembered as written: the next round tries again.
     log->error("{}: {} checkpoint(s) not confirmed: {}", flow, written.size(), f.ToString());
-    return;
+    return false;
   }
   for (CheckpointRecord& r : written) {
     Key k{r.group, r.source_topic, r.partition.value()};
     last_[k] = std::move(r);
   }
   log->info("{}: wrote {} checkpoint(s)", flow, written.size());
+  std::lock_guard lock(stats_mu_);
+  stats_.checkpoints += written.size();
+  return true;
 }
 
 void CheckpointEmitter::SyncGroupOffsets() {
@@ -233,10 +253,12 @@ void CheckpointEmitter::SyncGroupOffsets() {
   const std::string flow = options_.flow.ToString();
   std::map<std::string, std::vector<const CheckpointRecord*>> by_group;
   for (const auto& [k, r] : last_) by_group[r.group].push_back(&r);
+  uint64_t commits = 0, failures = 0;
   for (const auto& [group, records] : by_group) {
     auto d = target_groups_->DescribeGroup(group, kAdminTimeout);
     if (!d.ok()) {
       log->warn("{}: group offset sync of {}: {}", flow, group, d.status().ToString());
+      ++failures;
       continue;
     }
     if (d->members > 0) continue;  // the group is consuming on the target: never interfere
@@ -245,6 +267,7 @@ void CheckpointEmitter::SyncGroupOffsets() {
     auto committed = target_groups_->Committed(group, parts, kAdminTimeout);
     if (!committed.ok()) {
       log->warn("{}: group offset sync of {}: {}", flow, group, committed.status().ToString());
+      ++failures;
       continue;
     }
     std::vector<kafka::GroupOffset> commit;
@@ -259,10 +282,16 @@ void CheckpointEmitter::SyncGroupOffsets() {
     Status s = target_groups_->Commit(group, commit, kAdminTimeout);
     if (s.ok()) {
       log->info("{}: synced {} offset(s) of group {} to {}", flow, commit.size(), group, options_.flow.target_alias);
+      commits += commit.size();
     } else {
       log->warn("{}: group offset sync of {}: {}", flow, group, s.ToString());
+      ++failures;
     }
   }
+  std::lock_guard lock(stats_mu_);
+  stats_.group_sync_commits += commits;
+  stats_.group_sync_failures += failures;
+  if (failures == 0) stats_.group_sync_last_success_ms = NowMs();
 }
 
 }  // namespace kmirror::offsets

@@ -126,6 +126,40 @@ void Flow::EmitHeartbeat() {
                                       wire::EncodeHeartbeatKey(config_.source, config_.target),
                                       wire::EncodeHeartbeatValue(now_ms), nullptr);
   if (!s.ok()) logging::Get("replication")->warn("{}: heartbeat: {}", name_, s.ToString());
+  if (s.ok()) stats_->heartbeats.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Flow::Sample(metrics::FlowSample* out) const {
+  const FlowStats& st = *stats_;
+  auto get = [](const auto& a) { return a.load(std::memory_order_relaxed); };
+  out->flow = name_;
+  out->source = config_.source;
+  out->target = config_.target;
+  out->records = get(st.records);
+  out->bytes = get(st.bytes);
+  out->delivery_failures = get(st.failed);
+  out->delivery_errors = st.delivery_errors.Snapshot();
+  out->rewinds = get(st.rewinds);
+  out->data_loss_events = get(st.loss_events);
+  out->lost_records = get(st.lost);
+  out->loops = get(st.loops);
+  out->hops = get(st.hops);
+  out->rebalances = get(st.rebalances);
+  out->offset_sync_writes = get(st.offset_syncs);
+  out->heartbeats_emitted = get(st.heartbeats);
+  out->fetch_wakeups = get(st.fetch_wakeups);
+  out->partitions_assigned = std::max<int64_t>(0, get(st.assigned));
+  out->partitions_paused = std::max<int64_t>(0, get(st.paused));
+  st.meters.ForEach([out, &get](const PartitionMeter& m) {
+    metrics::PartitionSample p;
+    p.topic = m.tp.topic;
+    p.partition = m.tp.partition.value();
+    p.records = get(m.records);
+    p.bytes = get(m.bytes);
+    m.latency.AddTo(&p.latency);
+    m.age.AddTo(&p.age);
+    out->partitions.push_back(std::move(p));
+  });
 }
 
 void Flow::LogProgress() {

@@ -259,6 +259,7 @@ void FlowTask::MirrorRecord(kafka::Message msg) {
     provenance_hop_buf_.clear();  // cannot happen (Kafka's topic names fit); never keep a copied hop
   }
   kafka::SetHeader(headers, wire::kProvenanceHopHeader, provenance_hop_buf_);
+  state.meter->Read(msg.timestamp_ms());
   const int64_t bytes = RecordBytes(msg);
   state.next_offset = SourceOffset(msg.offset().value() + 1);
   if (state.sync_slot == nullptr) state.sync_slot = recorder_.Track(state.tp);
@@ -379,6 +380,10 @@ void FlowTask::Unbudget(const DroppedRecords& dropped) {
 }
 
 void FlowTask::PublishStats() {
+  if (const auto paused = static_cast<int64_t>(rewinds_.size()); paused != paused_published_) {
+    stats_->paused.fetch_add(paused - paused_published_, std::memory_order_relaxed);
+    paused_published_ = paused;
+  }
   if (held_since_publish_ != 0) {
     stats_->held_total.fetch_add(held_since_publish_, std::memory_order_relaxed);
     held_since_publish_ = 0;
@@ -432,6 +437,7 @@ FlowTask::PartState& FlowTask::StateFor(const kafka::Message& msg) {
   it = parts_.try_emplace(key, TopicPartition{std::string(msg.topic()), msg.partition()}).first;
   parts_by_name_[it->second.tp] = &it->second;
   if (owned_unseen_.erase(it->second.tp) > 0) it->second.own.Assign();
+  it->second.meter = stats_->meters.Register(it->second.tp);
   return it->second;
 }
 
@@ -458,6 +464,7 @@ void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
   if (d.status.ok()) {
     ++acked_records_;
     acked_bytes_ += static_cast<uint64_t>(bytes);
+    state.meter->Acked(static_cast<uint64_t>(bytes), src.timestamp_ms());
     if (state.sync_slot != nullptr) recorder_.Record(state.sync_slot, src.offset(), d.offset);
     if (!owned) return;
     // Records after a failed one must not move the position past the failure.
@@ -469,6 +476,7 @@ void FlowTask::OnDelivery(kafka::Delivery& d) noexcept {
     return;
   }
   stats_->failed.fetch_add(1, std::memory_order_relaxed);
+  stats_->delivery_errors.Add(d.error_name);
   if (!owned) {
     ++orphan_failures_;
     return;
@@ -668,6 +676,7 @@ void FlowTask::HandleEvent(const kafka::ConsumerEvent& ev) {
   if (loss.lost > 0) stats_->lost.fetch_add(loss.lost, std::memory_order_relaxed);
   if (loss.truncated > 0) stats_->truncated.fetch_add(loss.truncated, std::memory_order_relaxed);
   if (loss.loss) {
+    stats_->loss_events.fetch_add(1, std::memory_order_relaxed);
     Log()->error("{}", loss.log_line);
   } else {
     Log()->warn("{}", loss.log_line);
@@ -689,6 +698,7 @@ void FlowTask::HandleEvent(const kafka::ConsumerEvent& ev) {
 
 void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost) noexcept {
   Log()->info("{}: rebalance: giving up {} partition(s){}", name_, partitions.size(), lost ? " (lost)" : "");
+  stats_->assigned.fetch_sub(static_cast<int64_t>(partitions.size()), std::memory_order_relaxed);
   if (!lost) {
     // Let the target acknowledge what is held and in flight so its offsets are stored and
     // committed before another member takes over; fewer duplicates.
@@ -704,6 +714,8 @@ void FlowTask::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost
 }
 
 void FlowTask::OnAssign(const std::vector<TopicPartition>& partitions) noexcept {
+  stats_->rebalances.fetch_add(1, std::memory_order_relaxed);
+  stats_->assigned.fetch_add(static_cast<int64_t>(partitions.size()), std::memory_order_relaxed);
   for (const auto& tp : partitions) {
     if (PartState* state = StateByName(tp)) {
       state->own.Assign();
@@ -780,6 +792,7 @@ bool FlowTask::EmitOffsetSync(const offsets::OffsetSyncRun& run, uint64_t seq) {
     Log()->debug("{}: offset-sync event not sent: {}", name_, s.ToString());
     return false;
   }
+  stats_->offset_syncs.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 

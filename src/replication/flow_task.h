@@ -158,6 +158,7 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
     // An undeliverable record on its way to the dead-letter topic, and why it was refused.
     std::optional<SourceOffset> dead_letter;
     std::string dead_letter_error;
+    PartitionMeter* meter = nullptr;  // this task's counters of it (metrics)
   };
   // An undeliverable record waiting to go to the dead-letter topic (undeliverable.records).
   struct DeadLetter {
@@ -279,7 +280,8 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   // (OnDelivery takes them off).
   int64_t inflight_records_ = 0;
   int64_t inflight_bytes_ = 0;
-  int64_t held_now_ = 0;  // of those, held in a partition's window now
+  int64_t held_now_ = 0;          // of those, held in a partition's window now
+  int64_t paused_published_ = 0;  // partitions with a rewind pending, as last added to FlowStats::paused
   // Since the last PublishStats(): the flow's shared counters are updated once per poll
   // loop, not per record (two tasks' per-record atomics contend for one cache line).
   uint64_t acked_records_ = 0;

@@ -71,6 +71,7 @@ class RewindSchedule {
   };
 
   bool empty() const { return rewinds_.empty(); }
+  size_t size() const { return rewinds_.size(); }
   // The partition's pending rewind, or null. Asked per record: check empty() first.
   const Rewind* Find(Part* part) const {
     auto it = rewinds_.find(part);

@@ -5,7 +5,7 @@
 //
 // Lifecycle: main() loads the configuration (which may throw ConfigError before anything
 // touches a cluster), constructs the App, Start()s it, waits for a signal or a failure,
-// then Stop()s it; Stop stops the API first (no answers from a half-stopped process), then
+// then Stop()s it; Stop stops the metrics endpoint and the API first (no answers from a half-stopped process), then
 // the emitters, drains every flow so that no acknowledged record is re-sent and no
 // unacknowledged one is skipped, and closes the index last. All methods are called from
 // main's thread.
@@ -14,6 +14,8 @@
 #include <memory>
 #include <mutex>
 #include <vector>
+
+#include <prometheus/metric_family.h>
 
 #include "kmirror/common/status.h"
 #include "kmirror/config/mirror_config.h"
@@ -39,6 +41,11 @@ class TranslationServer;
 struct ClusterView;
 }  // namespace kmirror::api
 
+namespace kmirror::metrics {
+class MetricsServer;
+struct Readiness;
+}  // namespace kmirror::metrics
+
 namespace kmirror::app {
 
 class App {
@@ -51,6 +58,9 @@ class App {
   // Non-OK when a flow failed beyond recovery; main then exits non-zero.
   Status failure() const;
 
+  // The port of the metrics endpoint (metrics.listen), 0 when there is none.
+  int metrics_port() const;
+
  private:
   // Connects once to every cluster the flows use (kafka/probe.h), on short-lived threads of
   // its own (one per connection, joined before it returns); fails on a TLS or
@@ -61,6 +71,10 @@ class App {
   Status StartState();
   // Starts the emitters and the API (when configured and the index is open).
   Status StartTranslation();
+  Status StartMetrics();
+  // For the metrics endpoint's thread: read only what stays put until StopMetrics.
+  std::vector<prometheus::MetricFamily> CollectMetrics() const;
+  metrics::Readiness Ready() const;
 
   // A source cluster's group admin for API look-ups; GroupAdmin is single-threaded, so
   // gRPC handler threads take turns.
@@ -81,8 +95,10 @@ class App {
   std::unique_ptr<offsets::CheckpointStore> checkpoints_;
   std::vector<std::unique_ptr<offsets::FlowStateReader>> readers_;
   std::vector<std::unique_ptr<offsets::CheckpointEmitter>> emitters_;
+  std::vector<const offsets::CheckpointEmitter*> emitter_of_;  // per flow (config order); null: none
   std::vector<std::unique_ptr<SourceGroups>> source_groups_;
   std::unique_ptr<api::TranslationServer> server_;
+  std::unique_ptr<metrics::MetricsServer> metrics_;
 };
 
 }  // namespace kmirror::app

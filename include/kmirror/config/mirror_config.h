@@ -133,6 +133,9 @@ struct MirrorConfig {
   std::vector<FlowConfig> flows;  // enabled flows only
   // The gRPC API's address ("host:port"); empty: no API.
   std::string api_listen;
+  // The metrics/health endpoint's address ("host:port"); empty: none (docs/metrics.md).
+  std::string metrics_listen;
+  bool metrics_partition_series = false;
   // The offset index's directory; empty: no index (and then no checkpoints or API).
   std::string offsets_index_dir;
   // How long a stop may take before the process gives up draining (main.cpp).

@@ -52,6 +52,9 @@ PartitionListPtr MakePartitionList(const std::vector<TopicPartition>& tps);
 // becomes client.id unless the props set one, and tags every log line of the client.
 Result<ConfPtr> MakeConf(const ClientProps& props, const std::string& name);
 
+// The librdkafka version the process runs on ("2.0.2").
+std::string LibraryVersion();
+
 // Creates the handle; on success librdkafka owns `conf`.
 Result<HandlePtr> MakeHandle(rd_kafka_type_t type, ConfPtr conf);
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "kmirror/common/status.h"
@@ -43,6 +44,7 @@ struct Delivery {
   // own die with it), so that the record can be written elsewhere (a dead-letter topic).
   HeadersPtr headers;
   uint64_t copy_tag = 0;  // for a record produced by copy: the tag given to ProduceCopy
+  std::string_view error_name;  // librdkafka's name of the error ("_MSG_TIMED_OUT"); empty when OK
 };
 
 class DeliveryHandler {

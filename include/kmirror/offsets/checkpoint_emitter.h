@@ -64,6 +64,19 @@ struct CheckpointEmitterOptions {
 // that keeps checkpoints from going backwards. Exposed for unit tests.
 bool CheckpointAdvances(const CheckpointRecord* previous, SourceOffset upstream, TargetOffset downstream);
 
+// What an emitter has done since it started, for metrics. Times are wall clock in ms since
+// the epoch; 0: never.
+struct CheckpointEmitterStats {
+  uint64_t rounds = 0;          // rounds that completed: every checkpoint written was confirmed
+  uint64_t round_failures = 0;  // rounds that could not list the groups or confirm their checkpoints
+  uint64_t checkpoints = 0;     // checkpoint records written and confirmed
+  int64_t last_round_duration_ms = 0;
+  int64_t last_success_ms = 0;
+  uint64_t group_sync_commits = 0;   // offsets committed to target groups
+  uint64_t group_sync_failures = 0;  // describe/read/commit calls that failed
+  int64_t group_sync_last_success_ms = 0;
+};
+
 class CheckpointEmitter {
  public:
   CheckpointEmitter(CheckpointEmitterOptions options, const OffsetIndex& index, const CheckpointStore& store);
@@ -71,11 +84,14 @@ class CheckpointEmitter {
 
   void Start();
   void Stop();
+  // Any thread.
+  CheckpointEmitterStats Stats() const;
 
  private:
   void Run();
   bool EnsureTopic();
-  void EmitRound();
+  // False when the round failed (groups not listed, checkpoints not confirmed).
+  bool EmitRound();
   void SyncGroupOffsets();
 
   const CheckpointEmitterOptions options_;
@@ -100,6 +116,9 @@ class CheckpointEmitter {
   std::chrono::steady_clock::time_point next_sync_{};
   uint64_t term_ = 0;  // the duty term of the last round
   bool HoldsDuties() const { return !options_.duty_term || options_.duty_term() == term_; }
+
+  mutable std::mutex stats_mu_;  // the emitter thread updates it once per round
+  CheckpointEmitterStats stats_;
 };
 
 }  // namespace kmirror::offsets

@@ -26,6 +26,7 @@
 #include "kmirror/common/status.h"
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/kafka/producer.h"
+#include "kmirror/metrics/samples.h"
 
 namespace kmirror::offsets {
 class OffsetIndex;
@@ -56,6 +57,9 @@ class Flow {
   const std::string& name() const { return name_; }
   // Partitions stopped on an undeliverable record, dead-lettered records; any thread.
   const PartitionProblems& problems() const { return *problems_; }
+  // This node's counters of the flow for the metrics scrape: any thread, any time between
+  // construction and destruction (the tasks' per-partition meters outlive Stop()).
+  void Sample(metrics::FlowSample* out) const;
 
  private:
   void RunController();
