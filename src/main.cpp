@@ -165,9 +165,9 @@ int main(int argc, char** argv) {
   translate->add_flag("--json", tr.json, "print the API's response as JSON instead of a table");
 
   kmirror::app::StatusArgs st;
-  auto* status = cli.add_subcommand(
-      "status",
-      "Ask a running kmirror node about its flows: partitions mirrored, stopped partitions, its cluster (nodes, duties)");
+  auto* status = cli.add_subcommand("status",
+                                    "Ask a running kmirror node about its flows: partitions mirrored, stopped "
+                                    "partitions, its cluster (nodes, duties)");
   status->add_option("--api", st.api, "kmirror's gRPC API address")->capture_default_str();
   status->add_option("--from", st.from, "source cluster alias (with --to; default: every flow)");
   status->add_option("--to", st.to, "target cluster alias");

@@ -83,8 +83,7 @@ Status App::Start() {
   KM_RETURN_IF_ERROR(StartState());
   for (size_t i = 0; i < config_.flows.size(); ++i) {
     const auto& fc = config_.flows[i];
-    auto flow =
-        std::make_unique<replication::Flow>(fc, index_.get(), [l = leases_[i].get()] { return l->Term(); });
+    auto flow = std::make_unique<replication::Flow>(fc, index_.get(), [l = leases_[i].get()] { return l->Term(); });
     Status s = flow->Start();
     if (!s.ok()) return s;
     flows_.push_back(std::move(flow));

@@ -284,5 +284,4 @@ int RunFailover(const FailoverArgs& a, std::ostream& out, std::ostream& err) {
   return kExitOk;
 }
 
-
 }  // namespace kmirror::app

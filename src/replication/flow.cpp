@@ -43,8 +43,7 @@ Status Flow::Start() {
   sync_ = std::move(sync).value();
   sync_->SetDutyCheck([this] { return DutyTerm() != 0; });
   for (int i = 0; i < config_.tasks; ++i) {
-    auto task =
-        std::make_unique<FlowTask>(config_, i, board_.get(), stats_.get(), problems_.get(), offset_index_);
+    auto task = std::make_unique<FlowTask>(config_, i, board_.get(), stats_.get(), problems_.get(), offset_index_);
     KM_RETURN_IF_ERROR(task->Start());
     tasks_.push_back(std::move(task));
   }

@@ -5,9 +5,9 @@
 #include "kmirror/kafka/node_names.h"
 #include "kmirror/wire/provenance.h"
 #include "replication/data_loss.h"
-#include "replication/provenance_rule.h"
 #include "replication/log_gate.h"
 #include "replication/log_positions.h"
+#include "replication/provenance_rule.h"
 
 namespace kmirror::replication {
 namespace {
@@ -197,8 +197,7 @@ const FlowTask::CachedRoute* FlowTask::RouteFor(const kafka::Message& msg) {
   }
   const RequestLimit limit = BatchLimit::ForTopic(request_, r->second.max_message_bytes);
   return &route_cache_
-              .emplace(msg.topic_key(),
-                       CachedRoute{handle, r->second.target_partitions, r->second.remote_topic, limit})
+              .emplace(msg.topic_key(), CachedRoute{handle, r->second.target_partitions, r->second.remote_topic, limit})
               .first->second;
 }
 

@@ -43,7 +43,7 @@ struct Delivery {
   // Failed deliveries only: a copy of the headers that were sent (the produced record's
   // own die with it), so that the record can be written elsewhere (a dead-letter topic).
   HeadersPtr headers;
-  uint64_t copy_tag = 0;  // for a record produced by copy: the tag given to ProduceCopy
+  uint64_t copy_tag = 0;        // for a record produced by copy: the tag given to ProduceCopy
   std::string_view error_name;  // librdkafka's name of the error ("_MSG_TIMED_OUT"); empty when OK
 };
 
