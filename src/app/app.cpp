@@ -55,7 +55,9 @@ kafka::DutyLeaseOptions LeaseOptions(const config::FlowConfig& fc) {
   o.props = fc.target_admin;
   o.group_id = kafka::DutyGroupId(fc.group_id);
   o.topic = kafka::DutyTopic(fc.source);
-  o.instance_id = kafka::StaticMemberId(fc.node_id, fc.source, fc.target, kafka::kDutiesMember);
+  if (kafka::kStaticMembership) {  // off for now: kafka/node_names.h
+    o.instance_id = kafka::StaticMemberId(fc.node_id, fc.source, fc.target, kafka::kDutiesMember);
+  }
   o.session_timeout = PropMs(fc.source_consumer, "session.timeout.ms", 45000);
   o.heartbeat_interval = PropMs(fc.source_consumer, "heartbeat.interval.ms", 3000);
   o.topic_replication_factor = fc.replication_factor;

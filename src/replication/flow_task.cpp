@@ -80,8 +80,11 @@ Status FlowTask::Start() {
   kafka::ConsumerOptions copts;
   copts.name = kafka::NodeClientId("kmirror-" + name_ + "-consumer", flow_.node_id);
   copts.group_id = flow_.group_id;
-  // Static membership: a restart of this node within the session timeout moves no partition.
-  copts.group_instance_id = kafka::StaticMemberId(flow_.node_id, flow_.source, flow_.target, index_);
+  // Static membership: a restart of this node within the session timeout would move no
+  // partition; off for now (kafka/node_names.h says why).
+  if (kafka::kStaticMembership) {
+    copts.group_instance_id = kafka::StaticMemberId(flow_.node_id, flow_.source, flow_.target, index_);
+  }
   copts.start_at =
       flow_.start_position == config::StartPosition::kEarliest ? kafka::StartAt::kEarliest : kafka::StartAt::kLatest;
   copts.listener = this;
