@@ -746,6 +746,14 @@ void FlowTask::ForgetPartition(const TopicPartition& tp) {
   PartState* state = StateByName(tp);
   problems_->Cleared(tp);  // a fresh owner reports it again if it still cannot go on
   if (state == nullptr) return;
+  if (state->paused.any()) {
+    // librdkafka keeps a partition's pause across an unassign and a later assign: undo this
+    // task's pauses while the partition is still assigned (revoke, restart), or a partition
+    // given up while paused (e.g. for a rewind) and assigned back later stays paused for good
+    // (defect Z1, docs/reliability.md).
+    Status s = consumer_->Resume(state->tp);
+    if (!s.ok()) Log()->debug("{}: {}", name_, s.ToString());
+  }
   state->paused.Clear();
   state->next_offset.reset();
   // A store still waiting for the log is dropped: the partition resumes from the log.
