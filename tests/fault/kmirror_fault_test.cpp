@@ -18,6 +18,20 @@ class KmirrorFaultTest : public ::testing::Test {
   KafkaCluster& a_ = KafkaEnv::Cluster("A");
   KafkaCluster& b_ = KafkaEnv::Cluster("B");
   const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+
+  // Under load, `first` (node n1) mirrors alone, then `second` (n2) joins; returns once the
+  // first has given partitions up and both wait between the two rounds of the cooperative
+  // rebalance (the flow's heartbeat interval of 10 s holds the second round back).
+  void BetweenTheRoundsOfAJoin(OneWayFlow& flow, StampedProducer& producer, std::unique_ptr<ChildProcess>* first,
+                               std::unique_ptr<ChildProcess>* second) {
+    producer.Start();
+    ASSERT_TRUE(producer.WaitForAcknowledged(1000, seconds(60)));
+    *first = flow.StartKmirror("n1");
+    ASSERT_TRUE(WaitForSettledGroup(**first, seconds(60), 1));
+    ASSERT_TRUE(flow.WaitForProgress(2000, seconds(60), first->get()));
+    *second = flow.StartKmirror("n2");
+    ASSERT_TRUE(WaitForLog(**first, "rebalance: giving up", seconds(60)));
+  }
 };
 
 // kill -9 three times while records flow, a restart each time, then a clean run to the
@@ -105,13 +119,8 @@ TEST_F(KmirrorFaultTest, SigtermBetweenTheRoundsOfARebalanceDrainsAndCommits) {
   OneWayFlow flow(a_, b_, kPartitions, {}, {"tasks.max = 1", "A.consumer.heartbeat.interval.ms = 10000"});
   ASSERT_TRUE(flow.CreateSource());
   StampedProducer producer(a_.client(), flow.ProducerOptions(kRate));
-  producer.Start();
-  ASSERT_TRUE(producer.WaitForAcknowledged(1000, seconds(60)));
-  auto first = flow.StartKmirror("n1");
-  ASSERT_TRUE(WaitForSettledGroup(*first, seconds(60), 1));
-  ASSERT_TRUE(flow.WaitForProgress(2000, seconds(60), first.get()));
-  auto second = flow.StartKmirror("n2");
-  ASSERT_TRUE(WaitForLog(*first, "rebalance: giving up", seconds(60)));
+  std::unique_ptr<ChildProcess> first, second;
+  ASSERT_NO_FATAL_FAILURE(BetweenTheRoundsOfAJoin(flow, producer, &first, &second));
   const auto stop = std::chrono::steady_clock::now();
   first->Signal(SIGTERM);
   second->Signal(SIGTERM);
@@ -140,13 +149,8 @@ TEST_F(KmirrorFaultTest, SigtermWhileTheNewcomerIsDeadBetweenTheRoundsStaysInsid
   OneWayFlow flow(a_, b_, kPartitions, {}, {"tasks.max = 1", "A.consumer.heartbeat.interval.ms = 10000"});
   ASSERT_TRUE(flow.CreateSource());
   StampedProducer producer(a_.client(), flow.ProducerOptions(kRate));
-  producer.Start();
-  ASSERT_TRUE(producer.WaitForAcknowledged(1000, seconds(60)));
-  auto first = flow.StartKmirror("n1");
-  ASSERT_TRUE(WaitForSettledGroup(*first, seconds(60), 1));
-  ASSERT_TRUE(flow.WaitForProgress(2000, seconds(60), first.get()));
-  auto second = flow.StartKmirror("n2");
-  ASSERT_TRUE(WaitForLog(*first, "rebalance: giving up", seconds(60)));
+  std::unique_ptr<ChildProcess> first, second;
+  ASSERT_NO_FATAL_FAILURE(BetweenTheRoundsOfAJoin(flow, producer, &first, &second));
   ASSERT_EQ(second->Kill9(), -SIGKILL);
   first->Signal(SIGTERM);
   EXPECT_EQ(first->Wait(seconds(60)), 0) << first->OutputTail(30);
