@@ -23,6 +23,15 @@
 //   kbench latency --brokers B --topic T --since-ms MS --warmup-ms W --expect N [--timeout S]
 //                  [--timeline 1]
 //                  arrival time - record timestamp for records stamped at or after MS+W
+//   kbench failover --brokers B --topic T --partitions P --mark-file F [--ready-file R]
+//                  [--gap-ms 2000] [--inflight-ms 1000] [--settle-ms 5000] [--timeout S]
+//                  the failover probe: reads T's new records on every partition and notes each
+//                  partition's last arrival; writes R once every partition received one within
+//                  gap-ms; once F exists (it holds the kill time, Unix ms), a partition whose
+//                  records stopped by kill + inflight-ms and then paused for at least gap-ms is
+//                  a moved partition (if it was not already paused at the kill), and its first arrival after the pause
+//                  is its failover time; ends when no partition is paused any more (plus settle-ms) or at the timeout
+//                  (S seconds after the kill); prints key=value lines
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -747,13 +756,142 @@ int CmdLatency(const Args& a) {
   return expect == 0 || counted >= expect ? 0 : 1;
 }
 
+// The failover probe (see the usage comment at the top). Arrival times are this process's
+// wall clock when librdkafka hands the record over (fetch.wait.max.ms 50: tens of ms after
+// the append); the kill time comes from the same clock (the script writes it).
+int CmdFailover(const Args& a) {
+  const std::string topic = a.Get("topic"), mark_file = a.Get("mark-file"), ready_file = a.Get("ready-file", "");
+  const int want = int(a.Int("partitions"));
+  const int64_t gap = a.Int("gap-ms", "2000"), inflight = a.Int("inflight-ms", "1000");
+  const int64_t settle = a.Int("settle-ms", "5000"), timeout_ms = a.Int("timeout", "600") * 1000;
+  auto now_ms = [] { return RealNs() / 1000000; };
+  rd_kafka_t* q = QueryHandle(a.Get("brokers"));
+  const int64_t wait_until = now_ms() + 600000;
+  while (PartitionCount(q, topic) != want) {  // the replicator creates the topic
+    if (g_stop || now_ms() > wait_until) Die("topic %s with %d partitions not there after 600 s", topic.c_str(), want);
+    usleep(200000);
+  }
+  rd_kafka_destroy(q);
+  Props props = {{"bootstrap.servers", a.Get("brokers")},
+                 {"group.id", "kbench-failover-" + std::to_string(getpid())},
+                 {"enable.auto.commit", "false"},
+                 {"enable.partition.eof", "false"},
+                 {"fetch.wait.max.ms", "50"},
+                 {"allow.auto.create.topics", "false"}};
+  rd_kafka_t* c = NewHandle(RD_KAFKA_CONSUMER, props);
+  rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(want);
+  for (int p = 0; p < want; p++) rd_kafka_topic_partition_list_add(l, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_END;
+  if (rd_kafka_assign(c, l) != RD_KAFKA_RESP_ERR_NO_ERROR) Die("assign failed");
+  rd_kafka_topic_partition_list_destroy(l);
+
+  std::vector<int64_t> last(want, -1), stopped(want, -1), resumed(want, -1), resumed_ts(want, -1);
+  std::vector<bool> inactive_at_kill(want, false);
+  long long after_kill = 0, other_stalls = 0;
+  int64_t other_max = 0, kill = -1, last_resume = -1;
+  bool ready = false;
+  std::string inactive;
+  std::vector<std::string> stalls;
+  while (!g_stop) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(c, 50);
+    const int64_t now = now_ms();
+    if (m != nullptr) {
+      const int p = m->partition;
+      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && p >= 0 && p < want) {
+        if (kill >= 0) {
+          after_kill++;
+          if (last[p] >= 0 && now - last[p] >= gap) {
+            // Active at the kill (not already paused before it: an MM2 run had partitions of
+            // survivors stalled 1.7-2.5 s before the kill counted as moved).
+            if (resumed[p] < 0 && last[p] <= kill + inflight && !inactive_at_kill[p]) {
+              stopped[p] = last[p];
+              resumed[p] = now;
+              resumed_ts[p] = rd_kafka_message_timestamp(m, nullptr);
+              last_resume = now;
+            } else {  // a pause that did not begin at the kill: a survivor's partition stalled
+              other_stalls++;
+              other_max = std::max(other_max, now - last[p]);
+              stalls.push_back(std::to_string(p) + "@" + std::to_string(last[p] - kill) + "+" +
+                               std::to_string(now - last[p]));
+            }
+          }
+        }
+        last[p] = now;
+      } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        std::fprintf(stderr, "kbench failover: %s\n", rd_kafka_message_errstr(m));
+      }
+      rd_kafka_message_destroy(m);
+    }
+    if (!ready && !ready_file.empty()) {
+      bool all = true;
+      for (int p = 0; p < want; p++) all = all && last[p] >= 0 && now - last[p] < gap;
+      if (all) {
+        std::ofstream(ready_file) << now << "\n";
+        ready = true;
+      }
+    }
+    if (kill < 0) {
+      std::ifstream mf(mark_file);
+      long long k = -1;
+      if (mf >> k && k > 0) {
+        kill = k;
+        for (int p = 0; p < want; p++) {
+          if (last[p] < 0 || kill - last[p] >= gap) {
+            inactive += (inactive.empty() ? "" : ",") + std::to_string(p);
+            inactive_at_kill[p] = true;
+          }
+        }
+      }
+      continue;
+    }
+    // Done when nothing is paused any more, the last partition came back settle-ms ago, and
+    // the kill is at least gap + settle in the past; or at the timeout.
+    bool paused = false;
+    for (int p = 0; p < want; p++) paused = paused || now - last[p] >= gap;
+    if (!paused && last_resume >= 0 && now - last_resume >= settle && now - kill >= gap + settle) break;
+    if (now - kill >= timeout_ms) break;
+  }
+  rd_kafka_consumer_close(c);
+  rd_kafka_destroy(c);
+  std::string moved, open;
+  int64_t first = -1, all = -1;
+  int n_moved = 0;
+  const int64_t end = now_ms();
+  for (int p = 0; p < want; p++) {
+    if (resumed[p] >= 0) {
+      moved += (moved.empty() ? "" : ",") + std::to_string(p);
+      n_moved++;
+      if (first < 0 || resumed[p] - kill < first) first = resumed[p] - kill;
+      all = std::max(all, resumed[p] - kill);
+    } else if (kill >= 0 && !inactive_at_kill[p] && last[p] <= kill + inflight && end - last[p] >= gap) {
+      open += (open.empty() ? "" : ",") + std::to_string(p);  // stopped at the kill, never came back
+    }
+  }
+  std::printf("kill_ms=%lld\nmoved=%s\nmoved_count=%d\nnot_resumed=%s\n", (long long)kill, moved.c_str(), n_moved,
+              open.c_str());
+  std::printf("first_record_s=%.3f\nall_moved_s=%.3f\n", first >= 0 ? double(first) / 1e3 : -1.0,
+              open.empty() && all >= 0 ? double(all) / 1e3 : -1.0);
+  std::printf("records_after_kill=%lld\nother_stalls=%lld\nother_stall_max_s=%.3f\ninactive_at_kill=%s\n", after_kill,
+              other_stalls, double(other_max) / 1e3, inactive.c_str());
+  std::string sl;
+  for (const auto& x : stalls) sl += (sl.empty() ? "" : " ") + x;
+  std::printf("other_stall_list=%s\n", sl.c_str());
+  // Per moved partition: last arrival before the pause and first after it (s from the kill),
+  // and that record's timestamp (s from the kill; negative: produced before the kill, a record
+  // the dead node had read but whose commit it never made, mirrored again).
+  for (int p = 0; p < want; p++)
+    if (resumed[p] >= 0)
+      std::printf("partition_%d=stopped %.3f resumed %.3f record_ts %.3f\n", p, double(stopped[p] - kill) / 1e3,
+                  double(resumed[p] - kill) / 1e3, double(resumed_ts[p] - kill) / 1e3);
+  return kill >= 0 && open.empty() && n_moved > 0 ? 0 : 3;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
   if (argc < 2)
-    Die("usage: kbench version|create|delete|offsets|produce|loop|watch|read|digest|latency --key value ...");
+    Die("usage: kbench version|create|delete|offsets|produce|loop|watch|read|digest|latency|failover --key value ...");
   std::string cmd = argv[1];
   Args a;
   for (int i = 2; i < argc; i++) {
@@ -774,5 +912,6 @@ int main(int argc, char** argv) {
   if (cmd == "read") return CmdRead(a);
   if (cmd == "digest") return CmdDigest(a);
   if (cmd == "latency") return CmdLatency(a);
+  if (cmd == "failover") return CmdFailover(a);
   Die("unknown command %s", cmd.c_str());
 }

@@ -40,7 +40,7 @@
 #   BENCH_REPEAT [3; BENCH_QUICK: 1] drains per contender and workload, in rounds (every contender
 #     once, then again); the tables show medians and the records/s range
 #   BENCH_TIMEOUT [300 s per drain]  BENCH_MM2_HEAP [1G]  BENCH_BROKER_HEAP [512m]
-#   BENCH_PERF [0; 1: one more kmirror drain under `perf record`, flat profile in perf-kmirror.txt]
+#   BENCH_PERF [0; 1: one more kmirror drain under `perf record`, flat profile in perf-kmirror.txt, summed over threads in perf-kmirror-symbols.txt]
 #   BENCH_OUT [bench/results/<timestamp>]  BENCH_NO_CHART [0]
 #   BENCH_ALT_KMIRROR [""; for the kmirror-alt contender: a command line ending in a kmirror
 #     binary, e.g. "env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /tmp/old/kmirror";
@@ -364,6 +364,9 @@ run_drain() { # run_drain CONTENDER SIZE [perf]
       >"$out/perf-kmirror.txt" 2>/dev/null || true
     perf report -i "$out/work/perf-kmirror.data" --stdio --no-children --sort pid --percent-limit 0.5 \
       >"$out/perf-kmirror-threads.txt" 2>/dev/null || true
+    # The same samples summed over threads: where a record's CPU goes, whichever thread spends it.
+    perf report -i "$out/work/perf-kmirror.data" --stdio --no-children --sort dso,symbol --percent-limit 0.3 \
+      >"$out/perf-kmirror-symbols.txt" 2>/dev/null || true
     rm -f "$out/work/perf-kmirror.data"
     say "  perf profile: $out/perf-kmirror.txt ($(get done_s "$watch") s to drain under perf, not in the tables)"
     settle

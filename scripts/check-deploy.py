@@ -131,6 +131,117 @@ def systemd():
             sys.exit(f"kmirror.service: missing {key}")
 
 
+PLACEHOLDER = re.compile(r"\$\{([^:}]*):([^}]*)\}")
+
+
+def properties(text):
+    """A .properties text's key -> value (no continuation lines: the deploy files use none)."""
+    out = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line[0] in "#!":
+            continue
+        m = re.match(r"([^=:\s]+)\s*[=:]?\s*(.*)", line)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+def secret_data(secret):
+    """The Secret's keys -> values (stringData as is, data base64-decoded)."""
+    import base64
+    data = dict(secret.get("stringData") or {})
+    for k, v in (secret.get("data") or {}).items():
+        data[k] = base64.b64decode(v).decode()
+    return data
+
+
+def secret_mounts(spec, container, secrets):
+    """Directories the container sees the Secrets' keys in: mountPath -> {file name: value}."""
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    out = {}
+    for m in container.get("volumeMounts", []):
+        v = volumes.get(m["name"], {})
+        if "secret" not in v or v["secret"]["secretName"] not in secrets:
+            continue
+        data = secrets[v["secret"]["secretName"]]
+        items = v["secret"].get("items")
+        files = {i["path"]: data[i["key"]] for i in items if i["key"] in data} if items else dict(data)
+        out[m["mountPath"].rstrip("/")] = files
+    return out
+
+
+def secret_env(container, secrets):
+    """Environment variables the container gets from the Secrets: name -> value."""
+    env = {}
+    for e in container.get("envFrom", []):
+        name = e.get("secretRef", {}).get("name")
+        if name in secrets:
+            env.update({e.get("prefix", "") + k: v for k, v in secrets[name].items()})
+    for e in container.get("env", []):
+        ref = e.get("valueFrom", {}).get("secretKeyRef")
+        if ref and ref["name"] in secrets and ref["key"] in secrets[ref["name"]]:
+            env[e["name"]] = secrets[ref["name"]][ref["key"]]
+    return env
+
+
+def check_placeholders(props, mounts, env):
+    """Every ${provider:...} in the MM2 file names something the container has. Returns problems."""
+    conf = properties(props)
+    classes = {"file": "FileConfigProvider", "env": "EnvVarConfigProvider", "dir": "DirectoryConfigProvider"}
+    configured = {}
+    for name in [n.strip() for n in conf.get("config.providers", "").split(",") if n.strip()]:
+        cls = conf.get(f"config.providers.{name}.class", "")
+        kind = next((k for k, c in classes.items() if cls == "org.apache.kafka.common.config.provider." + c), None)
+        configured[name] = kind
+    problems, found = [], 0
+    for key, value in conf.items():
+        for provider, rest in PLACEHOLDER.findall(value):
+            found += 1
+            where = f"{key}: ${{{provider}:{rest}}}"
+            kind = configured.get(provider)
+            if kind is None:
+                problems.append(f"{where}: provider '{provider}' is not in config.providers with a known class")
+                continue
+            allowed = [a.strip().rstrip("/") for a in
+                       conf.get(f"config.providers.{provider}.param.allowed.paths", "").split(",") if a.strip()]
+            if kind == "env":
+                var = rest.lstrip(":")
+                if var not in env:
+                    problems.append(f"{where}: no variable {var} from a Secret in the container")
+                continue
+            path, _, file_key = rest.partition(":")
+            if allowed and not any(path == a or path.startswith(a + "/") for a in allowed):
+                problems.append(f"{where}: {path} is outside config.providers.{provider}.param.allowed.paths")
+            if kind == "dir":
+                if path.rstrip("/") not in mounts:
+                    problems.append(f"{where}: no Secret is mounted at {path}")
+                elif file_key not in mounts[path.rstrip("/")]:
+                    problems.append(f"{where}: the Secret mounted at {path} has no key {file_key}")
+            else:  # file: PATH is a file of a mounted Secret, KEY a key in it
+                d, _, name = path.rpartition("/")
+                if d not in mounts or name not in mounts[d]:
+                    problems.append(f"{where}: no Secret key is mounted as {path}")
+                elif file_key not in properties(mounts[d][name]):
+                    problems.append(f"{where}: {path} has no key {file_key}")
+    if found == 0:
+        problems.append("the MM2 file has no ${...} placeholder: where do the passwords come from?")
+    return problems
+
+
+def write_secret_volume(root, files):
+    """`files` laid out as the kubelet does a Secret volume: ..data -> a timestamped directory,
+    each key a symlink through ..data, so kmirror reads the passwords the way a pod does."""
+    stamp = os.path.join(root, "..2026_01_01_00_00_00.000000000")
+    os.makedirs(stamp)
+    for name, value in files.items():
+        with open(os.path.join(stamp, name), "w") as f:
+            f.write(value)
+    os.symlink(os.path.basename(stamp), os.path.join(root, "..data"))
+    for name in files:
+        os.symlink(os.path.join("..data", name), os.path.join(root, name))
+
+
 def kubernetes():
     import yaml  # python3-yaml
     kubectl = need("kubectl")
@@ -155,21 +266,51 @@ def kubernetes():
     props = kinds["ConfigMap"]["data"]["connect-mirror-maker.properties"]
     if "metrics.listen = 0.0.0.0:7070" not in props:
         problems.append("the MM2 file must set metrics.listen")
-    if re.search(r'password="(?!@)', props):
-        problems.append("a password in the ConfigMap: it belongs in the Secret")
+    if re.search(r'password="(?!\$\{)', props) or re.search(r"^\s*\S*password\s*[=:]\s*(?!\$\{)\S", props, re.M):
+        problems.append("a password in the ConfigMap: it belongs in the Secret (name it with ${dir:...})")
     if spec.get("terminationGracePeriodSeconds", 30) <= 60:
         problems.append("terminationGracePeriodSeconds must exceed shutdown.timeout.seconds (60)")
+    # The file is used as the ConfigMap has it: no init container rewrites it.
+    if spec.get("initContainers"):
+        problems.append("an init container: the MM2 file's ${...} placeholders are resolved by kmirror itself")
+    config_mounts = [m for m in c.get("volumeMounts", []) if m["mountPath"] == "/etc/kmirror"]
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    if not config_mounts or volumes.get(config_mounts[0]["name"], {}).get("configMap", {}).get("name") != \
+            kinds["ConfigMap"]["metadata"]["name"]:
+        problems.append("/etc/kmirror must be the ConfigMap itself")
+    secrets = {d["metadata"]["name"]: secret_data(d) for d in docs if d["kind"] == "Secret"}
+    mounts = secret_mounts(spec, c, secrets)
+    problems += check_placeholders(props, mounts, secret_env(c, secrets))
     for p in problems:
         print(p)
     if problems:
         sys.exit(1)
-    # The MM2 file in the ConfigMap is one kmirror accepts.
+    print(f"deploy/kubernetes: every placeholder names a key of a Secret the container mounts "
+          f"({', '.join(sorted(mounts)) or 'none'})")
+    # The MM2 file in the ConfigMap is one kmirror accepts, with its placeholders resolved
+    # from the Secret's files laid out as in a pod (mount paths moved under a temp dir).
     binary = os.environ.get("KMIRROR_BINARY") or os.path.join(ROOT, "build", "src", "kmirror")
     if os.access(binary, os.X_OK):
         with tempfile.TemporaryDirectory() as tmp:
+            text = props
+            for i, (mount, files) in enumerate(sorted(mounts.items())):
+                root = os.path.join(tmp, f"secret{i}")
+                os.makedirs(root)
+                write_secret_volume(root, files)
+                text = text.replace(mount, root)
             path = os.path.join(tmp, "connect-mirror-maker.properties")
-            open(path, "w").write(props.replace("@A_PASSWORD@", "x").replace("@B_PASSWORD@", "x"))
+            open(path, "w").write(text)
             run([binary, "check", "--config", path])
+            # A key the Secret lacks stops kmirror at start-up (exit 2), naming the key.
+            broken = os.path.join(tmp, "broken.properties")
+            first = PLACEHOLDER.search(text)
+            open(broken, "w").write(text.replace(first.group(0), "${" + first.group(1) + ":" +
+                                                 first.group(2).rpartition(":")[0] + ":no-such-key}", 1))
+            r = subprocess.run([binary, "check", "--config", broken], capture_output=True, text=True)
+            if r.returncode != 2 or "no-such-key" not in r.stdout + r.stderr:
+                sys.exit(f"kmirror check accepted a placeholder naming a missing key (exit {r.returncode}):\n"
+                         + r.stdout + r.stderr)
+            print("kmirror check refuses a placeholder naming a key the Secret lacks (exit 2)")
     print(f"deploy/kubernetes: {len(docs)} objects OK")
 
 

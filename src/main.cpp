@@ -150,12 +150,22 @@ int main(int argc, char** argv) {
 
   auto* docs = cli.add_subcommand("config-docs", "Print the configuration reference (docs/configuration.md)");
 
+  // TLS to the API, the same three flags on every client command (docs/api.md, "TLS").
+  auto add_api_tls = [](CLI::App* cmd, kmirror::app::ApiTlsArgs& tls) {
+    cmd->add_option("--api-ca", tls.ca, "PEM file of the CA that signed the API's server certificate (TLS)")
+        ->envname("KMIRROR_API_CA");
+    cmd->add_option("--api-cert", tls.cert, "PEM file of this client's certificate, for an API requiring them")
+        ->envname("KMIRROR_API_CERT");
+    cmd->add_option("--api-key", tls.key, "PEM file of the unencrypted key of --api-cert")->envname("KMIRROR_API_KEY");
+  };
+
   kmirror::app::TranslateArgs tr;
   int32_t tr_partition = -1;
   int64_t tr_offset = -1;
   auto* translate =
       cli.add_subcommand("translate", "Ask a running kmirror where a group or an offset resumes on the target");
   translate->add_option("--api", tr.api, "kmirror's gRPC API address")->capture_default_str();
+  add_api_tls(translate, tr.api_tls);
   translate->add_option("--from", tr.from, "source cluster alias")->required();
   translate->add_option("--to", tr.to, "target cluster alias")->required();
   translate->add_option("--group", tr.group, "consumer group (translates all its committed offsets)");
@@ -169,6 +179,7 @@ int main(int argc, char** argv) {
                                     "Ask a running kmirror node about its flows: partitions mirrored, stopped "
                                     "partitions, its cluster (nodes, duties)");
   status->add_option("--api", st.api, "kmirror's gRPC API address")->capture_default_str();
+  add_api_tls(status, st.api_tls);
   status->add_option("--from", st.from, "source cluster alias (with --to; default: every flow)");
   status->add_option("--to", st.to, "target cluster alias");
   status->add_option("--topic", st.topic, "source topic (default: all)");
@@ -176,15 +187,22 @@ int main(int argc, char** argv) {
 
   kmirror::app::FailoverArgs fo;
   auto* failover = cli.add_subcommand(
-      "failover", "Commit a group's translated offsets on the target (refused while the group is active there)");
+      "failover",
+      "Commit a group's translated offsets on the target (refused while the group is active on either cluster or "
+      "when it would move backwards)");
   failover->add_option("-c,--config", fo.config, "connect-mirror-maker.properties file (how to reach the clusters)")
       ->required();
   failover->add_option("--api", fo.api, "kmirror's gRPC API address")->capture_default_str();
+  add_api_tls(failover, fo.api_tls);
   failover->add_option("--group", fo.group, "consumer group")->required();
   failover->add_option("--from", fo.from, "source cluster alias (the one the group leaves)")->required();
   failover->add_option("--to", fo.to, "target cluster alias (where the group continues)")->required();
   failover->add_flag("--dry-run", fo.dry_run, "print the plan, commit nothing");
   failover->add_flag("--allow-partial", fo.allow_partial, "commit even if some partitions could not be translated");
+  failover->add_flag("--allow-backwards", fo.allow_backwards,
+                     "commit even where the group is already further on the target (it reads those records again)");
+  failover->add_flag("--assume-source-inactive", fo.assume_source_inactive,
+                     "go on when the source cluster cannot be asked whether the group still has members there");
 
   try {
     cli.parse(argc, argv);
@@ -226,6 +244,13 @@ int main(int argc, char** argv) {
       config = kmirror::config::LoadMm2Properties(config_path, *overrides);
     }
   } catch (const kmirror::config::ConfigError& e) {
+    if (kmirror::logging::CurrentFormat() == kmirror::logging::Format::kJson) {
+      // log.format=json was read before the problems were found: the log pipeline gets them too.
+      auto log = kmirror::logging::Get("config");
+      for (const auto& p : e.problems()) log->error("config error: {}", p.ToString());
+      log->error("{} configuration problem(s); nothing was started", e.problems().size());
+      return kExitConfig;
+    }
     for (const auto& p : e.problems()) std::cerr << "kmirror: config error: " << p.ToString() << "\n";
     std::cerr << "kmirror: " << e.problems().size() << " configuration problem(s); nothing was started\n";
     return kExitConfig;

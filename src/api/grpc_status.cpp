@@ -31,6 +31,10 @@ grpc::StatusCode CodeFor(StatusCode code) {
 
 }  // namespace
 
+grpc::Status ResourceExhausted(const std::string& message) {
+  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, message);
+}
+
 grpc::Status ToGrpcStatus(const kmirror::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   return grpc::Status(CodeFor(status.code()), status.message());

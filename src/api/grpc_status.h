@@ -5,6 +5,8 @@
 
 #include <grpcpp/support/status.h>
 
+#include <string>
+
 #include "kmirror/common/status.h"
 
 namespace kmirror::api {
@@ -15,5 +17,9 @@ namespace kmirror::api {
 // kTimedOut -> DEADLINE_EXCEEDED, kDataLoss -> DATA_LOSS, kCancelled -> CANCELLED,
 // kInternal -> INTERNAL. The message is the Status's message.
 grpc::Status ToGrpcStatus(const kmirror::Status& status);
+
+// RESOURCE_EXHAUSTED: a limit of the API itself (api.watch.max.streams), which no other
+// module has, so kmirror::Status has no code for it. Clients retry later.
+grpc::Status ResourceExhausted(const std::string& message);
 
 }  // namespace kmirror::api

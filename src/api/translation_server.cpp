@@ -8,6 +8,7 @@
 #include <map>
 
 #include "api/grpc_status.h"
+#include "api/stream_limit.h"
 #include "kmirror/common/logging.h"
 #include "kmirror/common/thread_name.h"
 #include "kmirror/v1/translation.grpc.pb.h"
@@ -61,6 +62,18 @@ void Fill(v1::Checkpoint* out, const offsets::CheckpointRecord& r) {
   out->set_written_at_ms(r.written_at_ms);
 }
 
+// TLS when a certificate is given; client certificates required (and verified against the
+// client CA) when a client CA is given: the handshake refuses a client without one.
+std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const ServerOptions& o) {
+  if (o.tls_cert_chain.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl(o.tls_client_ca.empty()
+                                            ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = o.tls_client_ca;
+  ssl.pem_key_cert_pairs.push_back({o.tls_private_key, o.tls_cert_chain});
+  return grpc::SslServerCredentials(ssl);
+}
+
 bool IsUnreachable(const Status& s) {
   return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kTimedOut;
 }
@@ -70,8 +83,8 @@ bool IsUnreachable(const Status& s) {
 // The service implementation. Handlers run on gRPC's threads; the backends are thread-safe.
 class TranslationService final : public v1::TranslationService::Service {
  public:
-  TranslationService(std::vector<FlowBackend> flows, const std::atomic<bool>& stopping)
-      : flows_(std::move(flows)), stopping_(stopping) {}
+  TranslationService(std::vector<FlowBackend> flows, const std::atomic<bool>& stopping, int max_watch_streams)
+      : flows_(std::move(flows)), stopping_(stopping), watches_(max_watch_streams) {}
 
   bool AllReady() const {
     for (const auto& f : flows_) {
@@ -174,6 +187,12 @@ class TranslationService final : public v1::TranslationService::Service {
 
   grpc::Status WatchCheckpoints(grpc::ServerContext* ctx, const v1::WatchCheckpointsRequest* req,
                                 grpc::ServerWriter<v1::CheckpointUpdate>* writer) override {
+    StreamSlot slot(watches_);
+    if (!slot.held()) {
+      WarnStreamsFull();
+      return ResourceExhausted("this kmirror node already serves " + std::to_string(watches_.max()) +
+                               " WatchCheckpoints streams (api.watch.max.streams); retry later");
+    }
     auto flow = Find(req->flow());
     if (!flow.ok()) return ToGrpcStatus(flow.status());
     const FlowBackend& f = **flow;
@@ -295,6 +314,14 @@ class TranslationService final : public v1::TranslationService::Service {
  private:
   static std::string FlowName(const v1::FlowSelector& s) { return s.source_alias() + "->" + s.target_alias(); }
 
+  // Logged at most once a minute: a client retrying in a loop must not flood the log.
+  void WarnStreamsFull() {
+    const int64_t now = NowMs();
+    int64_t last = last_full_warning_ms_.load();
+    if (now - last < 60000 || !last_full_warning_ms_.compare_exchange_strong(last, now)) return;
+    logging::Get("api")->warn("refused a WatchCheckpoints stream: {} are open (api.watch.max.streams)", watches_.max());
+  }
+
   static Status CheckpointsLoaded(const FlowBackend& f) {
     if (f.checkpoints->IsLoaded(f.flow)) return Status::Ok();
     return FailedPrecondition("the checkpoints of flow " + f.flow.ToString() +
@@ -310,19 +337,27 @@ class TranslationService final : public v1::TranslationService::Service {
 
   const std::vector<FlowBackend> flows_;
   const std::atomic<bool>& stopping_;
+  StreamLimit watches_;
+  std::atomic<int64_t> last_full_warning_ms_{0};
 };
 
 Result<std::unique_ptr<TranslationServer>> TranslationServer::Start(const std::string& listen,
                                                                     std::vector<FlowBackend> flows) {
+  return Start(ServerOptions{.listen = listen}, std::move(flows));
+}
+
+Result<std::unique_ptr<TranslationServer>> TranslationServer::Start(const ServerOptions& options,
+                                                                    std::vector<FlowBackend> flows) {
+  const std::string& listen = options.listen;
   std::unique_ptr<TranslationServer> s(new TranslationServer());
-  s->service_ = std::make_unique<TranslationService>(std::move(flows), s->stopping_);
+  s->service_ = std::make_unique<TranslationService>(std::move(flows), s->stopping_, options.max_watch_streams);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   // gRPC binds with SO_REUSEPORT by default: a second kmirror on the same address would
   // then silently share the port and answer for flows it may not run.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(listen, ServerCredentials(options), &s->port_);
   builder.RegisterService(s->service_.get());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0) {

@@ -1,9 +1,12 @@
 #include "kmirror/app/app.h"
 
+#include <atomic>
 #include <filesystem>
 #include <future>
 
+#include "app/api_listen.h"
 #include "app/flow_metrics.h"
+#include "app/librdkafka_metrics.h"
 #include "kmirror/api/cluster_view.h"
 #include "kmirror/api/flow_backend.h"
 #include "kmirror/api/translation_server.h"
@@ -14,6 +17,7 @@
 #include "kmirror/kafka/groups.h"
 #include "kmirror/kafka/node_names.h"
 #include "kmirror/kafka/probe.h"
+#include "kmirror/kafka/statistics.h"
 #include "kmirror/metrics/render.h"
 #include "kmirror/metrics/server.h"
 #include "kmirror/offsets/checkpoint_emitter.h"
@@ -55,7 +59,7 @@ kafka::DutyLeaseOptions LeaseOptions(const config::FlowConfig& fc) {
   o.props = fc.target_admin;
   o.group_id = kafka::DutyGroupId(fc.group_id);
   o.topic = kafka::DutyTopic(fc.source);
-  if (kafka::kStaticMembership) {  // off for now: kafka/node_names.h
+  if (kafka::kStaticDutyMembership) {  // off: kafka/node_names.h says why
     o.instance_id = kafka::StaticMemberId(fc.node_id, fc.source, fc.target, kafka::kDutiesMember);
   }
   o.session_timeout = PropMs(fc.source_consumer, "session.timeout.ms", 45000);
@@ -73,6 +77,9 @@ App::~App() { Stop(); }
 Status App::Start() {
   auto log = logging::Get("app");
   log->info("kmirror starting: node {}, {} flow(s) from {}", config_.node_id, config_.flows.size(), config_.origin);
+  // librdkafka's statistics of the flow tasks' clients, for /metrics only (kafka/statistics.h).
+  kafka::StatisticsBoard::Global().SetInterval(config_.metrics_listen.empty() ? std::chrono::milliseconds(0)
+                                                                              : config_.metrics_librdkafka_interval);
   KM_RETURN_IF_ERROR(ProbeClusters());
   // One duty lease per flow, before anything that does duties (flows, checkpoint emitters).
   for (const auto& fc : config_.flows) {
@@ -137,6 +144,18 @@ std::vector<prometheus::MetricFamily> App::CollectMetrics() const {
   options.partition_series = config_.metrics_partition_series;
   options.now_ms = now_ms;
   std::vector<prometheus::MetricFamily> out = metrics::RenderFlows(samples, options);
+  if (config_.metrics_librdkafka_interval.count() > 0) {
+    uint64_t failures = 0;
+    const std::vector<kafka::ClientReport> reports = kafka::StatisticsBoard::Global().Collect(&failures);
+    if (failures > 0) {
+      static std::atomic<bool> warned{false};
+      if (!warned.exchange(true)) {
+        logging::Get("app")->warn("{} librdkafka statistics report(s) could not be parsed; their series are left out",
+                                  failures);
+      }
+    }
+    for (auto& f : metrics::RenderLibrdkafka(LibrdkafkaSamplesOf(reports), options, true)) out.push_back(std::move(f));
+  }
   for (auto& f : metrics::RenderProcess(metrics::ReadProcess())) out.push_back(std::move(f));
   out.push_back(metrics::RenderBuildInfo(KMIRROR_VERSION, kafka::LibraryVersion()));
   return out;
@@ -214,13 +233,14 @@ Status App::StartState() {
   index_ = std::move(index).value();
   checkpoints_ = std::make_unique<offsets::CheckpointStore>();
   for (const config::FlowConfig& fc : config_.flows) {
-    std::shared_ptr<const replication::NamingPolicy> naming = replication::MakeNamingPolicy(fc.naming, fc.separator);
+    std::shared_ptr<const replication::NamingPolicy> naming =
+        replication::MakeNamingPolicy(fc.naming, fc.separator, fc.internal_separator);
     offsets::FlowStateReaderOptions ro;
     ro.flow = KeyOf(fc);
     ro.target = fc.target_admin;
     ro.source = fc.source_admin;
     ro.offset_sync_topic = wire::OffsetSyncTopic(fc.source);
-    ro.checkpoints_topic = wire::mm2::CheckpointsTopic(fc.source);
+    ro.checkpoints_topic = wire::mm2::CheckpointsTopic(fc.source, fc.internal_separator);
     ro.heartbeats_topic = naming->RemoteTopic(fc.source, replication::NamingPolicy::kHeartbeats);
     ro.source_topic_of = [naming](std::string_view t) { return naming->UpstreamTopic(t).value_or(std::string(t)); };
     auto reader = std::make_unique<offsets::FlowStateReader>(std::move(ro), *index_, *checkpoints_);
@@ -254,7 +274,7 @@ Status App::StartTranslation() {
       eo.source_admin = fc.source_admin;
       eo.target_producer = fc.target_producer;
       eo.target_admin = fc.target_admin;
-      eo.checkpoints_topic = wire::mm2::CheckpointsTopic(fc.source);
+      eo.checkpoints_topic = wire::mm2::CheckpointsTopic(fc.source, fc.internal_separator);
       eo.checkpoints_replication_factor = fc.checkpoints_replication_factor;
       eo.interval = fc.checkpoints_interval;
       eo.group_selected = [f = *filter, own_groups](const std::string& g) {
@@ -263,6 +283,8 @@ Status App::StartTranslation() {
         }
         return f->Matches(g);
       };
+      eo.refresh_groups = fc.refresh_groups;
+      eo.refresh_groups_interval = fc.refresh_groups_interval;
       eo.sync_group_offsets = fc.sync_group_offsets;
       eo.sync_interval = fc.sync_group_offsets_interval;
       if (i < leases_.size()) eo.duty_term = [l = leases_[i].get()] { return l->Term(); };
@@ -316,10 +338,26 @@ Status App::StartTranslation() {
   }
 
   if (!config_.api_listen.empty()) {
-    auto server = api::TranslationServer::Start(config_.api_listen, std::move(backends));
+    const config::TlsPem& tls = config_.api_tls;
+    api::ServerOptions options{.listen = config_.api_listen,
+                               .tls_cert_chain = tls.cert_chain,
+                               .tls_private_key = tls.private_key,
+                               .tls_client_ca = tls.ca,
+                               .max_watch_streams = config_.api_watch_max_streams};
+    auto server = api::TranslationServer::Start(options, std::move(backends));
     if (!server.ok()) return server.status().Annotate("api.listen");
     server_ = std::move(server).value();
-    log->info("API listening on {} (port {})", config_.api_listen, server_->port());
+    log->info("API listening on {} (port {}, {})", config_.api_listen, server_->port(),
+              !tls.has_identity() ? "plaintext"
+              : tls.ca.empty()    ? "TLS"
+                                  : "TLS, client certificates required");
+    if (!tls.has_identity() && !IsLoopbackListen(config_.api_listen)) {
+      log->warn(
+          "the API on {} is plaintext and not on a loopback address: anyone who can reach it can read the flows' "
+          "topics, groups and offsets and hold its threads; set api.tls.cert.file, api.tls.key.file and "
+          "api.tls.client.ca.file (docs/api.md, \"Exposing the API\")",
+          config_.api_listen);
+    }
   }
   return Status::Ok();
 }

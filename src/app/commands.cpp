@@ -3,10 +3,13 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <iomanip>
+#include <optional>
 #include <ostream>
 
+#include "app/failover_guards.h"
 #include "kmirror/api/translation_client.h"
 #include "kmirror/config/mirror_config.h"
+#include "kmirror/config/tls_files.h"
 #include "kmirror/kafka/groups.h"
 
 namespace kmirror::app {
@@ -16,6 +19,9 @@ constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
 constexpr std::chrono::milliseconds kKafkaTimeout{15000};
+// Asking the source whether the group is still active: it is often down during a failover,
+// and waiting for it then only delays the "cannot tell" answer.
+constexpr std::chrono::milliseconds kSourceTimeout{8000};
 
 std::string KindName(v1::TranslationKind k) {
   switch (k) {
@@ -68,6 +74,20 @@ v1::TranslateGroupRequest GroupRequest(const std::string& from, const std::strin
   return req;
 }
 
+// The API client the flags ask for; nullopt (the problem printed, naming the file or flag)
+// when a TLS file is wrong: a usage error, nothing contacted.
+std::optional<api::TranslationClient> MakeClient(const std::string& command, const std::string& address,
+                                                 const ApiTlsArgs& tls, std::ostream& err) {
+  if (!tls.any()) return std::optional<api::TranslationClient>(std::in_place, address);
+  auto pem = config::ReadTlsFiles(tls.cert, tls.key, tls.ca, "--api-cert", "--api-key", "--api-ca");
+  if (!pem.ok()) {
+    err << "kmirror " << command << ": " << pem.status().message() << "\n";
+    return std::nullopt;
+  }
+  api::ClientTls t{.use_tls = true, .ca = pem->ca, .cert_chain = pem->cert_chain, .private_key = pem->private_key};
+  return std::optional<api::TranslationClient>(std::in_place, address, t);
+}
+
 }  // namespace
 
 int RunTranslate(const TranslateArgs& a, std::ostream& out, std::ostream& err) {
@@ -77,7 +97,8 @@ int RunTranslate(const TranslateArgs& a, std::ostream& out, std::ostream& err) {
     err << "kmirror translate: give --from and --to, and either --group G or --topic T --partition P --offset O\n";
     return kExitUsage;
   }
-  api::TranslationClient client(a.api);
+  auto client = MakeClient("translate", a.api, a.api_tls, err);
+  if (!client) return kExitUsage;
   if (one) {
     v1::TranslateOffsetRequest req;
     req.mutable_flow()->set_source_alias(a.from);
@@ -85,7 +106,7 @@ int RunTranslate(const TranslateArgs& a, std::ostream& out, std::ostream& err) {
     req.set_topic(a.topic);
     req.set_partition(*a.partition);
     req.set_offset(*a.offset);
-    auto r = client.TranslateOffset(req);
+    auto r = client->TranslateOffset(req);
     if (!r.ok()) {
       err << "kmirror translate: " << r.status().ToString() << "\n";
       return kExitRuntime;
@@ -100,7 +121,7 @@ int RunTranslate(const TranslateArgs& a, std::ostream& out, std::ostream& err) {
         << (t.deleted_on_source() ? ", deleted on source" : "") << ")\n";
     return kExitOk;
   }
-  auto r = client.TranslateGroup(GroupRequest(a.from, a.to, a.group));
+  auto r = client->TranslateGroup(GroupRequest(a.from, a.to, a.group));
   if (!r.ok()) {
     err << "kmirror translate: " << r.status().ToString() << "\n";
     return kExitRuntime;
@@ -122,14 +143,15 @@ int RunStatus(const StatusArgs& a, std::ostream& out, std::ostream& err) {
     err << "kmirror status: give both --from and --to, or neither (every flow)\n";
     return kExitUsage;
   }
-  api::TranslationClient client(a.api);
+  auto client = MakeClient("status", a.api, a.api_tls, err);
+  if (!client) return kExitUsage;
   v1::GetReplicationStatusRequest req;
   if (!a.from.empty()) {
     req.mutable_flow()->set_source_alias(a.from);
     req.mutable_flow()->set_target_alias(a.to);
   }
   req.set_topic(a.topic);
-  auto r = client.GetReplicationStatus(req);
+  auto r = client->GetReplicationStatus(req);
   if (!r.ok()) {
     err << "kmirror status: " << r.status().ToString() << "\n";
     return kExitRuntime;
@@ -199,14 +221,14 @@ int RunFailover(const FailoverArgs& a, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
   const config::ClusterConfig* target = nullptr;
-  bool source_known = false;
+  const config::ClusterConfig* source = nullptr;
   for (const auto& c : cfg.clusters) {
     if (c.alias == a.to) target = &c;
-    source_known = source_known || c.alias == a.from;
+    if (c.alias == a.from) source = &c;
   }
   // A mistyped alias would otherwise surface later as "no such flow" from the API, or not
   // at all against a server that happens to serve it.
-  if (!source_known || a.from == a.to) {
+  if (source == nullptr || a.from == a.to) {
     err << "kmirror failover: --from " << a.from << ": "
         << (a.from == a.to ? "same as --to" : "no cluster with that alias in " + a.config) << "\n";
     return kExitUsage;
@@ -215,9 +237,10 @@ int RunFailover(const FailoverArgs& a, std::ostream& out, std::ostream& err) {
     err << "kmirror failover: --to " << a.to << ": no cluster with that alias in " << a.config << "\n";
     return kExitUsage;
   }
+  auto client = MakeClient("failover", a.api, a.api_tls, err);
+  if (!client) return kExitUsage;
 
-  api::TranslationClient client(a.api);
-  auto r = client.TranslateGroup(GroupRequest(a.from, a.to, a.group));
+  auto r = client->TranslateGroup(GroupRequest(a.from, a.to, a.group));
   if (!r.ok()) {
     err << "kmirror failover: " << r.status().ToString() << "\n";
     return kExitRuntime;
@@ -253,6 +276,26 @@ int RunFailover(const FailoverArgs& a, std::ostream& out, std::ostream& err) {
         << a.to << " (state " << desc->state << "); stop those consumers first\n";
     return kExitRuntime;
   }
+  // Consumers still running on the source would go on there while the group starts again
+  // on the target: every record after the translated offsets processed twice.
+  {
+    auto source_admin = kafka::GroupAdmin::Create(source->client, "kmirror-failover-" + a.from);
+    ActivityVerdict v = JudgeGroupActivity(source_admin.ok() ? (*source_admin)->DescribeGroup(a.group, kSourceTimeout)
+                                                             : Result<kafka::GroupDescription>(source_admin.status()),
+                                           a.group, a.from);
+    if (v.activity == GroupActivity::kActive) {
+      err << "kmirror failover: refusing: " << v.message << "; stop those consumers first\n";
+      return kExitRuntime;
+    }
+    if (v.activity == GroupActivity::kUnknown && !a.assume_source_inactive) {
+      err << "kmirror failover: refusing: " << v.message << "; make sure its consumers on " << a.from
+          << " are stopped (or " << a.from << " is gone), then run again with --assume-source-inactive\n";
+      return kExitRuntime;
+    }
+    if (v.activity == GroupActivity::kUnknown) {
+      err << "kmirror failover: warning: " << v.message << "; going on (--assume-source-inactive)\n";
+    }
+  }
   std::vector<TopicPartition> parts;
   std::vector<kafka::GroupOffset> offsets;
   for (const auto& t : r->translations()) {
@@ -264,11 +307,26 @@ int RunFailover(const FailoverArgs& a, std::ostream& out, std::ostream& err) {
     err << "kmirror failover: " << current.status().ToString() << "\n";
     return kExitRuntime;
   }
+  std::vector<PlannedOffset> plan;
   out << "plan for group " << a.group << " on " << a.to << ":\n";
   for (size_t i = 0; i < parts.size(); ++i) {
-    const auto& now = (*current)[i];
+    plan.push_back({parts[i], (*current)[i], offsets[i].offset});
+    const auto& now = plan.back().current;
     out << "  " << parts[i].ToString() << ": " << (now ? std::to_string(*now) : std::string("(none)")) << " -> "
-        << offsets[i].offset << "\n";
+        << offsets[i].offset << (now && *now > offsets[i].offset ? "  BACKWARDS" : "") << "\n";
+  }
+  const std::vector<PlannedOffset> back = BackwardMoves(plan);
+  if (!back.empty() && !a.allow_backwards) {
+    err << "kmirror failover: refusing: group " << a.group << " is already ahead of the translation on " << a.to
+        << " in " << back.size() << " partition(s); committing would move it backwards (it would read again what "
+        << "it consumed there):\n"
+        << DescribeBackwardMoves(back) << "nothing committed (--allow-backwards commits anyway)\n";
+    return kExitRuntime;
+  }
+  if (!back.empty()) {
+    err << "kmirror failover: warning: moving group " << a.group << " backwards in " << back.size()
+        << " partition(s) (--allow-backwards):\n"
+        << DescribeBackwardMoves(back);
   }
   if (a.dry_run) {
     out << "dry run: nothing committed\n";

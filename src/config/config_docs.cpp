@@ -164,8 +164,10 @@ cluster `a`, cluster `a`'s topic `b.orders` would be written to the same remote 
 would be filed under the wrong topic and the loop check would not recognise `a.b`'s own topics.
 kmirror refuses such a file with an error at the `clusters` line naming the alias, the separator
 and the flows; aliases that merely share a prefix (`a`, `ab`) are fine. Internal topics need no
-such rule: `<alias>.checkpoints.internal` and `kmirror-offset-syncs.<alias>.internal` put fixed
-text around the whole alias, so distinct aliases never share one, and they are never mirrored.
+such rule: `<alias>.checkpoints.internal` (`<alias><separator>checkpoints<separator>internal` with a
+custom separator, see `replication.policy.internal.topic.separator.enabled`) and
+`kmirror-offset-syncs.<alias>.internal` put fixed text around the whole alias, so distinct aliases
+never share one, and they are never mirrored.
 
 ## Settings
 

@@ -14,6 +14,7 @@
 #include "config/java_regex.h"
 #include "config/properties.h"
 #include "config/value_parsers.h"
+#include "kmirror/common/logging.h"
 #include "kmirror/common/strings.h"
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/config/overrides.h"
@@ -72,9 +73,18 @@ MirrorConfig LoadLegacy(const LegacyArgs& args) { return LoadLegacy(args, {}); }
 MirrorConfig LoadLegacy(const LegacyArgs& args, const std::vector<ConfigOverride>& overrides) {
   Diagnostics diag;
   std::string node_id;
+  std::string log_format = "text";
   for (const ConfigOverride& o : overrides) {
+    if (o.key == "log.format") {  // KMIRROR_SET_LOG_FORMAT: the log format is the process's, not MM1's
+      if (logging::ParseFormat(o.value))
+        log_format = o.value;
+      else
+        diag.Problem(Origin{o.origin, 0, o.key}, "must be text or json");
+      continue;
+    }
     if (o.key != "node.id") {
-      diag.Problem(Origin{o.origin, 0, o.key}, "only node.id can be set per node on a MirrorMaker 1 command line");
+      diag.Problem(Origin{o.origin, 0, o.key},
+                   "only node.id and log.format can be set per node on a MirrorMaker 1 command line");
       continue;
     }
     if (std::string why = CheckNodeId(o.value); !why.empty()) {
@@ -99,6 +109,7 @@ MirrorConfig LoadLegacy(const LegacyArgs& args, const std::vector<ConfigOverride
 
   MirrorConfig config;
   config.node_id = node_id;
+  config.log_format = log_format;
   config.origin = "MirrorMaker 1 command line (--consumer.config " + args.consumer_config + ", --producer.config " +
                   args.producer_config + ")";
   if (consumer_file && producer_file) {
@@ -117,13 +128,14 @@ MirrorConfig LoadLegacy(const LegacyArgs& args, const std::vector<ConfigOverride
     f.max_inflight_records = *ParseInteger(GetSetting("task.max.inflight.records").default_value);
     f.replication_factor = -1;
     // MM1 saw new topics when its consumers refreshed metadata (metadata.max.age.ms, 5 min by
-    // default), and it never copied topic configurations.
+    // default), and it never copied topic configurations or ACLs.
     f.refresh_topics_interval = std::chrono::minutes(5);
     if (const PropertyEntry* age = consumer_file->Find("metadata.max.age.ms")) {
       if (auto ms = ParseInteger(age->value); ms && *ms >= 1000)
         f.refresh_topics_interval = std::chrono::milliseconds(*ms);
     }
     f.sync_topic_configs = false;
+    f.sync_topic_acls = false;
     f.config_properties_exclude = SplitList(GetSetting("config.properties.exclude").default_value);
 
     TranslatedClient consumer = TranslateClientProps(AllOf(*consumer_file), ClientRole::kConsumer, diag);
@@ -151,6 +163,7 @@ MirrorConfig LoadLegacy(const LegacyArgs& args, const std::vector<ConfigOverride
     }
     config.flows.push_back(std::move(f));
   }
+  ApplyLogSettings(config);
   diag.LogAndThrowIfProblems();
   return config;
 }

@@ -1,6 +1,13 @@
 #include "kmirror/config/mirror_config.h"
 
+#include "kmirror/common/logging.h"
+
 namespace kmirror::config {
+
+void ApplyLogSettings(const MirrorConfig& config) {
+  logging::SetNode(config.node_id);
+  if (auto format = logging::ParseFormat(config.log_format)) logging::SetFormat(*format);
+}
 
 std::string ConfigProblem::ToString() const {
   std::string s;

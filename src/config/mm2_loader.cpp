@@ -26,6 +26,7 @@
 #include "kmirror/config/mirror_config.h"
 #include "kmirror/config/overrides.h"
 #include "kmirror/config/settings.h"
+#include "kmirror/config/tls_files.h"
 
 namespace kmirror::config {
 namespace {
@@ -87,9 +88,14 @@ class Mm2Loader {
     if (config.node_id.empty()) config.node_id = DefaultNodeId();
     for (auto& f : config.flows) f.node_id = config.node_id;
     config.api_listen = TopLevel("api.listen");
+    LoadApiTls(config);
+    config.api_watch_max_streams = static_cast<int>(ParseInteger(TopLevel("api.watch.max.streams")).value_or(16));
     config.offsets_index_dir = TopLevel("offsets.index.dir");
     config.metrics_listen = TopLevel("metrics.listen");
     config.metrics_partition_series = ParseBool(TopLevel("metrics.partition.series")).value_or(false);
+    config.metrics_librdkafka_interval =
+        std::chrono::milliseconds(ParseInteger(TopLevel("metrics.librdkafka.interval.ms")).value_or(15000));
+    config.log_format = TopLevel("log.format");
     config.shutdown_timeout = std::chrono::seconds(ParseInteger(TopLevel("shutdown.timeout.seconds")).value_or(60));
     BuildClusters(config);
     CheckGroupCollisions(config);
@@ -295,6 +301,35 @@ class Mm2Loader {
   static int DefaultTasks() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
   // A top-level-only setting's value, or its default.
+  // api.tls.*: the files are read now, so `kmirror check` and start-up name a bad one (the
+  // problem is at the line of the setting that names it).
+  void LoadApiTls(MirrorConfig& config) {
+    const std::string cert = TopLevel("api.tls.cert.file");
+    const std::string key = TopLevel("api.tls.key.file");
+    const std::string ca = TopLevel("api.tls.client.ca.file");
+    auto at = [&](const std::string& name) {
+      const PropertyEntry* e = props_.Find(name);
+      return e != nullptr ? At(*e) : Origin{props_.file(), 0, name};
+    };
+    if (!ca.empty() && cert.empty()) {
+      diag_.Problem(at("api.tls.client.ca.file"),
+                    "needs api.tls.cert.file and api.tls.key.file: client certificates are only asked for over TLS");
+      return;
+    }
+    auto tls = ReadTlsFiles(cert, key, ca, "api.tls.cert.file", "api.tls.key.file", "api.tls.client.ca.file");
+    if (!tls.ok()) {
+      // The message starts with the setting it is about.
+      const std::string& m = tls.status().message();
+      std::string name = "api.tls.cert.file";
+      for (const char* n : {"api.tls.key.file", "api.tls.client.ca.file"}) {
+        if (m.rfind(n, 0) == 0) name = n;
+      }
+      diag_.Problem(at(name), m.rfind(name + ": ", 0) == 0 ? m.substr(name.size() + 2) : m);
+      return;
+    }
+    config.api_tls = std::move(tls).value();
+  }
+
   std::string TopLevel(const std::string& name) const {
     const PropertyEntry* e = props_.Find(name);
     return e != nullptr ? e->value : GetSetting(name).default_value;
@@ -338,6 +373,8 @@ class Mm2Loader {
     f.naming = Resolve(s, t, "replication.policy.class").value == kIdentityPolicy ? RemoteTopicNaming::kIdentity
                                                                                   : RemoteTopicNaming::kPrefix;
     f.separator = Resolve(s, t, "replication.policy.separator").value;
+    f.internal_separator =
+        ResolveBool(s, t, "replication.policy.internal.topic.separator.enabled") ? f.separator : std::string(".");
     Resolved tasks = Resolve(s, t, "tasks.max");
     f.tasks = tasks.is_set ? static_cast<int>(ParseInteger(tasks.value).value_or(1)) : DefaultTasks();
     f.max_inflight_bytes = ResolveInt(s, t, "task.max.inflight.bytes");
@@ -347,22 +384,33 @@ class Mm2Loader {
     f.refresh_topics_interval = std::chrono::seconds(ResolveInt(s, t, "refresh.topics.interval.seconds"));
     f.sync_topic_configs = ResolveBool(s, t, "sync.topic.configs.enabled");
     f.sync_topic_configs_interval = std::chrono::seconds(ResolveInt(s, t, "sync.topic.configs.interval.seconds"));
+    f.sync_topic_acls = ResolveBool(s, t, "sync.topic.acls.enabled");
+    f.sync_topic_acls_interval = std::chrono::seconds(ResolveInt(s, t, "sync.topic.acls.interval.seconds"));
     f.config_properties_exclude =
         SplitList(ResolveWithAlias(s, t, "config.properties.exclude", "config.properties.blacklist").value);
 
     f.emit_heartbeats = ResolveBool(s, t, "emit.heartbeats.enabled");
     f.heartbeats_interval = std::chrono::seconds(ResolveInt(s, t, "emit.heartbeats.interval.seconds"));
     f.heartbeats_replication_factor = static_cast<int>(ResolveInt(s, t, "heartbeats.topic.replication.factor"));
+    f.heartbeats_replication = ResolveBool(s, t, "heartbeats.replication.enabled");
     f.max_hops = static_cast<int>(ResolveInt(s, t, "max.hops"));
     f.undeliverable = Resolve(s, t, "undeliverable.records").value == "dead-letter" ? UndeliverableRecords::kDeadLetter
                                                                                     : UndeliverableRecords::kStop;
     f.dead_letter_topic = Resolve(s, t, "dead.letter.topic").value;
+    f.history_change = Resolve(s, t, "target.history.change").value == "stop" ? TargetHistoryChange::kStop
+                                                                              : TargetHistoryChange::kReseed;
 
     f.emit_checkpoints = ResolveBool(s, t, "emit.checkpoints.enabled");
     f.checkpoints_interval = std::chrono::seconds(ResolveInt(s, t, "emit.checkpoints.interval.seconds"));
     f.checkpoints_replication_factor = static_cast<int>(ResolveInt(s, t, "checkpoints.topic.replication.factor"));
     f.groups = SplitList(Resolve(s, t, "groups").value);
     f.groups_exclude = SplitList(ResolveWithAlias(s, t, "groups.exclude", "groups.blacklist").value);
+    f.refresh_groups = ResolveBool(s, t, "refresh.groups.enabled");
+    // Unset: every checkpoint round (the registry's default_doc); written: as written.
+    Resolved refresh_groups = Resolve(s, t, "refresh.groups.interval.seconds");
+    if (refresh_groups.is_set) {
+      f.refresh_groups_interval = std::chrono::seconds(ParseInteger(refresh_groups.value).value_or(600));
+    }
     f.sync_group_offsets = ResolveBool(s, t, "sync.group.offsets.enabled");
     f.sync_group_offsets_interval = std::chrono::seconds(ResolveInt(s, t, "sync.group.offsets.interval.seconds"));
 
@@ -519,10 +567,10 @@ class Mm2Loader {
   // cluster "a", cluster "a"'s topic "b.orders" would be written to the same remote topic,
   // and topics that came from "a.b" are not recognised as its own when they would go back.
   // Target aliases count too: the cycle check compares the target alias with that prefix.
-  // kmirror's internal topics need no such rule: "<alias>.checkpoints.internal" and
+  // kmirror's internal topics need no such rule: "<alias><sep>checkpoints<sep>internal" and
   // "kmirror-offset-syncs.<alias>.internal" are fixed text around the whole alias (distinct
-  // aliases give distinct names), no separator is involved, and internal topics are never
-  // mirrored, so no remote topic can take one of those names.
+  // aliases give distinct names, and nothing reads an alias back out of them), and internal
+  // topics are never mirrored, so no remote topic can take one of those names.
   void CheckAliasSeparators(const MirrorConfig& config) {
     const PropertyEntry* clusters = props_.Find("clusters");
     if (clusters == nullptr) return;
@@ -616,6 +664,7 @@ MirrorConfig LoadMm2Properties(const std::string& path, const std::vector<Config
   // Placeholders first (config_providers.h): every later check sees the values they name.
   const Properties resolved = ResolveConfigProviders(*props, diag);
   MirrorConfig config = Mm2Loader(resolved, diag).Load();
+  ApplyLogSettings(config);
   diag.LogAndThrowIfProblems();
   return config;
 }

@@ -42,6 +42,21 @@ std::string CheckSeparator(const std::string& v) {
   return "";
 }
 
+// emit.offset-syncs.enabled=false (MM2 3.9+: write no offset syncs) cannot be honoured: kmirror's
+// offset-sync log is not only what translation reads but where every partition resumes after
+// a restart or rebalance, and source offsets are committed only once it has the records
+// (kafka/resume_rule.h, replication/log_gate.h). Ignoring the value would hide that; refusing
+// it says so before anything starts.
+std::string CheckEmitOffsetSyncs(const std::string& v) {
+  auto b = ParseBool(v);
+  if (!b || *b) return "";
+  return "cannot be honoured: kmirror's offset-sync log (kmirror-offset-syncs.<source>.internal on the "
+         "target) is where each partition resumes after a restart or rebalance and what source offsets are "
+         "committed against, so it cannot be turned off (kmirror writes no MM2 offset-syncs topic, on the source "
+         "or elsewhere); remove this line. MM2 also refuses emit.checkpoints.enabled and "
+         "sync.group.offsets.enabled without offset syncs";
+}
+
 std::string CheckNotEmpty(const std::string& v) { return Trim(v).empty() ? "must not be empty" : ""; }
 
 std::string CheckNoTransforms(const std::string& v) {
@@ -63,14 +78,16 @@ std::vector<SettingSpec> BuildRegistry() {
        .scopes = kTopLevel,
        .help = "Required. Comma-separated cluster aliases. Every alias needs `<alias>.bootstrap.servers` if it "
                "takes part in an enabled flow. Aliases may only contain ASCII letters, digits, '.', '_' and '-' "
-               "because the prefix naming policy puts them into topic names."});
+               "because the prefix naming policy puts them into topic names.",
+       .evidence = {"Mm2LoaderTest.MissingClusters", "Mm2LoaderTest.AliasesWithDotsAndAliasesThatLookLikeSettings"}});
   add({.name = "enabled",
        .type = SettingType::kBool,
        .scopes = kFlow,
        .default_value = "false",
        .help = "Whether the flow copies records. Flows are directional and off by default: write "
                "`A->B.enabled = true` for each flow wanted. A top-level `enabled = true` turns on every "
-               "pair of clusters, as in MM2."});
+               "pair of clusters, as in MM2.",
+       .evidence = {"Mm2LoaderTest.FlowsAreOffByDefaultAndTopLevelEnabledTurnsOnEveryPair"}});
   add({.name = "flow.group.id",
        .type = SettingType::kString,
        .scopes = kFlow,
@@ -79,7 +96,8 @@ std::vector<SettingSpec> BuildRegistry() {
        .help = "The consumer group the flow uses on its source cluster; its committed offsets are where the "
                "flow resumes. Two enabled flows reading the same source cluster must use different groups. "
                "(MM2 tracks progress in Connect's offset topics instead; its `group.id` keys are unrelated.)",
-       .extra_check = CheckNotEmpty});
+       .extra_check = CheckNotEmpty,
+       .evidence = {"Mm2LoaderTest.FlowGroupIds", "TopologyTest.SameClusterUnderTwoAliasesDoesNotLoop"}});
 
   // ---- Topic selection and naming -----------------------------------------------------
   add({.name = "topics",
@@ -88,19 +106,23 @@ std::vector<SettingSpec> BuildRegistry() {
        .default_value = ".*",
        .help = "Topics to mirror: comma-separated topic names or Java regexes, each matched against the whole "
                "topic name. A regex cannot contain ',' since the list is split at commas (as in MM2). An empty "
-               "value selects nothing."});
+               "value selects nothing.",
+       .evidence = {"TopicFilter.WholeNameMatchLikeJava",
+                    "MirrorTest.RefreshTopicsOffKeepsTheTopicsOfTheFirstListing"}});
   add({.name = "topics.exclude",
        .type = SettingType::kRegexList,
        .scopes = kFlow,
        .default_value = R"(.*[\-\.]internal, .*\.replica, __.*)",
        .help = "Topics never mirrored, same syntax as `topics`; exclusion wins over inclusion. The default "
                "skips Kafka's and MM2's internal topics. Setting it replaces the default list, so keep those "
-               "entries when adding your own."});
+               "entries when adding your own.",
+       .evidence = {"TopicFilter.ExcludeWins", "Mm2LoaderTest.DeprecatedBlacklistIsUsedOnlyWithoutExclude"}});
   add({.name = "topics.blacklist",
        .type = SettingType::kRegexList,
        .scopes = kFlow,
        .alias_of = "topics.exclude",
-       .help = "Deprecated spelling of `topics.exclude`, used only when `topics.exclude` is not set."});
+       .help = "Deprecated spelling of `topics.exclude`, used only when `topics.exclude` is not set.",
+       .evidence = {"Mm2LoaderTest.DeprecatedBlacklistIsUsedOnlyWithoutExclude"}});
   add({.name = "replication.policy.class",
        .type = SettingType::kClass,
        .scopes = kFlow,
@@ -113,7 +135,9 @@ std::vector<SettingSpec> BuildRegistry() {
                "either: every record kmirror writes carries its provenance (docs/provenance.md) and is never "
                "copied back to a cluster it has been on. Both directions must be kmirror flows for that (a "
                "replicator that does not keep the header, such as MM2 in one direction, would bring records "
-               "back). Custom Java policies cannot be loaded."});
+               "back). Custom Java policies cannot be loaded.",
+       .evidence = {"Mm2LoaderTest.ReplicationPolicyAndSeparator", "TwoWayTest.IdentityNamingTwoProcesses",
+                    "TopologyTest.HubAndSpokesWithIdentityNaming"}});
   add({.name = "replication.policy.separator",
        .type = SettingType::kString,
        .scopes = kFlow,
@@ -123,14 +147,35 @@ std::vector<SettingSpec> BuildRegistry() {
                "the flow may contain it (e.g. `us.west` with `.`): kmirror and MM2 take the text before the first "
                "separator of a remote topic name as the cluster it came from, so such an alias would be misread "
                "(`us.west.orders` as topic `west.orders` of cluster `us`); kmirror refuses the configuration.",
-       .extra_check = CheckSeparator});
+       .extra_check = CheckSeparator,
+       .evidence = {"PrefixNaming.CustomSeparator", "Mm2LoaderTest.ReplicationPolicyAndSeparator",
+                    "Mm2LoaderTest.AliasContainingACustomSeparatorIsRefusedNamingWhereTheSeparatorIsSet",
+                    "Translation.Mm2RemoteClusterUtilsFindsCheckpointsUnderACustomSeparator"}});
+  add({.name = "replication.policy.internal.topic.separator.enabled",
+       .type = SettingType::kBool,
+       .scopes = kFlow,
+       .default_value = "true",
+       .help = "Whether MM2's internal topics are named with `replication.policy.separator` too (MM2's default): the "
+               "checkpoints topic is `<source><separator>checkpoints<separator>internal` (`A_checkpoints_internal` "
+               "with `_`), and topics ending in `<separator>internal` are internal (never mirrored). false: "
+               "`<source>.checkpoints.internal` whatever the separator, as MM2 does then. MM2's heartbeats topic "
+               "is `heartbeats` either way. kmirror's own topics (`kmirror-offset-syncs.<source>.internal`, "
+               "`kmirror-dead-letter.<source>.internal`) keep their names: no MM2 tool reads them, and the "
+               "offset-sync log is where partitions resume, so renaming it would lose that history. Changing "
+               "either setting on a running deployment moves checkpoints to a new topic: they are written again "
+               "from the offset index at the next round.",
+       .evidence = {"Mm2LoaderTest.ReplicationPolicyAndSeparator",
+                    "NamingPolicy.InternalTopicsWithTheCustomSeparatorAreInternal",
+                    "Mm2Checkpoint.TopicNameFollowsMirrorMaker2",
+                    "Translation.Mm2RemoteClusterUtilsFindsCheckpointsUnderACustomSeparator"}});
   add({.name = "topic.filter.class",
        .type = SettingType::kClass,
        .scopes = kFlow,
        .default_value = "org.apache.kafka.connect.mirror.DefaultTopicFilter",
        .allowed = {"org.apache.kafka.connect.mirror.DefaultTopicFilter"},
        .help = "Only MM2's default filter (`topics` / `topics.exclude`) is available; custom Java filters "
-               "cannot be loaded."});
+               "cannot be loaded.",
+       .evidence = {"Mm2LoaderTest.OnlyMm2sDefaultFilterClassesAreAccepted"}});
 
   // ---- Remote topics ------------------------------------------------------------------
   add({.name = "replication.factor",
@@ -142,7 +187,9 @@ std::vector<SettingSpec> BuildRegistry() {
        .help = "Replication factor of remote topics kmirror creates (with the source topic's partition count). "
                "-1 uses the target broker's `default.replication.factor`. MM2's default of 2 fails on a "
                "single-broker target: set 1 there.",
-       .extra_check = CheckReplicationFactor});
+       .extra_check = CheckReplicationFactor,
+       .evidence = {"Mm2LoaderTest.FlowKeyOverTopLevelKeyOverDefault",
+                    "MirrorTest.ConfigSyncAndHeartbeatsSwitchedOffAndTheBrokersReplicationFactor"}});
   add({.name = "tasks.max",
        .type = SettingType::kInt,
        .scopes = kFlow,
@@ -152,7 +199,9 @@ std::vector<SettingSpec> BuildRegistry() {
        .help = "Consumer/producer pairs the flow runs, each on its own thread; they share the flow's consumer "
                "group, so more than the number of source partitions only idles. Unset, kmirror uses one per "
                "hardware thread of the machine (MM2's default is 1, which leaves a many-core node idle); a value "
-               "written in the file is always used as is. The upper bound guards against typos."});
+               "written in the file is always used as is. The upper bound guards against typos.",
+       .evidence = {"Mm2LoaderTest.MinimalFlowGetsMm2Defaults", "Mm2LoaderTest.FlowKeyOverTopLevelKeyOverDefault",
+                    "KmirrorFaultTest.SigtermBetweenTheRoundsOfARebalanceDrainsAndCommits"}});
   add({.name = "task.max.inflight.bytes",
        .type = SettingType::kInt,
        .scopes = kFlow,
@@ -165,7 +214,9 @@ std::vector<SettingSpec> BuildRegistry() {
                "eighth) and a quarter for records sent to the target and not yet acknowledged (the producer's "
                "`buffer.memory`). A slow target then holds back reading instead of filling memory. Explicit "
                "`consumer.fetch.max.bytes` or `producer.buffer.memory` settings win. Raise it when the source is "
-               "far away: a task reads at most one fetch per round trip (2 MiB per 50 ms is 40 MB/s)."});
+               "far away: a task reads at most one fetch per round trip (2 MiB per 50 ms is 40 MB/s).",
+       .evidence = {"ClientLimits.TheBudgetAndTheTopicRefreshScaleTheDefaults",
+                    "MirrorTest.StaysExactAtATinyMemoryBudget"}});
   add({.name = "task.max.inflight.records",
        .type = SettingType::kInt,
        .scopes = kFlow,
@@ -177,64 +228,112 @@ std::vector<SettingSpec> BuildRegistry() {
                "costs a few hundred bytes of client bookkeeping until the target acknowledged it): half of it for "
                "prefetched records (`queued.min.messages`), half for the producer's queue "
                "(`queue.buffering.max.messages`). At 100-byte records 40,000 measured 0.9-1.1 M records/s at "
-               "~100 MiB peak RSS for two tasks, 20,000 0.6-0.8 M at ~80 MiB."});
+               "~100 MiB peak RSS for two tasks, 20,000 0.6-0.8 M at ~80 MiB.",
+       .evidence = {"ClientLimits.TheBudgetAndTheTopicRefreshScaleTheDefaults",
+                    "MirrorTest.StaysExactAtATinyMemoryBudget"}});
   add({.name = "refresh.topics.enabled",
        .type = SettingType::kBool,
        .scopes = kFlow,
        .default_value = "true",
-       .help = "Whether to look for new topics and partitions on the source periodically. When false, the "
-               "topic set is fixed at start-up."});
+       .help = "Whether to look for new topics on the source every `refresh.topics.interval.seconds` (MM2's "
+               "meaning). When false, the flow's topics are those its first successful listing of the source "
+               "selects: topics created (or matching `topics`) later are not mirrored until kmirror restarts. The "
+               "remote topics of that set are still kept up: created when missing, grown when a source topic gains "
+               "partitions (the flow's consumers read new partitions of their topics, whose records would "
+               "otherwise wait), their configs synced. In a kmirror cluster each node fixes the set when it "
+               "starts, so start the nodes with the same topics present.",
+       .evidence = {"FixedTopicSet.WithoutRefreshTheFirstListingFixesTheTopics",
+                    "MirrorTest.RefreshTopicsOffKeepsTheTopicsOfTheFirstListing"}});
   add({.name = "refresh.topics.interval.seconds",
        .type = SettingType::kSeconds,
        .scopes = kFlow,
        .default_value = "600",
        .min = 1,
        .max = kOneYearSeconds,
-       .help = "How often to look for new topics and partitions."});
+       .help = "How often to look for new topics and partitions (when `refresh.topics.enabled`); the same "
+               "round retries remote topics that could not be created, also when refresh is off.",
+       .evidence = {"Mm2LoaderTest.IntervalsAndSwitches", "MirrorTest.PicksUpNewTopicsAndNewPartitionsWhileRunning"}});
   add({.name = "sync.topic.configs.enabled",
        .type = SettingType::kBool,
        .scopes = kFlow,
        .default_value = "true",
        .help = "Whether to copy topic configurations (retention, cleanup policy, ...) to remote topics "
-               "periodically."});
+               "periodically, as MM2 3.9 does with incremental alter configs: the source's overrides are set on "
+               "the remote topic, and an override removed on the source (back to its default) is removed on the "
+               "remote topic too. Configs matched by `config.properties.exclude` are left as the target has "
+               "them.",
+       .evidence = {"Mm2LoaderTest.IntervalsAndSwitches",
+                    "MirrorTest.ConfigSyncAndHeartbeatsSwitchedOffAndTheBrokersReplicationFactor"}});
   add({.name = "sync.topic.configs.interval.seconds",
        .type = SettingType::kSeconds,
        .scopes = kFlow,
        .default_value = "600",
        .min = 1,
        .max = kOneYearSeconds,
-       .help = "How often to copy topic configurations."});
+       .help = "How often to copy topic configurations.",
+       .evidence = {"Mm2LoaderTest.IntervalsAndSwitches", "MirrorTest.CopiesChangedTopicConfigsPeriodically"}});
+  add({.name = "sync.topic.acls.enabled",
+       .type = SettingType::kBool,
+       .scopes = kFlow,
+       .default_value = "true",
+       .help = "Whether to copy the source's topic ACL bindings of mirrored topics to their remote topics, with "
+               "MM2's rules: only bindings on a LITERAL topic name the flow mirrors (PREFIXED ones are not copied); "
+               "ALLOW WRITE is not copied (only the mirror writes remote topics), ALLOW ALL becomes ALLOW READ, DENY "
+               "bindings are copied unchanged; the name becomes the remote topic's. Bindings are only added, never "
+               "deleted. A duty of the flow (docs/cluster.md). When a cluster refuses (no authorizer, or the "
+               "principal may not describe or create ACLs) it is logged once and counted "
+               "(`kmirror_acl_sync_refusals_total`); mirroring goes on. See docs/security.md.",
+       .evidence = {"Mm2LoaderTest.IntervalsAndSwitches",
+                    "AclSyncTest.CopiesTheSourcesTopicAclsOfMirroredTopicsTheWayMm2Does"}});
+  add({.name = "sync.topic.acls.interval.seconds",
+       .type = SettingType::kSeconds,
+       .scopes = kFlow,
+       .default_value = "600",
+       .min = 1,
+       .max = kOneYearSeconds,
+       .help = "How often to copy topic ACLs (the first round runs when the flow starts or this node takes the "
+               "flow's duties over).",
+       .evidence = {"Mm2LoaderTest.IntervalsAndSwitches",
+                    "AclSyncTest.CopiesTheSourcesTopicAclsOfMirroredTopicsTheWayMm2Does"}});
   add({.name = "config.properties.exclude",
        .type = SettingType::kRegexList,
        .scopes = kFlow,
        .default_value = R"(follower\.replication\.throttled\.replicas, leader\.replication\.throttled\.replicas, )"
                         R"(message\.timestamp\.difference\.max\.ms, message\.timestamp\.type, )"
                         R"(unclean\.leader\.election\.enable, min\.insync\.replicas)",
-       .help = "Topic configuration names (regexes) never copied to remote topics."});
+       .help = "Topic configuration names (regexes) never copied to remote topics.",
+       .evidence = {"PlanTopicConfigs.ExcludedConfigsAreTheTargetsOwnAndStay",
+                    "MirrorTest.CopiesChangedTopicConfigsPeriodically"}});
   add({.name = "config.properties.blacklist",
        .type = SettingType::kRegexList,
        .scopes = kFlow,
        .alias_of = "config.properties.exclude",
-       .help = "Deprecated spelling of `config.properties.exclude`, used only when that is not set."});
+       .help = "Deprecated spelling of `config.properties.exclude`, used only when that is not set.",
+       .evidence = {"Mm2LoaderTest.DeprecatedBlacklistIsUsedOnlyWithoutExclude"}});
   add({.name = "config.property.filter.class",
        .type = SettingType::kClass,
        .scopes = kFlow,
        .default_value = "org.apache.kafka.connect.mirror.DefaultConfigPropertyFilter",
        .allowed = {"org.apache.kafka.connect.mirror.DefaultConfigPropertyFilter"},
        .help = "Only MM2's default filter (`config.properties.exclude`) is available; custom Java filters "
-               "cannot be loaded."});
+               "cannot be loaded.",
+       .evidence = {"Mm2LoaderTest.OnlyMm2sDefaultFilterClassesAreAccepted"}});
 
   // ---- Client properties --------------------------------------------------------------
   add({.name = "bootstrap.servers",
        .type = SettingType::kClientProperties,
        .scopes = kCluster,
        .help = "Required for every cluster in an enabled flow, as `<alias>.bootstrap.servers`. A top-level "
-               "value is the fallback for clusters without one."});
+               "value is the fallback for clusters without one.",
+       .evidence = {"Mm2LoaderTest.MinimalFlowGetsMm2Defaults",
+                    "Mm2LoaderTest.ClusterInAFlowWithoutBootstrapServers"}});
   add({.name = "security.protocol",
        .type = SettingType::kClientProperties,
        .scopes = kCluster,
        .help = "Cluster-level client setting: applies to every client of the cluster (top level: of every "
-               "cluster). PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."});
+               "cluster). PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.",
+       .evidence = {"Mm2LoaderTest.ClusterLevelClientProperties",
+                    "Security.MirrorsFromMutualTlsToScramSha512WithPasswordsFromConfigProviders"}});
   add({.name = "ssl.",
        .family = true,
        .type = SettingType::kClientProperties,
@@ -243,53 +342,63 @@ std::vector<SettingSpec> BuildRegistry() {
                "stores in PEM or PKCS12, `ssl.key.password`, mutual TLS. The broker's host name is verified by "
                "default, as in Kafka's clients (`ssl.endpoint.identification.algorithm=https`; an empty value "
                "turns it off). JKS stores cannot be read: the error gives the keytool command that converts "
-               "them to PKCS12. See docs/security.md."});
+               "them to PKCS12. See docs/security.md.",
+       .evidence = {"ClientPropsTest.Pkcs12KeystoreAndPemTruststore",
+                    "Security.HostnameMismatchStopsStartUpByDefault"}});
   add({.name = "sasl.",
        .family = true,
        .type = SettingType::kClientProperties,
        .scopes = kCluster,
        .help = "Cluster-level SASL settings. `sasl.jaas.config` with PlainLoginModule or ScramLoginModule "
-               "becomes librdkafka's sasl.username / sasl.password."});
+               "becomes librdkafka's sasl.username / sasl.password.",
+       .evidence = {"ClientPropsTest.ScramLogin", "SeedConfig.Mm2SeedFileWithSaslMirrorsGlobalTopics"}});
   add({.name = "consumer.",
        .family = true,
        .type = SettingType::kClientProperties,
        .scopes = kPerCluster | kPerFlow,
        .help = "`<source>.consumer.<property>`: the source consumer of every flow reading that cluster. "
-               "`A->B.consumer.<property>`: that flow only, but with the lowest precedence (MM2's rule)."});
+               "`A->B.consumer.<property>`: that flow only, but with the lowest precedence (MM2's rule).",
+       .evidence = {"Mm2LoaderTest.ClientOverridesFollowMm2Precedence"}});
   add({.name = "producer.",
        .family = true,
        .type = SettingType::kClientProperties,
        .scopes = kPerCluster | kPerFlow,
        .help = "`<target>.producer.<property>`: the producer of every flow writing that cluster. "
                "`A->B.producer.<property>`: that flow only, lowest precedence (MM2 uses this form only for "
-               "its internal producers; kmirror applies it to the replication producer)."});
+               "its internal producers; kmirror applies it to the replication producer).",
+       .evidence = {"Mm2LoaderTest.ClientOverridesFollowMm2Precedence"}});
   add({.name = "admin.",
        .family = true,
        .type = SettingType::kClientProperties,
        .scopes = kPerCluster | kPerFlow,
        .help = "`<alias>.admin.<property>`: admin clients on that cluster. `A->B.admin.<property>`: both admin "
-               "clients of that flow, lowest precedence."});
+               "clients of that flow, lowest precedence.",
+       .evidence = {"Mm2LoaderTest.ClientOverridesFollowMm2Precedence"}});
   add({.name = "source.consumer.",
        .family = true,
        .type = SettingType::kClientProperties,
        .scopes = kPerFlow,
-       .help = "`A->B.source.consumer.<property>`: the flow's source consumer, highest precedence."});
+       .help = "`A->B.source.consumer.<property>`: the flow's source consumer, highest precedence.",
+       .evidence = {"Mm2LoaderTest.ClientOverridesFollowMm2Precedence"}});
   add({.name = "source.admin.",
        .family = true,
        .type = SettingType::kClientProperties,
        .scopes = kPerFlow,
-       .help = "`A->B.source.admin.<property>`: the flow's admin client on the source, highest precedence."});
+       .help = "`A->B.source.admin.<property>`: the flow's admin client on the source, highest precedence.",
+       .evidence = {"Mm2LoaderTest.ClientOverridesFollowMm2Precedence"}});
   add({.name = "target.admin.",
        .family = true,
        .type = SettingType::kClientProperties,
        .scopes = kPerFlow,
-       .help = "`A->B.target.admin.<property>`: the flow's admin client on the target, highest precedence."});
+       .help = "`A->B.target.admin.<property>`: the flow's admin client on the target, highest precedence.",
+       .evidence = {"Mm2LoaderTest.ClientOverridesFollowMm2Precedence"}});
   add({.name = "producer.override.",
        .family = true,
        .type = SettingType::kClientProperties,
        .scopes = kPerFlow,
        .help = "`A->B.producer.override.<property>`: the flow's producer, highest precedence (Kafka Connect's "
-               "per-connector override, which is how MM2 users reach the replication producer of one flow)."});
+               "per-connector override, which is how MM2 users reach the replication producer of one flow).",
+       .evidence = {"Mm2LoaderTest.ClientOverridesFollowMm2Precedence"}});
 
   // ---- Accepted, not needed by kmirror ------------------------------------------------
   auto internal = [&add](std::string name, unsigned scopes, std::string help, bool family = false) {
@@ -332,8 +441,6 @@ std::vector<SettingSpec> BuildRegistry() {
   internal("admin.timeout.ms", kFlow, "MM2's admin task timeout; kmirror's admin calls have their own.");
   internal("use.incremental.alter.configs", kFlow, "MM2's choice of AlterConfigs API.");
   internal("add.source.alias.to.metrics", kFlow, "a JMX metrics tag; kmirror does not export JMX.");
-  internal("replication.policy.internal.topic.separator.enabled", kFlow,
-           "names of MM2's internal checkpoint and offset-sync topics, which kmirror does not create.");
   internal("metric.reporters", kTopLevel | kPerCluster | kPerFlow, "Java metrics reporter classes cannot be loaded.");
   internal("auto.include.jmx.reporter", kTopLevel | kPerCluster | kPerFlow, "kmirror does not export JMX.");
   internal("dedicated.mode.enable.internal.rest", kTopLevel,
@@ -378,14 +485,17 @@ std::vector<SettingSpec> BuildRegistry() {
                "version 0 and a timestamp) every `emit.heartbeats.interval.seconds` into the `heartbeats` topic "
                "of its SOURCE cluster, from where the flow itself mirrors it to the target as "
                "`<source>.heartbeats`: its arrival proves the whole path and measures its lag. The topic is "
-               "compacted, so it stays bounded."});
+               "compacted, so it stays bounded.",
+       .evidence = {"ClusterFaultTest.ThreeNodesSurviveKillNineOfTwoIncludingTheDutyHolder",
+                    "MirrorTest.ConfigSyncAndHeartbeatsSwitchedOffAndTheBrokersReplicationFactor"}});
   add({.name = "emit.heartbeats.interval.seconds",
        .type = SettingType::kSeconds,
        .scopes = kFlow,
        .default_value = "1",
        .min = 1,
        .max = kOneYearSeconds,
-       .help = "How often a flow writes a heartbeat."});
+       .help = "How often a flow writes a heartbeat.",
+       .evidence = {"ClusterFaultTest.ThreeNodesSurviveKillNineOfTwoIncludingTheDutyHolder"}});
   add({.name = "heartbeats.topic.replication.factor",
        .type = SettingType::kInt,
        .scopes = kFlow,
@@ -395,7 +505,20 @@ std::vector<SettingSpec> BuildRegistry() {
        .help = "Replication factor of the `heartbeats` topic kmirror creates on a source cluster when it is "
                "missing (-1: the broker default). MM2's default of 3 fails on smaller clusters; heartbeats are "
                "then skipped with an error while mirroring goes on.",
-       .extra_check = CheckReplicationFactor});
+       .extra_check = CheckReplicationFactor,
+       .evidence = {"TwoWayTest.PrefixNamingOneProcess"}});
+  add({.name = "heartbeats.replication.enabled",
+       .type = SettingType::kBool,
+       .scopes = kFlow,
+       .default_value = "true",
+       .help = "Whether heartbeats topics (`heartbeats`, `<alias><separator>heartbeats`) are mirrored even when "
+               "`topics` / `topics.exclude` do not select them (MM2 3.9+). false leaves them to the topic filter "
+               "alone, as MM2 does: with the default `topics = .*` they are still selected, so add "
+               "`heartbeats, .*heartbeats` to `topics.exclude` (keeping its defaults) to keep them out. A flow "
+               "whose heartbeats topic is not mirrored still writes heartbeats, but they no longer arrive on the "
+               "target.",
+       .evidence = {"SelectsTopic.HeartbeatsTopicsAreAddedUnlessHeartbeatsReplicationIsOff",
+                    "Mm2LoaderTest.RefreshGroupsAndHeartbeatsReplication"}});
   add({.name = "max.hops",
        .type = SettingType::kInt,
        .scopes = kFlow,
@@ -408,7 +531,8 @@ std::vector<SettingSpec> BuildRegistry() {
                "a cluster it has already been on. The default lets chains (A->B->C) and hubs forward records. "
                "In a full mesh where every pair of clusters has a direct flow, set `max.hops = 1`: each record "
                "then travels only its direct links and arrives exactly once everywhere (with identity naming a "
-               "second path would otherwise deliver a second copy)."});
+               "second path would otherwise deliver a second copy).",
+       .evidence = {"TopologyTest.IdentityMeshDeliversEveryRecordExactlyOnceEverywhere"}});
 
   add({.name = "undeliverable.records",
        .type = SettingType::kEnum,
@@ -428,7 +552,9 @@ std::vector<SettingSpec> BuildRegistry() {
                "partition stops. A topic the target refuses altogether (authorization, policy) always stops "
                "its partitions. MM2's `errors.tolerance` and `errors.deadletterqueue.topic.name` are not "
                "honoured: they are Kafka Connect settings for converter errors and sink connectors, not for "
-               "records the target cluster refuses."});
+               "records the target cluster refuses.",
+       .evidence = {"MirrorTest.ARecordTheTargetRefusesStopsOnlyItsPartition",
+                    "MirrorTest.ARecordTheTargetRefusesGoesToTheDeadLetterTopic"}});
   add({.name = "dead.letter.topic",
        .type = SettingType::kString,
        .scopes = kFlow,
@@ -439,7 +565,28 @@ std::vector<SettingSpec> BuildRegistry() {
                "`replication.factor`, the broker's defaults) when missing. Each record keeps its key, value, "
                "timestamp and headers and gets `kmirror.dead-letter.topic`, `.partition`, `.offset` (its source "
                "position), `.target-topic` and `.error`. The `.internal` suffix keeps other flows from "
-               "mirroring it."});
+               "mirroring it.",
+       .evidence = {"MirrorTest.ARecordTheTargetRefusesGoesToTheDeadLetterTopic"}});
+
+  add({.name = "target.history.change",
+       .type = SettingType::kEnum,
+       .scopes = kFlow,
+       .default_value = "reseed",
+       .allowed = {"reseed", "stop"},
+       .kmirror_extension = true,
+       .help = "What a task does when the target no longer holds the copy of a partition that the offset-sync "
+               "log describes, found when the partition is assigned: the remote partition ends below the end of "
+               "the copy the log knows, or no longer exists (the remote topic was deleted, or deleted and "
+               "created again), or the target cluster's id changed (replaced by another cluster). `reseed`: the "
+               "partition is mirrored again from the first record the source still has, whatever its committed "
+               "offset says, and the offset index drops the runs of the old copy (translation then points into "
+               "the new copy); logged as RE-SEEDED. `stop`: the partition stops with one error naming it and "
+               "the reason, shown by `GetReplicationStatus` and `kmirror status`, nothing is committed for it, "
+               "the flow's other partitions go on; it is checked again at its next assignment. A remote topic "
+               "recreated and then written beyond the old copy's end by someone else is not recognised (see "
+               "docs/reliability.md).",
+       .evidence = {"OffsetLogFaultTest.RemoteTopicRecreatedIsReSeededFromTheSourceLogStart",
+                    "OffsetLogFaultTest.UnderStopARecreatedRemoteTopicStopsItsPartitions"}});
 
   // ---- Offset translation: checkpoints, group offsets, the API --------------------------
   add({.name = "emit.checkpoints.enabled",
@@ -451,14 +598,30 @@ std::vector<SettingSpec> BuildRegistry() {
                "MM2's record format to `<source>.checkpoints.internal` on the target (compacted, one partition), "
                "where MM2's `RemoteClusterUtils.translateOffsets` and kmirror's API read them. A checkpoint never "
                "goes backwards unless the source group rewinds; a group ahead of the mirrored data waits until "
-               "its records are mirrored."});
+               "its records are mirrored.",
+       .evidence = {"Mm2LoaderTest.CheckpointGroupAndApiSettings",
+                    "Translation.CheckpointsMatchTheApiAndSyncGroupOffsetsForward"}});
+  add({.name = "emit.offset-syncs.enabled",
+       .type = SettingType::kBool,
+       .scopes = kFlow,
+       .default_value = "true",
+       .help = "MM2 3.9+: whether offset syncs are written; with false MM2 writes none and refuses to emit "
+               "checkpoints or sync group offsets. kmirror always writes its offset-sync log "
+               "(`kmirror-offset-syncs.<source>.internal` on the target; no MM2 offset-syncs topic, nothing on the "
+               "source): it is where each partition resumes after a restart or rebalance and what source offsets "
+               "are committed against, so mirroring without it would lose that guarantee. `false` is therefore "
+               "refused with an error rather than ignored; `true` is accepted.",
+       .extra_check = CheckEmitOffsetSyncs,
+       .evidence = {"Mm2LoaderTest.EmitOffsetSyncsFalseIsRefusedWithTheReason"}});
   add({.name = "emit.checkpoints.interval.seconds",
        .type = SettingType::kSeconds,
        .scopes = kFlow,
        .default_value = "60",
        .min = 1,
        .max = kOneYearSeconds,
-       .help = "How often the flow reads the source groups' committed offsets and writes checkpoints."});
+       .help = "How often the flow reads the source groups' committed offsets and writes checkpoints.",
+       .evidence = {"Mm2LoaderTest.CheckpointGroupAndApiSettings",
+                    "Translation.CheckpointsMatchTheApiAndSyncGroupOffsetsForward"}});
   add({.name = "checkpoints.topic.replication.factor",
        .type = SettingType::kInt,
        .scopes = kFlow,
@@ -467,44 +630,58 @@ std::vector<SettingSpec> BuildRegistry() {
        .max = 32767,
        .help = "Replication factor of `<source>.checkpoints.internal` when kmirror creates it on the target (-1: the "
                "broker default).",
-       .extra_check = CheckReplicationFactor});
+       .extra_check = CheckReplicationFactor,
+       .evidence = {"Mm2LoaderTest.CheckpointGroupAndApiSettings"}});
   add({.name = "groups",
        .type = SettingType::kRegexList,
        .scopes = kFlow,
        .default_value = ".*",
-       .help = "Consumer groups (Java regexes, whole-name match) whose offsets are checkpointed and synced."});
+       .help = "Consumer groups (Java regexes, whole-name match) whose offsets are checkpointed and synced.",
+       .evidence = {"Mm2LoaderTest.CheckpointGroupAndApiSettings",
+                    "Translation.CheckpointsMatchTheApiAndSyncGroupOffsetsForward"}});
   add({.name = "groups.exclude",
        .type = SettingType::kRegexList,
        .scopes = kFlow,
        .default_value = "console-consumer-.*, connect-.*, __.*",
        .help = "Consumer groups never checkpointed, even when `groups` matches. kmirror's own flow groups are always "
-               "left out."});
+               "left out.",
+       .evidence = {"Mm2LoaderTest.CheckpointGroupAndApiSettings", "TopicFilter.ExcludeWins"}});
   add({.name = "groups.blacklist",
        .type = SettingType::kRegexList,
        .scopes = kFlow,
        .alias_of = "groups.exclude",
-       .help = "Deprecated name of `groups.exclude`."});
+       .help = "Deprecated name of `groups.exclude`.",
+       .evidence = {"Mm2LoaderTest.CheckpointGroupAndApiSettings"}});
   add({.name = "group.filter.class",
        .type = SettingType::kClass,
        .scopes = kFlow,
        .default_value = "org.apache.kafka.connect.mirror.DefaultGroupFilter",
        .allowed = {"org.apache.kafka.connect.mirror.DefaultGroupFilter"},
        .help = "Only MM2's default filter (`groups` / `groups.exclude`) is available; custom Java classes cannot be "
-               "loaded."});
+               "loaded.",
+       .evidence = {"Mm2LoaderTest.OnlyMm2sDefaultFilterClassesAreAccepted"}});
   add({.name = "refresh.groups.enabled",
        .type = SettingType::kBool,
        .scopes = kFlow,
-       .status = SettingStatus::kNotNeeded,
        .default_value = "true",
-       .help = "kmirror lists the source's groups on every checkpoint round, so new groups are always picked up."});
+       .help = "Whether the source's consumer groups are listed again after the first checkpoint round (MM2's "
+               "meaning). When false, the groups checkpointed (and synced with `sync.group.offsets.enabled`) are "
+               "those the first successful listing selects; groups created later are left out until kmirror "
+               "restarts, or this node takes the flow's duties over (docs/cluster.md).",
+       .evidence = {"GroupRefresh.RefreshOffListsOncePerDutyTerm",
+                    "Translation.RefreshGroupsOffCheckpointsOnlyTheGroupsOfTheFirstListing"}});
   add({.name = "refresh.groups.interval.seconds",
        .type = SettingType::kSeconds,
        .scopes = kFlow,
-       .status = SettingStatus::kNotNeeded,
-       .default_value = "600",
+       .default_doc = "every checkpoint round (MM2: 600)",
        .min = 1,
        .max = kOneYearSeconds,
-       .help = "kmirror lists the source's groups on every checkpoint round (`emit.checkpoints.interval.seconds`)."});
+       .help = "How often the source's group list is read again (when `refresh.groups.enabled`); between two "
+               "listings checkpoints cover the groups already known. Unset, kmirror lists them on every checkpoint "
+               "round (`emit.checkpoints.interval.seconds`), so new groups are picked up at once; a value written "
+               "in the file is used as is.",
+       .evidence = {"Mm2LoaderTest.RefreshGroupsAndHeartbeatsReplication",
+                    "GroupRefresh.RefreshOnListsOnceTheIntervalPassed"}});
   add({.name = "sync.group.offsets.enabled",
        .type = SettingType::kBool,
        .scopes = kFlow,
@@ -512,14 +689,18 @@ std::vector<SettingSpec> BuildRegistry() {
        .help = "Whether the translated offsets of checkpointed groups are also committed to the same group on the "
                "target, so consumers that move there resume in place. Only while the group has no active members "
                "on the target, and only forward: an offset the group already passed on the target is never "
-               "rewound."});
+               "rewound.",
+       .evidence = {"Mm2LoaderTest.CheckpointGroupAndApiSettings",
+                    "Translation.CheckpointsMatchTheApiAndSyncGroupOffsetsForward"}});
   add({.name = "sync.group.offsets.interval.seconds",
        .type = SettingType::kSeconds,
        .scopes = kFlow,
        .default_value = "60",
        .min = 1,
        .max = kOneYearSeconds,
-       .help = "How often group offsets are synced to the target (at most once per checkpoint round)."});
+       .help = "How often group offsets are synced to the target (at most once per checkpoint round).",
+       .evidence = {"Mm2LoaderTest.CheckpointGroupAndApiSettings",
+                    "Translation.CheckpointsMatchTheApiAndSyncGroupOffsetsForward"}});
   add({.name = "offset.lag.max",
        .type = SettingType::kInt,
        .scopes = kFlow,
@@ -541,7 +722,8 @@ std::vector<SettingSpec> BuildRegistry() {
                "session timeouts (45 s by default); after this long kmirror exits with code 1 instead. Nothing is "
                "lost: records the "
                "target acknowledged after the last commit are mirrored again on restart (duplicates). A second "
-               "signal exits at once, with the same guarantee."});
+               "signal exits at once, with the same guarantee.",
+       .evidence = {"Failover.GroupsResumeOnTheTargetExactlyOnceAfterTheSourceDies"}});
   add({.name = "api.listen",
        .type = SettingType::kString,
        .scopes = kTopLevel,
@@ -551,7 +733,47 @@ std::vector<SettingSpec> BuildRegistry() {
                "docs/api.md): `host:port`, port 0 picks a free port (logged at start-up). Empty disables the API. "
                "It serves the flows whose target is near this process: offset translation, checkpoints and "
                "replication status. Start-up fails when the address cannot be bound.",
-       .extra_check = CheckListenAddress});
+       .extra_check = CheckListenAddress,
+       .evidence = {"Mm2LoaderTest.BadApiAddressIsLocated", "ClusterFaultTest.TwoNodesOnOneHostFromOneSharedFile"}});
+  add({.name = "api.tls.cert.file",
+       .type = SettingType::kString,
+       .scopes = kTopLevel,
+       .default_value = "",
+       .kmirror_extension = true,
+       .help = "PEM file with the gRPC API's server certificate (and its chain). With `api.tls.key.file` the API "
+               "serves TLS only (no plaintext port); the certificate must name the address clients connect to "
+               "(subjectAltName `IP:` or `DNS:`). Empty (the default): plaintext, which is only safe on a loopback "
+               "address (docs/api.md, \"Exposing the API\"). Read at start-up; a path may come from a config "
+               "provider (`${file:...}`).",
+       .evidence = {"TlsFilesTest.SettingsLoadTheFilesAtStartUp", "Translation.ApiOverMutualTlsAndFailoverGuards"}});
+  add({.name = "api.tls.key.file",
+       .type = SettingType::kString,
+       .scopes = kTopLevel,
+       .default_value = "",
+       .kmirror_extension = true,
+       .help = "PEM file with the private key of `api.tls.cert.file`, unencrypted (gRPC takes no key password: "
+               "protect the file, e.g. mode 0600 or a mounted secret). Required with `api.tls.cert.file`.",
+       .evidence = {"TlsFilesTest.SettingsLoadTheFilesAtStartUp", "Translation.ApiOverMutualTlsAndFailoverGuards"}});
+  add({.name = "api.tls.client.ca.file",
+       .type = SettingType::kString,
+       .scopes = kTopLevel,
+       .default_value = "",
+       .kmirror_extension = true,
+       .help = "PEM file of the CA(s) whose client certificates the API accepts: when set, every client must "
+               "present a certificate signed by one of them (mutual TLS) and a client without one is refused during "
+               "the handshake. Needs `api.tls.cert.file`. Empty: any client that trusts the server's certificate "
+               "may call the API.",
+       .evidence = {"TlsFilesTest.SettingsLoadTheFilesAtStartUp", "Translation.ApiOverMutualTlsAndFailoverGuards"}});
+  add({.name = "api.watch.max.streams",
+       .type = SettingType::kInt,
+       .scopes = kTopLevel,
+       .default_value = "16",
+       .min = 1,
+       .max = 10000,
+       .kmirror_extension = true,
+       .help = "How many `WatchCheckpoints` streams the API serves at once (each holds one of gRPC's server "
+               "threads while it is open). One more is refused with `RESOURCE_EXHAUSTED`; clients retry later.",
+       .evidence = {"ApiTlsTest.WatchStreamsOverTheLimitAreRefused"}});
   add({.name = "offsets.index.dir",
        .type = SettingType::kString,
        .scopes = kTopLevel,
@@ -560,7 +782,9 @@ std::vector<SettingSpec> BuildRegistry() {
        .help = "Directory of this process's offset index (RocksDB), relative to the working directory unless "
                "absolute. The index is a materialised view of the flows' offset-sync logs: deleting the directory "
                "is safe, it is rebuilt from the logs (look-ups answer \"not ready\" meanwhile). One process per "
-               "directory."});
+               "directory.",
+       .evidence = {"Translation.IndexRebuildsFromTheLogAndIsNotReadyMeanwhile",
+                    "ClusterFaultTest.TwoNodesOnOneHostFromOneSharedFile"}});
   add({.name = "metrics.listen",
        .type = SettingType::kString,
        .scopes = kTopLevel,
@@ -570,7 +794,8 @@ std::vector<SettingSpec> BuildRegistry() {
                "format, `/healthz` (alive) and `/readyz` (every flow running and its offset index caught up), "
                "`host:port` such as `0.0.0.0:7070`; port 0 picks a free port (logged at start-up). Empty (the "
                "default) disables it. Start-up fails when the address cannot be bound.",
-       .extra_check = CheckListenAddress});
+       .extra_check = CheckListenAddress,
+       .evidence = {"MetricsTest.PrometheusScrapesRecordsAndLag"}});
   add({.name = "metrics.partition.series",
        .type = SettingType::kBool,
        .scopes = kTopLevel,
@@ -578,7 +803,36 @@ std::vector<SettingSpec> BuildRegistry() {
        .kmirror_extension = true,
        .help = "Whether records, bytes and lag are also exported per partition (a `partition` label) instead of per "
                "topic. Off by default to bound the number of series: a flow of 100 topics with 50 partitions each "
-               "would otherwise export 5,000 series per metric and node."});
+               "would otherwise export 5,000 series per metric and node.",
+       .evidence = {"Mm2LoaderTest.MetricsAndLogSettings", "RenderTest.PerPartitionSeriesWhenAsked"}});
+  add({.name = "metrics.librdkafka.interval.ms",
+       .type = SettingType::kInt,
+       .scopes = kTopLevel,
+       .default_value = "15000",
+       .min = 0,
+       .max = 86400000,
+       .kmirror_extension = true,
+       .help = "How often the flow tasks' librdkafka clients report their own statistics (librdkafka's "
+               "`statistics.interval.ms`), exported as the `kmirror_librdkafka_*` series of docs/metrics.md: queue "
+               "depths, broker round-trip times, request errors and timeouts, consumer lag. Only with "
+               "`metrics.listen`; 0 turns them off. A report is parsed at scrape time, not by the task, so a "
+               "shorter interval costs the tasks little, but the gauges are only as fresh as the last report.",
+       .evidence = {"OverrideLoadTest.LogFormatAndStatisticsIntervalFromTheFileOrSet",
+                    "MetricsTest.LibrdkafkaStatisticsSeriesAndJsonLogLines"}});
+  add({.name = "log.format",
+       .type = SettingType::kEnum,
+       .scopes = kTopLevel,
+       .default_value = "text",
+       .allowed = {"text", "json"},
+       .kmirror_extension = true,
+       .help = "The format of kmirror's log lines on standard error. `text` (the default) is for people; `json` "
+               "writes one JSON object per line for log pipelines, with the fields `time` (UTC), `level`, `logger` "
+               "(the module), `node` (node.id), `flow`, `topic` and `partition` when the line is about one, "
+               "`client` (librdkafka's lines: the client's name), `thread` and `message`. It applies from the "
+               "configuration's own messages on; per node with `--set log.format=json` or "
+               "`KMIRROR_SET_LOG_FORMAT=json`.",
+       .evidence = {"OverrideLoadTest.LogFormatAndStatisticsIntervalFromTheFileOrSet",
+                    "MetricsTest.LibrdkafkaStatisticsSeriesAndJsonLogLines"}});
 
   // ---- Cluster (docs/cluster.md) -----------------------------------------------------
   add({.name = "node.id",
@@ -593,7 +847,9 @@ std::vector<SettingSpec> BuildRegistry() {
                "`session.timeout.ms` gets its partitions back without moving any other. Each node needs its own: "
                "give it per node with `--node-id` or `KMIRROR_NODE_ID` rather than in a shared file; two "
                "processes with the same id fence each other's consumers. ASCII letters, digits, '.', '_' and '-'.",
-       .extra_check = [](const std::string& v) { return v.empty() ? std::string() : CheckNodeId(v); }});
+       .extra_check = [](const std::string& v) { return v.empty() ? std::string() : CheckNodeId(v); },
+       .evidence = {"NodeNamesTest.ClientAndMemberIdsCarryTheNode",
+                    "ClusterFaultTest.TwoNodesWithOneNodeIdSayItAndBackOff"}});
 
   // ---- Planned ------------------------------------------------------------------------
   // Planned settings are still validated, so a wrong value is caught before the feature lands.
@@ -601,12 +857,6 @@ std::vector<SettingSpec> BuildRegistry() {
     s.status = SettingStatus::kPlanned;
     add(std::move(s));
   };
-  planned({.name = "emit.offset-syncs.enabled",
-           .type = SettingType::kBool,
-           .scopes = kFlow,
-           .default_value = "true",
-           .kmirror_value = "false",
-           .help = "offset-sync records (MM2 3.9+) are not emitted yet."});
   planned({.name = "offset-syncs.topic.replication.factor",
            .type = SettingType::kInt,
            .scopes = kFlow,
@@ -620,19 +870,6 @@ std::vector<SettingSpec> BuildRegistry() {
            .default_value = "source",
            .allowed = {"source", "target"},
            .help = "kmirror does not create an offset-syncs topic yet."});
-  planned({.name = "sync.topic.acls.enabled",
-           .type = SettingType::kBool,
-           .scopes = kFlow,
-           .default_value = "true",
-           .kmirror_value = "false",
-           .help = "topic ACLs are not copied yet."});
-  planned({.name = "sync.topic.acls.interval.seconds",
-           .type = SettingType::kSeconds,
-           .scopes = kFlow,
-           .default_value = "600",
-           .min = 1,
-           .max = kOneYearSeconds,
-           .help = "topic ACLs are not copied yet."});
   planned({.name = "use.defaults.from",
            .type = SettingType::kEnum,
            .scopes = kFlow,
@@ -648,7 +885,8 @@ std::vector<SettingSpec> BuildRegistry() {
                "variable) and `${dir:DIR:FILE}` (the whole content of DIR/FILE), so passwords stay out of the "
                "file. Each name needs `config.providers.<name>.class`. A missing file, key or variable is an "
                "error naming the placeholder (Kafka would use the placeholder text as the value); messages "
-               "never show what a placeholder resolves to."});
+               "never show what a placeholder resolves to.",
+       .evidence = {"ConfigProvidersTest.FileEnvAndDirPlaceholdersResolveInClientProperties"}});
   add({.name = "config.providers.",
        .family = true,
        .type = SettingType::kString,
@@ -658,7 +896,9 @@ std::vector<SettingSpec> BuildRegistry() {
                "`DirectoryConfigProvider` (other classes are refused: kmirror cannot load Java code). "
                "`config.providers.<name>.param.allowed.paths` (file, dir): comma-separated directories the "
                "paths must be inside; `config.providers.<name>.param.allowlist.pattern` (env): a regex "
-               "variable names must match."});
+               "variable names must match.",
+       .evidence = {"ConfigProvidersTest.AllowedPathsAndAllowlistPatternAreEnforced",
+                    "ConfigProvidersTest.UnknownClassAndMissingClassAreRefusedWithTheReason"}});
   return r;
 }
 

@@ -227,3 +227,168 @@ Status Admin::ReplaceTopicOverrides(const std::string& topic, const std::map<std
 }
 
 }  // namespace kmirror::kafka
+
+namespace kmirror::kafka {
+namespace {
+
+struct AclBindingDeleter {
+  void operator()(rd_kafka_AclBinding_t* b) const { rd_kafka_AclBinding_destroy(b); }
+};
+using AclBindingPtr = std::unique_ptr<rd_kafka_AclBinding_t, AclBindingDeleter>;
+
+rd_kafka_ResourceType_t ToRd(AclResource r) {
+  switch (r) {
+    case AclResource::kTopic:
+      return RD_KAFKA_RESOURCE_TOPIC;
+    case AclResource::kGroup:
+      return RD_KAFKA_RESOURCE_GROUP;
+    case AclResource::kCluster:
+      return RD_KAFKA_RESOURCE_BROKER;  // Kafka's CLUSTER (4); librdkafka calls it BROKER
+    case AclResource::kUnknown:
+      break;
+  }
+  return RD_KAFKA_RESOURCE_UNKNOWN;
+}
+
+AclResource FromRd(rd_kafka_ResourceType_t r) {
+  switch (r) {
+    case RD_KAFKA_RESOURCE_TOPIC:
+      return AclResource::kTopic;
+    case RD_KAFKA_RESOURCE_GROUP:
+      return AclResource::kGroup;
+    case RD_KAFKA_RESOURCE_BROKER:
+      return AclResource::kCluster;
+    default:
+      return AclResource::kUnknown;
+  }
+}
+
+rd_kafka_ResourcePatternType_t ToRd(AclPattern p) {
+  switch (p) {
+    case AclPattern::kLiteral:
+      return RD_KAFKA_RESOURCE_PATTERN_LITERAL;
+    case AclPattern::kPrefixed:
+      return RD_KAFKA_RESOURCE_PATTERN_PREFIXED;
+    case AclPattern::kUnknown:
+      break;
+  }
+  return RD_KAFKA_RESOURCE_PATTERN_UNKNOWN;
+}
+
+AclPattern FromRd(rd_kafka_ResourcePatternType_t p) {
+  switch (p) {
+    case RD_KAFKA_RESOURCE_PATTERN_LITERAL:
+      return AclPattern::kLiteral;
+    case RD_KAFKA_RESOURCE_PATTERN_PREFIXED:
+      return AclPattern::kPrefixed;
+    default:
+      return AclPattern::kUnknown;
+  }
+}
+
+// AclOperation and rd_kafka_AclOperation_t list the operations in the same order, from
+// ALL (2) to IDEMPOTENT_WRITE (12); kUnknown is UNKNOWN (0).
+rd_kafka_AclOperation_t ToRd(AclOperation o) {
+  if (o == AclOperation::kUnknown) return RD_KAFKA_ACL_OPERATION_UNKNOWN;
+  return static_cast<rd_kafka_AclOperation_t>(static_cast<int>(o) - static_cast<int>(AclOperation::kAll) +
+                                              RD_KAFKA_ACL_OPERATION_ALL);
+}
+
+AclOperation FromRd(rd_kafka_AclOperation_t o) {
+  if (o < RD_KAFKA_ACL_OPERATION_ALL || o > RD_KAFKA_ACL_OPERATION_IDEMPOTENT_WRITE) return AclOperation::kUnknown;
+  return static_cast<AclOperation>(static_cast<int>(o) - RD_KAFKA_ACL_OPERATION_ALL +
+                                   static_cast<int>(AclOperation::kAll));
+}
+
+rd_kafka_AclPermissionType_t ToRd(AclPermission p) {
+  switch (p) {
+    case AclPermission::kAllow:
+      return RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW;
+    case AclPermission::kDeny:
+      return RD_KAFKA_ACL_PERMISSION_TYPE_DENY;
+    case AclPermission::kUnknown:
+      break;
+  }
+  return RD_KAFKA_ACL_PERMISSION_TYPE_UNKNOWN;
+}
+
+AclPermission FromRd(rd_kafka_AclPermissionType_t p) {
+  switch (p) {
+    case RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW:
+      return AclPermission::kAllow;
+    case RD_KAFKA_ACL_PERMISSION_TYPE_DENY:
+      return AclPermission::kDeny;
+    default:
+      return AclPermission::kUnknown;
+  }
+}
+
+const char* Text(const char* s) { return s != nullptr ? s : ""; }
+
+}  // namespace
+
+Result<std::vector<AclBinding>> Admin::DescribeTopicAcls(std::chrono::milliseconds timeout) {
+  char err[512];
+  AclBindingPtr filter(rd_kafka_AclBindingFilter_new(RD_KAFKA_RESOURCE_TOPIC, nullptr, RD_KAFKA_RESOURCE_PATTERN_ANY,
+                                                     nullptr, nullptr, RD_KAFKA_ACL_OPERATION_ANY,
+                                                     RD_KAFKA_ACL_PERMISSION_TYPE_ANY, err, sizeof err));
+  if (!filter) return Internal("describe topic ACLs: " + std::string(err));
+  auto opts = internal::MakeAdminOptions(rk_.get(), RD_KAFKA_ADMIN_OP_DESCRIBEACLS, timeout);
+  auto ev = Call([&](rd_kafka_queue_t* q) { rd_kafka_DescribeAcls(rk_.get(), filter.get(), opts.get(), q); },
+                 RD_KAFKA_EVENT_DESCRIBEACLS_RESULT, timeout);
+  if (!ev.ok()) return ev.status().Annotate("describe topic ACLs");
+  size_t n = 0;
+  const rd_kafka_AclBinding_t** acls =
+      rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(ev->get()), &n);
+  std::vector<AclBinding> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const rd_kafka_AclBinding_t* a = acls[i];
+    out.push_back({.resource = FromRd(rd_kafka_AclBinding_restype(a)),
+                   .name = Text(rd_kafka_AclBinding_name(a)),
+                   .pattern = FromRd(rd_kafka_AclBinding_resource_pattern_type(a)),
+                   .principal = Text(rd_kafka_AclBinding_principal(a)),
+                   .host = Text(rd_kafka_AclBinding_host(a)),
+                   .operation = FromRd(rd_kafka_AclBinding_operation(a)),
+                   .permission = FromRd(rd_kafka_AclBinding_permission_type(a))});
+  }
+  return out;
+}
+
+Status Admin::CreateAcls(const std::vector<AclBinding>& bindings, std::chrono::milliseconds timeout) {
+  if (bindings.empty()) return Status::Ok();
+  std::vector<AclBindingPtr> owned;
+  std::vector<rd_kafka_AclBinding_t*> arr;
+  for (const AclBinding& b : bindings) {
+    char err[512];
+    AclBindingPtr nb(rd_kafka_AclBinding_new(ToRd(b.resource), b.name.c_str(), ToRd(b.pattern), b.principal.c_str(),
+                                             b.host.c_str(), ToRd(b.operation), ToRd(b.permission), err, sizeof err));
+    if (!nb) return InvalidArgument("create ACL " + ToString(b) + ": " + err);
+    arr.push_back(nb.get());
+    owned.push_back(std::move(nb));
+  }
+  auto opts = internal::MakeAdminOptions(rk_.get(), RD_KAFKA_ADMIN_OP_CREATEACLS, timeout);
+  auto ev = Call([&](rd_kafka_queue_t* q) { rd_kafka_CreateAcls(rk_.get(), arr.data(), arr.size(), opts.get(), q); },
+                 RD_KAFKA_EVENT_CREATEACLS_RESULT, timeout);
+  const std::string what = "create " + std::to_string(bindings.size()) + " ACL binding(s)";
+  if (!ev.ok()) return ev.status().Annotate(what);
+  size_t n = 0;
+  const rd_kafka_acl_result_t** results =
+      rd_kafka_CreateAcls_result_acls(rd_kafka_event_CreateAcls_result(ev->get()), &n);
+  Status first;
+  size_t refused = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const rd_kafka_error_t* e = rd_kafka_acl_result_error(results[i]);
+    if (e == nullptr || rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    ++refused;
+    // Results come in the order of the request.
+    if (first.ok()) {
+      first = FromRdKafka(rd_kafka_error_code(e), i < bindings.size() ? "create ACL " + ToString(bindings[i]) : what,
+                          Text(rd_kafka_error_string(e)));
+    }
+  }
+  if (first.ok()) return first;
+  return first.Annotate(std::to_string(refused) + " of " + std::to_string(bindings.size()) + " ACL binding(s) refused");
+}
+
+}  // namespace kmirror::kafka

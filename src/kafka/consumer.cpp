@@ -40,7 +40,7 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(const ClientProps& props, con
   c->options_ = options;
   rd_kafka_conf_set_opaque(conf->get(), c.get());
   rd_kafka_conf_set_rebalance_cb(conf->get(), &Consumer::RebalanceCallback);
-  auto rk = MakeHandle(RD_KAFKA_CONSUMER, std::move(conf).value());
+  auto rk = MakeHandle(RD_KAFKA_CONSUMER, std::move(conf).value(), options.statistics);
   if (!rk.ok()) return rk.status();
   c->rk_ = std::move(rk).value();
   rd_kafka_poll_set_consumer(c->rk_.get());
@@ -109,6 +109,7 @@ Status Consumer::Seek(const TopicPartition& tp, SourceOffset offset) {
   list->elems[0].offset = offset.value();
   rd_kafka_error_t* err = rd_kafka_seek_partitions(rk_.get(), list.get(), 10000);
   if (err != nullptr) return FromRdKafkaError(err, "seek " + tp.ToString());
+  if (list->elems[0].err == RD_KAFKA_RESP_ERR_NO_ERROR && !fetch_starts_.empty()) NoteFetchStarts(list.get());
   return FromRdKafka(list->elems[0].err, "seek " + tp.ToString());
 }
 
@@ -120,18 +121,54 @@ Status Consumer::Restart(const TopicPartition& tp, SourceOffset offset) {
         FromRdKafkaError(rd_kafka_incremental_unassign(rk_.get(), list.get()), "restart " + tp.ToString()));
     return FromRdKafkaError(rd_kafka_incremental_assign(rk_.get(), list.get()), "restart " + tp.ToString());
   }
-  // Eager protocol: re-assign everything; the other partitions resume from their
-  // committed offsets (a few records may be sent again, none skipped).
+  // Eager protocol: only a new assignment restarts a stopped fetcher, and it restarts every
+  // partition's. So each other partition is re-assigned at the record it would have fetched
+  // next: librdkafka's position (one past the last record it delivered), or, when it has
+  // delivered none since its fetcher last started (librdkafka forgets the position at an
+  // assignment and at a seek), where that start was. Nothing is re-read or skipped, and the
+  // caller's pauses stay (librdkafka keeps them across an unassign and an assign). Only a
+  // partition with no known start resumes as an assignment starts it (SetStartOffsets).
   rd_kafka_topic_partition_list_t* current = nullptr;
   KM_RETURN_IF_ERROR(FromRdKafka(rd_kafka_assignment(rk_.get(), &current), "assignment"));
   PartitionListPtr all(current);
+  KM_RETURN_IF_ERROR(FromRdKafka(rd_kafka_position(rk_.get(), all.get()), "positions"));
+  bool assigned = false;
+  PartitionListPtr unknown(rd_kafka_topic_partition_list_new(0));
   for (int i = 0; i < all->cnt; ++i) {
     auto& e = all->elems[i];
-    e.offset = (tp.topic == e.topic && tp.partition.value() == e.partition) ? offset.value() : RD_KAFKA_OFFSET_INVALID;
+    if (tp.topic == e.topic && tp.partition.value() == e.partition) {
+      e.offset = offset.value();
+      assigned = true;
+    } else if (e.offset < 0) {
+      auto it = fetch_starts_.find({e.topic, Partition(e.partition)});
+      e.offset = it != fetch_starts_.end() ? it->second : RD_KAFKA_OFFSET_INVALID;
+      if (e.offset == RD_KAFKA_OFFSET_INVALID) rd_kafka_topic_partition_list_add(unknown.get(), e.topic, e.partition);
+    }
+    e.err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+  if (!assigned) return Status(StatusCode::kNotFound, "restart " + tp.ToString() + ": not assigned");
+  if (unknown->cnt > 0) {
+    KM_RETURN_IF_ERROR(SetStartOffsets(unknown.get()));
+    for (int i = 0; i < unknown->cnt; ++i) {
+      rd_kafka_topic_partition_list_find(all.get(), unknown->elems[i].topic, unknown->elems[i].partition)->offset =
+          unknown->elems[i].offset;
+    }
   }
   KM_RETURN_IF_ERROR(FromRdKafka(rd_kafka_assign(rk_.get(), nullptr), "restart " + tp.ToString()));
-  KM_RETURN_IF_ERROR(SetStartOffsets(all.get()));
-  return FromRdKafka(rd_kafka_assign(rk_.get(), all.get()), "restart " + tp.ToString());
+  KM_RETURN_IF_ERROR(FromRdKafka(rd_kafka_assign(rk_.get(), all.get()), "restart " + tp.ToString()));
+  NoteFetchStarts(all.get());
+  return Status::Ok();
+}
+
+void Consumer::NoteFetchStarts(const rd_kafka_topic_partition_list_t* parts) {
+  for (int i = 0; i < parts->cnt; ++i) {
+    const auto& e = parts->elems[i];
+    TopicPartition key{e.topic, Partition(e.partition)};
+    if (e.offset == RD_KAFKA_OFFSET_INVALID || e.offset == RD_KAFKA_OFFSET_STORED)
+      fetch_starts_.erase(key);  // librdkafka reads the committed offset itself: unknown here
+    else
+      fetch_starts_[std::move(key)] = e.offset;
+  }
 }
 
 Status Consumer::Pause(const TopicPartition& tp) {
@@ -173,7 +210,13 @@ Status Consumer::Seek(const std::vector<PartitionOffset>& positions, std::vector
     return first;
   }
   for (int i = 0; i < list->cnt; ++i) {
-    if (list->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    if (list->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (fetch_starts_.empty()) continue;  // not the eager protocol (or nothing assigned)
+      if (auto it = fetch_starts_.find({list->elems[i].topic, Partition(list->elems[i].partition)});
+          it != fetch_starts_.end())
+        it->second = list->elems[i].offset;
+      continue;
+    }
     failed->push_back({list->elems[i].topic, Partition(list->elems[i].partition)});
     if (first.ok()) {
       first = FromRdKafka(list->elems[i].err,
@@ -186,6 +229,7 @@ Status Consumer::Seek(const std::vector<PartitionOffset>& positions, std::vector
 size_t Consumer::QueuedCount() const { return queue_ ? rd_kafka_queue_length(queue_.get()) : 0; }
 
 Status Consumer::CommitSync() {
+  if (discarded_) return Status::Ok();  // nothing may be committed after a fatal error
   rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), nullptr, 0);
   // Nothing stored since the last commit is not an error.
   if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) return Status::Ok();
@@ -233,6 +277,37 @@ Status Consumer::Close() {
   Status s = FromRdKafka(rd_kafka_consumer_close(rk_.get()), "close consumer " + options_.name);
   if (!s.ok()) logging::Get("kafka")->warn("{}", s.ToString());
   return s;
+}
+
+Status Consumer::FatalError(bool* fenced) const {
+  if (!rk_) return Status(StatusCode::kInternal, "consumer " + options_.name + " was discarded");
+  char buf[512];
+  const rd_kafka_resp_err_t err = rd_kafka_fatal_error(rk_.get(), buf, sizeof buf);
+  if (fenced != nullptr) *fenced = err == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID;
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+  return Status(StatusCode::kInternal,
+                "consumer " + options_.name + " failed for good (" + rd_kafka_err2name(err) + "): " + buf);
+}
+
+void Consumer::Discard() {
+  if (discarded_ || !rk_) return;
+  discarded_ = true;
+  closed_ = true;  // Close() and the destructor do nothing more (rd_kafka_destroy still tidies up)
+  join_pending_ = false;
+  options_.listener = nullptr;
+  fetch_starts_.clear();
+  pending_.clear();
+  if (assigned_once_) return;
+  // librdkafka 2.0.2 (librdkafka#4312): destroying a consumer whose JoinGroup was answered but
+  // whose first assignment never came dereferences the assignor's state, which only that
+  // assignment creates (rd_kafka_cgrp_destroy_final): the process aborts. A consumer fenced in
+  // its first SyncGroup (two members with one group.instance.id) is one. It delivered no
+  // record, so it is left to the process exit instead, like Abandon(). Delete with a
+  // librdkafka that checks the state (2.2).
+  logging::Get("kafka")->debug("{}: fenced before its first assignment: left to the process exit", options_.name);
+  rd_kafka_set_log_level(rk_.get(), 0);
+  (void)queue_.release();
+  (void)rk_.release();
 }
 
 void Consumer::LeaveBeforeClose() {
@@ -311,6 +386,7 @@ Status Consumer::SetStartOffsets(rd_kafka_topic_partition_list_t* parts) {
   PartitionListPtr outside;  // committed positions outside the log, with where they continue
   for (int i = 0; i < parts->cnt; ++i) {
     auto& e = parts->elems[i];
+    if (from_log[i] && e.offset == RD_KAFKA_OFFSET_BEGINNING) continue;  // re-seeded, its log start unknown
     if (e.offset < 0) {
       fresh.push_back(i);
       continue;
@@ -337,8 +413,10 @@ Status Consumer::SetStartOffsets(rd_kafka_topic_partition_list_t* parts) {
       rd_kafka_topic_partition_list_add(outside.get(), e.topic, e.partition)->offset = e.offset;
       continue;
     }
-    if (!from_log[i])
+    if (!from_log[i]) {
+      const logging::PartitionScope about(e.topic, e.partition);  // JSON lines' topic and partition
       log->info("{}: {}-{} resumes at committed offset {}", options_.name, e.topic, e.partition, e.offset);
+    }
   }
   if (outside) {
     Status c = FromRdKafka(rd_kafka_commit(rk_.get(), outside.get(), 0), "commit positions after data loss");
@@ -351,6 +429,7 @@ Status Consumer::SetStartOffsets(rd_kafka_topic_partition_list_t* parts) {
       auto& e = parts->elems[i];
       e.offset = RD_KAFKA_OFFSET_BEGINNING;
       const std::string tp = std::string(e.topic) + "-" + std::to_string(e.partition);
+      const logging::PartitionScope about(e.topic, e.partition);
       LogStart(tp,
                tp + " has no committed offset, starts at earliest (" + Explain(StartReason::kConfiguredEarliest) + ")");
     }
@@ -372,6 +451,23 @@ std::vector<bool> Consumer::ApplyLogPositions(rd_kafka_topic_partition_list_t* p
   }
   for (int i = 0; i < parts->cnt && i < static_cast<int>(answer.next.size()); ++i) {
     auto& e = parts->elems[i];
+    const bool needs_commit = i < static_cast<int>(answer.reseed_needs_commit.size()) && answer.reseed_needs_commit[i];
+    if (needs_commit && e.offset < 0) {
+      options_.log_positions->NotChanged({e.topic, Partition(e.partition)});  // the start rule decides
+    } else if (i < static_cast<int>(answer.reseed.size()) && !answer.reseed[i].empty()) {
+      // The target no longer holds the copy the log describes: the whole partition again,
+      // from the first record the source still has (neither the commit nor the log counts).
+      int64_t low = 0, high = 0;
+      rd_kafka_resp_err_t werr =
+          rd_kafka_query_watermark_offsets(rk_.get(), e.topic, e.partition, &low, &high, kWatermarksTimeoutMs);
+      e.offset = werr == RD_KAFKA_RESP_ERR_NO_ERROR ? low : RD_KAFKA_OFFSET_BEGINNING;
+      from_log[i] = true;
+      const logging::PartitionScope about(e.topic, e.partition);
+      log->warn("{}: {}-{} is RE-SEEDED: mirrored again from its first record (offset {}): {}", options_.name, e.topic,
+                e.partition, werr == RD_KAFKA_RESP_ERR_NO_ERROR ? std::to_string(low) : std::string("earliest"),
+                answer.reseed[i]);
+      continue;
+    }
     const std::optional<SourceOffset> committed =
         e.offset >= 0 ? std::optional<SourceOffset>(SourceOffset(e.offset)) : std::nullopt;
     const std::optional<SourceOffset> logged = answer.next[i];
@@ -381,6 +477,7 @@ std::vector<bool> Consumer::ApplyLogPositions(rd_kafka_topic_partition_list_t* p
     e.offset = d.at->value();
     const std::string line = std::string(e.topic) + "-" + std::to_string(e.partition) + " resumes at offset " +
                              std::to_string(e.offset) + ": " + ExplainResume(d, committed, logged);
+    const logging::PartitionScope about(e.topic, e.partition);
     if (d.reason == ResumeReason::kCommitAheadOfLog)
       log->warn("{}: {}", options_.name, line);
     else
@@ -407,6 +504,7 @@ Status Consumer::StartFreshPartitions(rd_kafka_topic_partition_list_t* parts, co
   for (int i : fresh) {
     auto& e = parts->elems[i];
     const std::string tp = std::string(e.topic) + "-" + std::to_string(e.partition);
+    const logging::PartitionScope about(e.topic, e.partition);
     Presence presence = Presence::kUnknown;
     if (start_partitions_) {
       auto it = start_partitions_->find(e.topic);
@@ -451,6 +549,7 @@ void Consumer::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_lis
   bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0;
   auto log = logging::Get("kafka");
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    assigned_once_ = true;
     Status s = SetStartOffsets(parts);
     if (!s.ok()) {
       // Without committed offsets we cannot start safely. Leaving the offsets unset makes
@@ -458,6 +557,7 @@ void Consumer::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_lis
       // rather than a silent reset.
       log->warn("{}: {}", options_.name, s.ToString());
       for (int i = 0; i < parts->cnt; ++i) parts->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+      if (options_.log_positions != nullptr) options_.log_positions->Unapplied();
     }
     // The assignment that completes a cooperative round which revoked partitions is followed
     // by another JoinGroup (the revoked partitions go to other members in a second round).
@@ -473,6 +573,7 @@ void Consumer::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_lis
     } else {
       Status a = FromRdKafka(rd_kafka_assign(rk_.get(), parts), "assign");
       if (!a.ok()) log->error("{}: {}", options_.name, a.ToString());
+      NoteFetchStarts(parts);
     }
     return;
   }
@@ -493,6 +594,7 @@ void Consumer::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_lis
   } else {
     Status a = FromRdKafka(rd_kafka_assign(rk_.get(), nullptr), "unassign");
     if (!a.ok()) log->error("{}: {}", options_.name, a.ToString());
+    fetch_starts_.clear();
   }
 }
 

@@ -79,6 +79,7 @@ class DutyLease::Impl {
       : options_(std::move(o)), state_(LeaseTiming::ForSessionTimeout(options_.session_timeout)) {}
 
   Status Create() {
+    const logging::FlowScope log_flow(options_.flow);  // the clients' librdkafka lines carry the flow
     ClientProps props = options_.props;
     props["group.id"] = options_.group_id;
     props["group.instance.id"] = options_.instance_id;
@@ -268,6 +269,7 @@ class DutyLease::Impl {
 
   void Run() {
     SetThreadName("km-duty-" + options_.flow);
+    const logging::FlowScope log_flow(options_.flow);  // JSON log lines' flow field
     bool subscribed = false;
     while (!stop_) {
       if (!subscribed && EnsureTopic()) {

@@ -56,6 +56,7 @@ StatusCode CodeFor(rd_kafka_resp_err_t err) {
     case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR__AUTHENTICATION:
     case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+    case RD_KAFKA_RESP_ERR_SECURITY_DISABLED:  // no authorizer: ACL requests cannot work there
       return StatusCode::kFailedPrecondition;
     default:
       return StatusCode::kInternal;
@@ -79,6 +80,11 @@ Status FromRdKafka(rd_kafka_resp_err_t err, std::string_view context, std::strin
   msg += rd_kafka_err2name(err);
   msg += ")";
   return Status(code, std::move(msg), Retriable(err, code) ? Status::Retry::kYes : Status::Retry::kNo);
+}
+
+bool IsKafkaError(const Status& s, std::string_view name) {
+  const std::string suffix = "(" + std::string(name) + ")";
+  return !s.ok() && s.message().ends_with(suffix);
 }
 
 Status FromRdKafkaError(rd_kafka_error_t* error, std::string_view context) {

@@ -5,7 +5,8 @@
 namespace kmirror::kafka {
 
 Result<std::unique_ptr<Producer>> Producer::Create(const ClientProps& props, const std::string& name,
-                                                   DeliveryHandler* handler, ClientKind kind) {
+                                                   DeliveryHandler* handler, ClientKind kind,
+                                                   const StatisticsTag& statistics) {
   // Idempotence and acks=all are forced (engine_props.h): durability is not negotiable.
   auto conf = MakeConf(WithEngineProps(kind, props), name);
   if (!conf.ok()) return conf.status();
@@ -14,7 +15,7 @@ Result<std::unique_ptr<Producer>> Producer::Create(const ClientProps& props, con
   producer->name_ = name;
   rd_kafka_conf_set_opaque(conf->get(), producer.get());
   rd_kafka_conf_set_dr_msg_cb(conf->get(), &Producer::DeliveryCallback);
-  auto rk = MakeHandle(RD_KAFKA_PRODUCER, std::move(conf).value());
+  auto rk = MakeHandle(RD_KAFKA_PRODUCER, std::move(conf).value(), statistics);
   if (!rk.ok()) return rk.status();
   producer->rk_ = std::move(rk).value();
   return producer;

@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 #include <sstream>
+#include <tuple>
 #include <utility>
 
 #include <prometheus/text_serializer.h>
@@ -157,10 +158,22 @@ void RenderFlow(const FlowSample& f, const RenderOptions& o, Families& out) {
               static_cast<double>(f.hops));
   out.Counter("kmirror_rebalances_total", "Partition assignments this node's tasks received from the flow's group.",
               flow, static_cast<double>(f.rebalances));
+  out.Counter("kmirror_consumer_recoveries_total",
+              "Times a task re-created its consumer after a fatal consumer error (a fenced static member).", flow,
+              static_cast<double>(f.consumer_recoveries));
   out.Counter("kmirror_offset_sync_writes_total", "Records written to the flow's offset-sync log by this node.", flow,
               static_cast<double>(f.offset_sync_writes));
   out.Counter("kmirror_heartbeats_emitted_total", "Heartbeats this node wrote to the source's heartbeats topic.", flow,
               static_cast<double>(f.heartbeats_emitted));
+  out.Counter("kmirror_acl_sync_rounds_total",
+              "Topic ACL sync rounds this node ran as the flow's duty holder (sync.topic.acls.enabled).", flow,
+              static_cast<double>(f.acl_sync_rounds));
+  out.Counter("kmirror_acl_bindings_created_total", "Topic ACL bindings this node created on the target.", flow,
+              static_cast<double>(f.acl_bindings_created));
+  out.Counter("kmirror_acl_sync_refusals_total",
+              "Topic ACL sync rounds a cluster refused (no authorizer, or the principal may not describe or create "
+              "ACLs); mirroring goes on.",
+              flow, static_cast<double>(f.acl_sync_refusals));
   out.Counter("kmirror_fetcher_wakeups_total",
               "Times a task restarted librdkafka's fetcher after a prefetch threshold stall.", flow,
               static_cast<double>(f.fetch_wakeups));
@@ -227,7 +240,167 @@ void RenderFlow(const FlowSample& f, const RenderOptions& o, Families& out) {
   }
 }
 
+// The kmirror_librdkafka_* families, in documentation order (docs/metrics.md).
+struct LibrdkafkaFamily {
+  const char* name;
+  MetricType type;
+  const char* help;
+};
+constexpr LibrdkafkaFamily kProducerQueueMessages{
+    "kmirror_librdkafka_producer_queue_messages", MetricType::Gauge,
+    "Messages in the flow tasks' librdkafka producer queues, not yet acknowledged (librdkafka msg_cnt)."};
+constexpr LibrdkafkaFamily kProducerQueueBytes{"kmirror_librdkafka_producer_queue_bytes", MetricType::Gauge,
+                                               "Bytes of those messages (librdkafka msg_size)."};
+constexpr LibrdkafkaFamily kFetchQueueMessages{
+    "kmirror_librdkafka_consumer_fetch_queue_messages", MetricType::Gauge,
+    "Messages the flow tasks' consumers fetched that the tasks have not polled yet (librdkafka fetchq_cnt)."};
+constexpr LibrdkafkaFamily kFetchQueueBytes{"kmirror_librdkafka_consumer_fetch_queue_bytes", MetricType::Gauge,
+                                            "Bytes of those messages (librdkafka fetchq_size)."};
+constexpr LibrdkafkaFamily kOutbufRequests{"kmirror_librdkafka_broker_outbuf_requests", MetricType::Gauge,
+                                           "Requests waiting to be sent to the broker (librdkafka outbuf_cnt)."};
+constexpr LibrdkafkaFamily kOutbufMessages{"kmirror_librdkafka_broker_outbuf_messages", MetricType::Gauge,
+                                           "Messages in those requests (librdkafka outbuf_msg_cnt)."};
+constexpr LibrdkafkaFamily kWaitrespRequests{
+    "kmirror_librdkafka_broker_waitresp_requests", MetricType::Gauge,
+    "Requests sent to the broker, waiting for its response (librdkafka waitresp_cnt)."};
+constexpr LibrdkafkaFamily kWaitrespMessages{"kmirror_librdkafka_broker_waitresp_messages", MetricType::Gauge,
+                                             "Messages in those requests (librdkafka waitresp_msg_cnt)."};
+constexpr LibrdkafkaFamily kRttAvg{
+    "kmirror_librdkafka_broker_rtt_avg_seconds", MetricType::Gauge,
+    "Average request round-trip time to the broker over librdkafka's last statistics window (the worst of this "
+    "node's clients)."};
+constexpr LibrdkafkaFamily kRttP99{"kmirror_librdkafka_broker_rtt_p99_seconds", MetricType::Gauge,
+                                   "99th percentile of that round-trip time (the worst of this node's clients)."};
+constexpr LibrdkafkaFamily kRequests{"kmirror_librdkafka_broker_requests_total", MetricType::Counter,
+                                     "Requests sent to the broker (librdkafka tx)."};
+constexpr LibrdkafkaFamily kTxErrors{"kmirror_librdkafka_broker_tx_errors_total", MetricType::Counter,
+                                     "Errors sending requests to the broker (librdkafka txerrs)."};
+constexpr LibrdkafkaFamily kRxErrors{"kmirror_librdkafka_broker_rx_errors_total", MetricType::Counter,
+                                     "Errors receiving responses from the broker (librdkafka rxerrs)."};
+constexpr LibrdkafkaFamily kRequestTimeouts{"kmirror_librdkafka_broker_request_timeouts_total", MetricType::Counter,
+                                            "Requests to the broker that timed out (librdkafka req_timeouts)."};
+constexpr LibrdkafkaFamily kConsumerLag{
+    "kmirror_librdkafka_consumer_lag_records", MetricType::Gauge,
+    "librdkafka's consumer lag of the partitions this node's tasks fetch: the source high watermark (last stable "
+    "offset under read_committed) minus the committed offset."};
+constexpr LibrdkafkaFamily kLibrdkafkaFamilies[] = {kProducerQueueMessages,
+                                                    kProducerQueueBytes,
+                                                    kFetchQueueMessages,
+                                                    kFetchQueueBytes,
+                                                    kOutbufRequests,
+                                                    kOutbufMessages,
+                                                    kWaitrespRequests,
+                                                    kWaitrespMessages,
+                                                    kRttAvg,
+                                                    kRttP99,
+                                                    kRequests,
+                                                    kTxErrors,
+                                                    kRxErrors,
+                                                    kRequestTimeouts,
+                                                    kConsumerLag};
+
+struct ClientTotals {
+  bool producer = false, consumer = false;
+  int64_t queue_messages = 0, queue_bytes = 0, fetch_messages = 0, fetch_bytes = 0;
+};
+struct BrokerTotals {
+  LibrdkafkaBrokerSample sum;
+  bool live = false;  // a client that exists now reported it (gauges); else only retired counters
+};
+
 }  // namespace
+
+std::vector<MetricFamily> RenderLibrdkafka(const std::vector<LibrdkafkaClientSample>& clients,
+                                           const RenderOptions& options, bool declare) {
+  Families out;
+  if (declare) {
+    for (const LibrdkafkaFamily& f : kLibrdkafkaFamilies) out.Declare(f.name, f.type, f.help);
+  }
+  using FlowRole = std::pair<std::string, std::string>;
+  std::map<FlowRole, ClientTotals> per_client;
+  std::map<std::pair<FlowRole, int32_t>, BrokerTotals> per_broker;
+  std::map<std::tuple<std::string, std::string, int32_t>, int64_t> lag;  // flow, topic, partition
+  for (const LibrdkafkaClientSample& c : clients) {
+    const FlowRole key{c.flow, c.role};
+    for (const LibrdkafkaBrokerSample& b : c.brokers) {
+      BrokerTotals& t = per_broker[{key, b.node_id}];
+      t.sum.requests += b.requests;
+      t.sum.tx_errors += b.tx_errors;
+      t.sum.rx_errors += b.rx_errors;
+      t.sum.request_timeouts += b.request_timeouts;
+      if (c.retired) continue;
+      t.live = true;
+      t.sum.outbuf_requests += b.outbuf_requests;
+      t.sum.outbuf_messages += b.outbuf_messages;
+      t.sum.waitresp_requests += b.waitresp_requests;
+      t.sum.waitresp_messages += b.waitresp_messages;
+      if (b.rtt_samples > 0) {
+        t.sum.rtt_samples += b.rtt_samples;
+        t.sum.rtt_avg_seconds = std::max(t.sum.rtt_avg_seconds, b.rtt_avg_seconds);
+        t.sum.rtt_p99_seconds = std::max(t.sum.rtt_p99_seconds, b.rtt_p99_seconds);
+      }
+    }
+    if (c.retired) continue;
+    ClientTotals& t = per_client[key];
+    t.producer = t.producer || c.type == "producer";
+    t.consumer = t.consumer || c.type == "consumer";
+    t.queue_messages += c.queue_messages;
+    t.queue_bytes += c.queue_bytes;
+    t.fetch_messages += c.fetch_queue_messages;
+    t.fetch_bytes += c.fetch_queue_bytes;
+    // During a handover two tasks may both report a partition: the larger lag counts.
+    for (const LibrdkafkaLagSample& l : c.lags) {
+      int64_t& v = lag[{c.flow, l.topic, l.partition}];
+      v = std::max(v, l.records);
+    }
+  }
+  auto gauge = [&out](const LibrdkafkaFamily& f, Labels l, double v) { out.Gauge(f.name, f.help, std::move(l), v); };
+  auto counter = [&out](const LibrdkafkaFamily& f, Labels l, double v) {
+    out.Counter(f.name, f.help, std::move(l), v);
+  };
+  for (const auto& [key, t] : per_client) {
+    const Labels l{{"flow", key.first}, {"role", key.second}};
+    if (t.producer) {
+      gauge(kProducerQueueMessages, l, static_cast<double>(t.queue_messages));
+      gauge(kProducerQueueBytes, l, static_cast<double>(t.queue_bytes));
+    }
+    if (t.consumer) {
+      gauge(kFetchQueueMessages, l, static_cast<double>(t.fetch_messages));
+      gauge(kFetchQueueBytes, l, static_cast<double>(t.fetch_bytes));
+    }
+  }
+  for (const auto& [key, t] : per_broker) {
+    const Labels l{{"flow", key.first.first}, {"role", key.first.second}, {"broker", std::to_string(key.second)}};
+    if (t.live) {
+      gauge(kOutbufRequests, l, static_cast<double>(t.sum.outbuf_requests));
+      gauge(kOutbufMessages, l, static_cast<double>(t.sum.outbuf_messages));
+      gauge(kWaitrespRequests, l, static_cast<double>(t.sum.waitresp_requests));
+      gauge(kWaitrespMessages, l, static_cast<double>(t.sum.waitresp_messages));
+      if (t.sum.rtt_samples > 0) {
+        gauge(kRttAvg, l, t.sum.rtt_avg_seconds);
+        gauge(kRttP99, l, t.sum.rtt_p99_seconds);
+      }
+    }
+    counter(kRequests, l, static_cast<double>(t.sum.requests));
+    counter(kTxErrors, l, static_cast<double>(t.sum.tx_errors));
+    counter(kRxErrors, l, static_cast<double>(t.sum.rx_errors));
+    counter(kRequestTimeouts, l, static_cast<double>(t.sum.request_timeouts));
+  }
+  std::map<std::pair<std::string, std::string>, int64_t> lag_topics;
+  for (const auto& [key, v] : lag) {
+    const auto& [flow, topic, partition] = key;
+    if (options.partition_series) {
+      gauge(kConsumerLag, {{"flow", flow}, {"topic", topic}, {"partition", std::to_string(partition)}},
+            static_cast<double>(v));
+    } else {
+      lag_topics[{flow, topic}] += v;
+    }
+  }
+  for (const auto& [key, v] : lag_topics) {
+    gauge(kConsumerLag, {{"flow", key.first}, {"topic", key.second}}, static_cast<double>(v));
+  }
+  return out.Take();
+}
 
 std::vector<MetricFamily> RenderFlows(const std::vector<FlowSample>& flows, const RenderOptions& options) {
   Families out;

@@ -37,9 +37,23 @@ bool CheckpointAdvances(const CheckpointRecord* previous, SourceOffset upstream,
   return downstream >= previous->downstream;
 }
 
+bool GroupRefresh::Due(Clock::time_point now) const {
+  if (!listed_) return true;
+  if (!refresh_) return false;
+  return now - last_ >= interval_;
+}
+
+void GroupRefresh::Listed(Clock::time_point now) {
+  listed_ = true;
+  last_ = now;
+}
+
 CheckpointEmitter::CheckpointEmitter(CheckpointEmitterOptions options, const OffsetIndex& index,
                                      const CheckpointStore& store)
-    : options_(std::move(options)), index_(index), store_(store) {}
+    : options_(std::move(options)),
+      index_(index),
+      store_(store),
+      group_refresh_(options_.refresh_groups, options_.refresh_groups_interval) {}
 
 CheckpointEmitter::~CheckpointEmitter() { Stop(); }
 
@@ -63,6 +77,7 @@ CheckpointEmitterStats CheckpointEmitter::Stats() const {
 
 void CheckpointEmitter::Run() {
   SetThreadName("km-ckpt-" + options_.flow.source_alias);
+  const logging::FlowScope log_flow(options_.flow.ToString());  // JSON log lines' flow field
   auto log = logging::Get("offsets");
   const std::string flow = options_.flow.ToString();
   // Short first wait: the flow's first offset syncs and the index need a moment; then the
@@ -109,6 +124,7 @@ void CheckpointEmitter::Run() {
       if (term_ == 0 && seeded_) log->info("{}: checkpoints continue on this node (duty term {})", flow, term);
       seeded_ = false;
       last_.clear();
+      group_refresh_.Forget();  // a new holder lists the groups itself (refresh.groups.enabled = false too)
       term_ = term;
       next_sync_ = {};
     }
@@ -167,10 +183,21 @@ bool CheckpointEmitter::EmitRound() {
     }
     seeded_ = true;
   }
-  auto groups = source_groups_->ListGroups(kAdminTimeout);
-  if (!groups.ok()) {
-    log->warn("{}: checkpoints: {}", flow, groups.status().ToString());
-    return false;
+  if (group_refresh_.Due(std::chrono::steady_clock::now())) {
+    auto groups = source_groups_->ListGroups(kAdminTimeout);
+    if (!groups.ok()) {
+      log->warn("{}: checkpoints: {}", flow, groups.status().ToString());
+      return false;
+    }
+    groups_.clear();
+    for (const kafka::GroupListing& g : *groups) {
+      if (options_.group_selected(g.group_id)) groups_.push_back(g.group_id);
+    }
+    group_refresh_.Listed(std::chrono::steady_clock::now());
+    if (!options_.refresh_groups) {  // listed once per duty term
+      log->info("{}: refresh.groups.enabled = false: checkpoints cover these {} group(s) from now on", flow,
+                groups_.size());
+    }
   }
   auto topic = producer_->Topic(options_.checkpoints_topic);
   if (!topic.ok()) {
@@ -181,12 +208,11 @@ bool CheckpointEmitter::EmitRound() {
   std::vector<CheckpointRecord> written;
   int64_t now_ms =
       std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  for (const kafka::GroupListing& g : *groups) {
-    if (!options_.group_selected(g.group_id)) continue;
-    auto offsets = source_groups_->ListOffsets(g.group_id, kAdminTimeout);
+  for (const std::string& group_id : groups_) {
+    auto offsets = source_groups_->ListOffsets(group_id, kAdminTimeout);
     if (!offsets.ok()) {
       if (offsets.status().code() != StatusCode::kNotFound) {
-        log->warn("{}: offsets of group {}: {}", flow, g.group_id, offsets.status().ToString());
+        log->warn("{}: offsets of group {}: {}", flow, group_id, offsets.status().ToString());
       }
       continue;
     }
@@ -196,14 +222,14 @@ bool CheckpointEmitter::EmitRound() {
       if (t->kind == TranslationKind::kBeyondLastRun && t->mirrored_source_end != SourceOffset(o.offset)) {
         continue;  // the group is ahead of the mirrored data: wait until it is mirrored
       }
-      Key k{g.group_id, o.partition.topic, o.partition.partition.value()};
+      Key k{group_id, o.partition.topic, o.partition.partition.value()};
       auto it = last_.find(k);
       const CheckpointRecord* prev = it == last_.end() ? nullptr : &it->second;
       if (!CheckpointAdvances(prev, SourceOffset(o.offset), t->target)) continue;
-      auto key = wire::mm2::EncodeCheckpointKey(g.group_id, t->target_topic, o.partition.partition);
+      auto key = wire::mm2::EncodeCheckpointKey(group_id, t->target_topic, o.partition.partition);
       auto value = wire::mm2::EncodeCheckpointValue(SourceOffset(o.offset), t->target, o.metadata);
       if (!key.ok() || !value.ok()) {
-        log->warn("{}: checkpoint of group {}: {}", flow, g.group_id,
+        log->warn("{}: checkpoint of group {}: {}", flow, group_id,
                   (!key.ok() ? key.status() : value.status()).ToString());
         continue;
       }
@@ -214,12 +240,12 @@ bool CheckpointEmitter::EmitRound() {
         s = producer_->ProduceCopy(*topic, Partition(0), *key, *value, nullptr);
       }
       if (!s.ok()) {
-        log->error("{}: checkpoint of group {}: {}", flow, g.group_id, s.ToString());
+        log->error("{}: checkpoint of group {}: {}", flow, group_id, s.ToString());
         continue;
       }
       CheckpointRecord r;
       r.flow = options_.flow;
-      r.group = g.group_id;
+      r.group = group_id;
       r.source_topic = o.partition.topic;
       r.target_topic = t->target_topic;
       r.partition = o.partition.partition;

@@ -49,6 +49,7 @@ FlowObservations FlowStateReader::Observations() const {
 
 void FlowStateReader::Run() {
   SetThreadName("km-state-" + options_.flow.source_alias);
+  const logging::FlowScope log_flow(options_.flow.ToString());  // JSON log lines' flow field
   auto log = logging::Get("offsets");
   const std::string flow = options_.flow.ToString();
 
@@ -107,7 +108,11 @@ bool FlowStateReader::AttachLogs(kafka::LogReader& reader) {
             "{}: the index was built from the offset-sync log of cluster {}, {} is now cluster {}: rebuilding "
             "this flow's index",
             flow, known, options_.flow.target_alias, *cluster);
-        Status r = index_.ResetFlow(options_.flow);
+        // The new target holds none of what the old one did: its partitions are mirrored again
+        // from the source, not resumed from the source-side commit (log_positions.h). The
+        // mark is written with the reset, atomically.
+        Status r = index_.ResetFlow(
+            options_.flow, options_.flow.target_alias + " was cluster " + known + " and is now cluster " + *cluster);
         if (!r.ok()) {
           log->error("{}: {}", flow, r.ToString());
           return false;
@@ -121,10 +126,10 @@ bool FlowStateReader::AttachLogs(kafka::LogReader& reader) {
         }
       }
       std::map<int32_t, int64_t> positions = index_.LogPositions(options_.flow);
-      // A log shorter than what the index already applied is not the log the index was
-      // built from (the topic or the whole target cluster was recreated): its answers
-      // would be wrong, so it starts over.
-      for (const auto& [p, next] : positions) {
+      // A log shorter than what the index already applied on the same cluster was deleted
+      // and created again: the runs applied stay (they describe copies still on the
+      // target) and the new log is read from its beginning, on top of them.
+      for (auto& [p, next] : positions) {
         int64_t high = 0;
         if (p < *n) {
           auto wm = reader.QueryWatermarks({options_.offset_sync_topic, Partition(p)}, kMetadataTimeout);
@@ -137,17 +142,17 @@ bool FlowStateReader::AttachLogs(kafka::LogReader& reader) {
         if (next > high) {
           log->error(
               "{}: the offset-sync log {} ends before the position the index applied (partition {}: {} > {}); "
-              "the log was recreated: rebuilding this flow's index from it",
+              "the log was recreated: reading it from its beginning, keeping the runs applied before",
               flow, options_.offset_sync_topic, p, next, high);
-          Status r = index_.ResetFlow(options_.flow);
+          Status r = index_.RestartLog(options_.flow, p);
           if (!r.ok()) {
             log->error("{}: {}", flow, r.ToString());
             return false;
           }
-          positions.clear();
-          break;
+          next = -1;
         }
       }
+      std::erase_if(positions, [](const auto& e) { return e.second < 0; });
       for (int32_t p = 0; p < *n; ++p) {
         auto it = positions.find(p);
         int64_t from = it == positions.end() ? kafka::LogReader::kBeginning : it->second;
@@ -247,6 +252,25 @@ void FlowStateReader::ApplyOffsetSync(const kafka::Message& msg) {
   const int32_t p = msg.partition().value();
   const int64_t off = msg.offset().value();
   int64_t& expected = expected_next_[p];
+  // Offset 0 after more: the reader was sent back to the start of the log (auto.offset.reset
+  // = earliest after its position vanished); the log is kept forever, so only a recreated
+  // one starts at 0 again. A re-delivered record of an intact log is ignored by Apply.
+  if (off == 0 && expected > 1 && [&] {
+        const auto positions = index_.LogPositions(options_.flow);
+        const auto it = positions.find(p);
+        return it != positions.end() && it->second > 1;
+      }()) {
+    // The reader went back to the start of a log shorter than what it read: the log was
+    // deleted and created again while this node ran (TopicSync recreates it). Its records
+    // are new events; the runs applied from the old log stay.
+    log->error(
+        "{}: offset-sync log {}-{} was recreated (offset {} read after {}): reading it from its beginning, "
+        "keeping the runs applied before",
+        flow, options_.offset_sync_topic, p, off, expected - 1);
+    Status r = index_.RestartLog(options_.flow, p);
+    if (!r.ok()) log->error("{}: {}", flow, r.ToString());
+    expected = off;
+  }
   if (off > expected) {
     // Retention or delete-records removed log records the index never applied: translations
     // of the runs they held are lost. Loud, because failover answers may now be missing.
@@ -308,6 +332,7 @@ void FlowStateReader::ApplyHeartbeat(const kafka::Message& msg) {
 
 void FlowStateReader::RunSourcePoller() {
   SetThreadName("km-lag-" + options_.flow.source_alias);
+  const logging::FlowScope log_flow(options_.flow.ToString());  // JSON log lines' flow field
   auto s = kafka::LogReader::Create(options_.source, "kmirror-lag-" + options_.flow.ToString());
   if (!s.ok()) {
     logging::Get("offsets")->error("{}: no lag reporting: {}", options_.flow.ToString(), s.status().ToString());

@@ -21,10 +21,11 @@ namespace kmirror::offsets {
 namespace {
 
 // Key tags. Every key starts with one; the format key is the tag alone.
-constexpr char kRunTag = 'R';         // + flow + topic + partition + first source offset
-constexpr char kPartitionTag = 'M';   // + flow + topic + partition
-constexpr char kPositionTag = 'P';    // + flow + log partition
-constexpr char kLogClusterTag = 'C';  // + flow -> id of the cluster holding the flow's log
+constexpr char kRunTag = 'R';             // + flow + topic + partition + first source offset
+constexpr char kPartitionTag = 'M';       // + flow + topic + partition
+constexpr char kPositionTag = 'P';        // + flow + log partition
+constexpr char kLogClusterTag = 'C';      // + flow -> id of the cluster holding the flow's log
+constexpr char kTargetReplacedTag = 'T';  // + flow -> why the flow's target was replaced
 constexpr char kFormatKey[] = "F";
 // On-disk format of this file's keys and values. Bump on any incompatible change: an index
 // in another format is refused at Open (and rebuilt from the log by deleting it).
@@ -338,35 +339,71 @@ Status OffsetIndex::LoadPositions() {
     flows_[flow].positions[static_cast<int32_t>(*partition)] = static_cast<int64_t>(*next);
   }
   KM_RETURN_IF_ERROR(FromRocksDb(it->status(), "load offset index positions"));
-  const std::string ctag(1, kLogClusterTag);
-  std::unique_ptr<rocksdb::Iterator> c(db_->NewIterator(rocksdb::ReadOptions()));
-  for (c->Seek(ctag); c->Valid() && c->key().starts_with(ctag); c->Next()) {
-    wire::bytes::Reader k(std::string_view(c->key().data() + 1, c->key().size() - 1));
+  KM_RETURN_IF_ERROR(LoadFlowStrings(kLogClusterTag, "log cluster", &FlowState::log_cluster));
+  return LoadFlowStrings(kTargetReplacedTag, "target history mark", &FlowState::target_replaced);
+}
+
+Status OffsetIndex::LoadFlowStrings(char tag, const char* what, std::string FlowState::*field) {
+  const std::string prefix(1, tag);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    wire::bytes::Reader k(std::string_view(it->key().data() + 1, it->key().size() - 1));
     auto source = k.Str16();
     auto target = k.Str16();
     if (!source || !target || k.remaining() != 0) {
-      return DataLoss("offset index: unreadable log cluster (delete the index directory to rebuild it)");
+      return DataLoss(std::string("offset index: unreadable ") + what + " (delete the index directory to rebuild it)");
     }
-    flows_[FlowKey{std::string(*source), std::string(*target)}].log_cluster = c->value().ToString();
+    flows_[FlowKey{std::string(*source), std::string(*target)}].*field = it->value().ToString();
   }
-  return FromRocksDb(c->status(), "load offset index log clusters");
+  return FromRocksDb(it->status(), std::string("load offset index ") + what + "s");
 }
 
-std::string OffsetIndex::LogCluster(const FlowKey& flow) const {
+std::string OffsetIndex::FlowString(const FlowKey& flow, std::string FlowState::*field) const {
   std::shared_lock lock(mu_);
   auto f = flows_.find(flow);
-  return f == flows_.end() ? std::string() : f->second.log_cluster;
+  return f == flows_.end() ? std::string() : f->second.*field;
 }
 
-Status OffsetIndex::SetLogCluster(const FlowKey& flow, const std::string& cluster_id) {
+Status OffsetIndex::PutFlowString(char tag, std::string FlowState::*field, const FlowKey& flow,
+                                  const std::string& value) {
   std::lock_guard write_lock(write_mu_);
-  KM_ASSIGN_OR_RETURN(key, FlowPrefix(kLogClusterTag, flow));
+  KM_ASSIGN_OR_RETURN(key, FlowPrefix(tag, flow));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
-  KM_RETURN_IF_ERROR(FromRocksDb(db_->Put(wo, key, cluster_id), "write offset index"));
+  KM_RETURN_IF_ERROR(FromRocksDb(db_->Put(wo, key, value), "write offset index"));
   std::unique_lock lock(mu_);
-  flows_[flow].log_cluster = cluster_id;
+  flows_[flow].*field = value;
   return Status::Ok();
+}
+
+std::string OffsetIndex::TargetReplaced(const FlowKey& flow) const {
+  return FlowString(flow, &FlowState::target_replaced);
+}
+
+Status OffsetIndex::MarkTargetReplaced(const FlowKey& flow, const std::string& why) {
+  if (why.empty()) return InvalidArgument("offset index: a target history mark needs a reason");
+  return PutFlowString(kTargetReplacedTag, &FlowState::target_replaced, flow, why);
+}
+
+Status OffsetIndex::RestartLog(const FlowKey& flow, int32_t log_partition) {
+  if (log_partition < 0) return InvalidArgument("negative offset-sync log partition");
+  std::lock_guard write_lock(write_mu_);
+  KM_ASSIGN_OR_RETURN(key, FlowPrefix(kPositionTag, flow));
+  wire::bytes::PutU32(key, static_cast<uint32_t>(log_partition));
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_writes;
+  KM_RETURN_IF_ERROR(FromRocksDb(db_->Delete(wo, key), "restart log in offset index"));
+  std::unique_lock lock(mu_);
+  FlowState& state = flows_[flow];
+  state.positions.erase(log_partition);
+  if (state.catch_up_to) state.catch_up_to->erase(log_partition);
+  return Status::Ok();
+}
+
+std::string OffsetIndex::LogCluster(const FlowKey& flow) const { return FlowString(flow, &FlowState::log_cluster); }
+
+Status OffsetIndex::SetLogCluster(const FlowKey& flow, const std::string& cluster_id) {
+  return PutFlowString(kLogClusterTag, &FlowState::log_cluster, flow, cluster_id);
 }
 
 bool OffsetIndex::Applied(const FlowKey& flow, int32_t log_partition, int64_t offset) const {
@@ -400,8 +437,15 @@ Status OffsetIndex::Apply(const v1::OffsetSyncEvent& e, LogPosition position) {
   batch.Put(meta_key, EncodeMeta(meta));
 
   if (e.record_count() > 0) {
-    KM_RETURN_IF_ERROR(AddRun(db_.get(), run_prefix, e.first_source_offset(), e.first_target_offset(), e.record_count(),
-                              e.reset(), batch));
+    if (e.target_restart()) {
+      // The target partition started again (re-seeded after its remote topic was recreated
+      // or the target replaced): every earlier run describes a copy that is gone.
+      batch.DeleteRange(RunKey(run_prefix, 0), RunUpperBound(run_prefix));
+      batch.Put(RunKey(run_prefix, e.first_source_offset()), EncodeRunValue(e.first_target_offset(), e.record_count()));
+    } else {
+      KM_RETURN_IF_ERROR(AddRun(db_.get(), run_prefix, e.first_source_offset(), e.first_target_offset(),
+                                e.record_count(), e.reset(), batch));
+    }
   }
   return Commit(flow, position.partition, position.offset + 1, batch);
 }
@@ -414,7 +458,7 @@ Status OffsetIndex::AdvanceLogPosition(const FlowKey& flow, int32_t log_partitio
   return Commit(flow, log_partition, next_offset, batch);
 }
 
-Status OffsetIndex::ResetFlow(const FlowKey& flow) {
+Status OffsetIndex::ResetFlow(const FlowKey& flow, const std::string& target_replaced) {
   std::lock_guard write_lock(write_mu_);
   rocksdb::WriteBatch batch;
   for (char tag : {kRunTag, kPartitionTag, kPositionTag, kLogClusterTag}) {
@@ -426,11 +470,18 @@ Status OffsetIndex::ResetFlow(const FlowKey& flow) {
     end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
     KM_RETURN_IF_ERROR(FromRocksDb(batch.DeleteRange(begin, end), "reset flow in offset index"));
   }
+  if (!target_replaced.empty()) {
+    KM_ASSIGN_OR_RETURN(mark, FlowPrefix(kTargetReplacedTag, flow));
+    KM_RETURN_IF_ERROR(FromRocksDb(batch.Put(mark, target_replaced), "reset flow in offset index"));
+  }
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
   KM_RETURN_IF_ERROR(FromRocksDb(db_->Write(wo, &batch), "reset flow in offset index"));
   std::unique_lock lock(mu_);
-  flows_[flow] = FlowState{};
+  FlowState fresh;
+  // Not part of the reset (MarkTargetReplaced), unless this reset marks it.
+  fresh.target_replaced = target_replaced.empty() ? flows_[flow].target_replaced : target_replaced;
+  flows_[flow] = std::move(fresh);
   return Status::Ok();
 }
 

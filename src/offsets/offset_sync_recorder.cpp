@@ -11,8 +11,9 @@ struct OffsetSyncRecorder::Run {
   int64_t first_target = 0;
   int64_t count = 0;
   bool reset = false;
-  int64_t sent_count = 0;   // count at its last emission handed over; 0: to be sent (again)
-  int64_t acked_count = 0;  // the largest count the log acknowledged
+  bool target_restart = false;  // the first run after a re-seed (offset_sync.proto)
+  int64_t sent_count = 0;       // count at its last emission handed over; 0: to be sent (again)
+  int64_t acked_count = 0;      // the largest count the log acknowledged
   // Acknowledgements of emissions before this sequence number do not count: an earlier run
   // was sent again after them (a re-sent `reset` run drops what follows it in the index).
   uint64_t acks_from = 0;
@@ -28,6 +29,7 @@ struct OffsetSyncRecorder::Slot {
   int64_t last_source = -1;
   int64_t log_start = -1;
   bool log_start_dirty = false;
+  bool target_restart_pending = false;  // NoteTargetRestart: the next run opened says so
 };
 
 OffsetSyncRecorder::OffsetSyncRecorder(SendFn send) : send_(std::move(send)), acks_(true) {}
@@ -56,7 +58,7 @@ void OffsetSyncRecorder::Record(const TopicPartition& tp, SourceOffset source, T
 void OffsetSyncRecorder::Record(Slot* slot, SourceOffset source, TargetOffset target) {
   const int64_t s = source.value();
   const int64_t t = target.value();
-  if (!slot->runs.empty()) {
+  if (!slot->runs.empty() && !slot->target_restart_pending) {
     Run& open = slot->runs.back();
     if (s == open.first_source + open.count && t == open.first_target + open.count) {
       ++open.count;  // the hot case: extend the open run
@@ -69,6 +71,8 @@ void OffsetSyncRecorder::Record(Slot* slot, SourceOffset source, TargetOffset ta
   // Going backwards (or repeating an offset) means these records are being mirrored again:
   // this run supersedes what the log said from here on.
   run.reset = slot->last_source >= 0 && s <= slot->last_source;
+  run.target_restart = slot->target_restart_pending;
+  slot->target_restart_pending = false;
   run.first_source = s;
   run.first_target = t;
   run.count = 1;
@@ -76,6 +80,11 @@ void OffsetSyncRecorder::Record(Slot* slot, SourceOffset source, TargetOffset ta
   slot->runs.push_back(run);
   // The run that just closed (and any earlier one not written yet) goes out now.
   FlushSlot(*slot, slot->runs.size() - 1, /*facts=*/false, /*closing=*/false);
+}
+
+void OffsetSyncRecorder::NoteTargetRestart(const TopicPartition& tp) {
+  Slot* slot = Track(tp);
+  slot->target_restart_pending = true;  // the open run (if any) describes the old copy: never extended
 }
 
 void OffsetSyncRecorder::NoteSourceLogStart(const TopicPartition& tp, SourceOffset log_start) {
@@ -97,6 +106,7 @@ bool OffsetSyncRecorder::Emit(Slot& slot, Run* run, bool closed) {
     out.first_target = TargetOffset(run->first_target);
     out.count = run->count;
     out.reset = run->reset;
+    out.target_restart = run->target_restart;
   }
   const uint64_t seq = next_seq_++;
   if (!send_(out, seq)) return false;

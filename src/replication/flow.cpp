@@ -6,6 +6,7 @@
 #include "kmirror/replication/naming_policy.h"
 #include "kmirror/replication/topic_filter.h"
 #include "kmirror/wire/heartbeat.h"
+#include "replication/acl_sync.h"
 #include "replication/flow_stats.h"
 #include "replication/flow_task.h"
 #include "replication/routes.h"
@@ -34,14 +35,30 @@ Flow::Flow(config::FlowConfig config, const offsets::OffsetIndex* offset_index, 
 Flow::~Flow() { Stop(); }
 
 Status Flow::Start() {
+  // The clients made here log (librdkafka's lines) with the flow of the thread that made them.
+  const logging::FlowScope log_flow(name_);
   auto log = logging::Get("replication");
   auto filter = TopicFilter::Create(config_.topics, config_.topics_exclude);
   if (!filter.ok()) return filter.status().Annotate(name_);
-  std::shared_ptr<const NamingPolicy> naming = MakeNamingPolicy(config_.naming, config_.separator);
+  std::shared_ptr<const NamingPolicy> naming =
+      MakeNamingPolicy(config_.naming, config_.separator, config_.internal_separator);
   auto sync = TopicSync::Create(config_, naming, *filter, board_.get());
   if (!sync.ok()) return sync.status().Annotate(name_);
   sync_ = std::move(sync).value();
   sync_->SetDutyCheck([this] { return DutyTerm() != 0; });
+  if (config_.sync_topic_acls) {
+    TopicSync* sync_ptr = sync_.get();
+    acl_sync_ = std::make_unique<AclSync>(AclSync::Options{
+        .flow = name_,
+        .source = config_.source,
+        .target = config_.target,
+        .source_admin = &sync_->source_admin(),
+        .target_admin = &sync_->target_admin(),
+        .mirrored = [sync_ptr](const std::string& topic) { return sync_ptr->Selects(topic); },
+        .remote_name = [naming, this](const std::string& topic) { return naming->RemoteTopic(config_.source, topic); },
+        .holds_duties = [this] { return DutyTerm() != 0; },
+        .stats = stats_.get()});
+  }
   for (int i = 0; i < config_.tasks; ++i) {
     auto task = std::make_unique<FlowTask>(config_, i, board_.get(), stats_.get(), problems_.get(), offset_index_);
     KM_RETURN_IF_ERROR(task->Start());
@@ -66,12 +83,14 @@ Status Flow::Start() {
 
 void Flow::RunController() {
   SetThreadName("km-sync-" + name_);
+  const logging::FlowScope log_flow(name_);  // JSON log lines' flow field
   auto log = logging::Get("replication");
   last_progress_ = Clock::now();
   bool sync_now = true;
   Clock::time_point next_sync = Clock::now();
   Clock::time_point next_heartbeat = Clock::now();
   Clock::time_point last_sync{};
+  Clock::time_point next_acl_sync = Clock::now();  // a duty: due until this node holds them
   uint64_t term = 0;
   while (true) {
     // A node that just took the duties over does them at once (topics another node left
@@ -93,8 +112,15 @@ void Flow::RunController() {
         next_sync = Clock::now() + std::min<std::chrono::milliseconds>(config_.refresh_topics_interval, kSyncRetry);
       }
     }
+    // After the topic sync, so a first round finds the remote topics created (ACLs do not
+    // need them to exist; MM2 runs both at start-up too).
+    if (acl_sync_ && Clock::now() >= next_acl_sync && DutyTerm() != 0) {
+      acl_sync_->SyncOnce();
+      next_acl_sync = Clock::now() + config_.sync_topic_acls_interval;
+    }
     if (Clock::now() - last_progress_ >= kProgressInterval) LogProgress();
     auto wait = std::min<Clock::duration>(next_sync - Clock::now(), kProgressInterval);
+    if (acl_sync_ && DutyTerm() != 0) wait = std::min<Clock::duration>(wait, next_acl_sync - Clock::now());
     if (heartbeats_) {
       if (Clock::now() >= next_heartbeat) {
         EmitHeartbeat();
@@ -144,8 +170,12 @@ void Flow::Sample(metrics::FlowSample* out) const {
   out->loops = get(st.loops);
   out->hops = get(st.hops);
   out->rebalances = get(st.rebalances);
+  out->consumer_recoveries = get(st.recoveries);
   out->offset_sync_writes = get(st.offset_syncs);
   out->heartbeats_emitted = get(st.heartbeats);
+  out->acl_sync_rounds = get(st.acl_rounds);
+  out->acl_bindings_created = get(st.acl_created);
+  out->acl_sync_refusals = get(st.acl_refusals);
   out->fetch_wakeups = get(st.fetch_wakeups);
   out->partitions_assigned = std::max<int64_t>(0, get(st.assigned));
   out->partitions_paused = std::max<int64_t>(0, get(st.paused));

@@ -102,10 +102,14 @@ struct FlowStats {
   std::atomic<uint64_t> fetch_wakeups{0};  // fetcher restarted after a prefetch threshold
   std::atomic<uint64_t> held_total{0};     // records that waited for their partition's batch in flight
   std::atomic<uint64_t> rebalances{0};     // assignments received
+  std::atomic<uint64_t> recoveries{0};     // consumers re-created after a fatal error
   std::atomic<int64_t> assigned{0};        // partitions assigned to the tasks now
   std::atomic<int64_t> paused{0};          // partitions paused for a rewind now
   std::atomic<uint64_t> offset_syncs{0};   // offset-sync log records produced
   std::atomic<uint64_t> heartbeats{0};     // heartbeats produced (controller thread)
+  std::atomic<uint64_t> acl_rounds{0};     // topic ACL sync rounds run (controller thread)
+  std::atomic<uint64_t> acl_created{0};    // ACL bindings created on the target
+  std::atomic<uint64_t> acl_refusals{0};   // rounds a cluster refused (no authorizer, not allowed)
   ErrorCounts delivery_errors;
   PartitionMeters meters;
 };

@@ -67,7 +67,12 @@ FlowTask::FlowTask(const config::FlowConfig& flow, int index, RouteBoard* board,
           KM_ASSIGN_OR_RETURN(end, producer_->EndOffset(offset_syncs_.topic(), Partition(0), kLogEndTimeout));
           return end.value();
         },
-        kLogCurrentWait);
+        kLogCurrentWait,
+        [this](const std::string& topic, Partition partition) -> Result<int64_t> {
+          KM_ASSIGN_OR_RETURN(end, producer_->EndOffset(topic, partition, kLogEndTimeout));
+          return end.value();
+        },
+        flow.history_change == config::TargetHistoryChange::kReseed);
   }
 }
 
@@ -76,12 +81,12 @@ FlowTask::~FlowTask() {
   Join();
 }
 
-Status FlowTask::Start() {
+Result<std::unique_ptr<kafka::Consumer>> FlowTask::CreateConsumer() {
   kafka::ConsumerOptions copts;
   copts.name = kafka::NodeClientId("kmirror-" + name_ + "-consumer", flow_.node_id);
   copts.group_id = flow_.group_id;
-  // Static membership: a restart of this node within the session timeout would move no
-  // partition; off for now (kafka/node_names.h says why).
+  // Static membership: a restart of this node within the session timeout moves no
+  // partition (kafka/node_names.h).
   if (kafka::kStaticMembership) {
     copts.group_instance_id = kafka::StaticMemberId(flow_.node_id, flow_.source, flow_.target, index_);
   }
@@ -89,11 +94,16 @@ Status FlowTask::Start() {
       flow_.start_position == config::StartPosition::kEarliest ? kafka::StartAt::kEarliest : kafka::StartAt::kLatest;
   copts.listener = this;
   copts.log_positions = log_positions_.get();
-  auto consumer = kafka::Consumer::Create(limits_.ConsumerProps(flow_.source_consumer), copts);
+  copts.statistics = {flow_.Name(), "consumer"};  // librdkafka's statistics for metrics (kafka/statistics.h)
+  return kafka::Consumer::Create(limits_.ConsumerProps(flow_.source_consumer), copts);
+}
+
+Status FlowTask::Start() {
+  auto consumer = CreateConsumer();
   if (!consumer.ok()) return consumer.status().Annotate(name_);
   auto producer = kafka::Producer::Create(limits_.ProducerProps(flow_.target_producer),
                                           kafka::NodeClientId("kmirror-" + name_ + "-producer", flow_.node_id), this,
-                                          kafka::ClientKind::kFlowProducer);
+                                          kafka::ClientKind::kFlowProducer, {flow_.Name(), "producer"});
   if (!producer.ok()) return producer.status().Annotate(name_);
   consumer_ = std::move(consumer).value();
   producer_ = std::move(producer).value();
@@ -112,6 +122,7 @@ Status FlowTask::failure() const {
 
 void FlowTask::Run() {
   SetThreadName("km-" + name_);
+  const logging::FlowScope log_flow(flow_.Name());  // JSON log lines' flow field
   Log()->info("{}: task started (consumer group {})", name_, flow_.group_id);
   last_log_ack_ = Clock::now();
 
@@ -128,6 +139,13 @@ void FlowTask::Run() {
       ReleaseHeld(producer_->OutstandingCount() == 0);  // nothing in flight: never wait on it
     }
     consumer_->Poll(batch, events, kBatch, held_now_ > 0 ? kHeldPollTimeout : kPollTimeout);
+    bool fenced = false;
+    if (Status fatal = consumer_->FatalError(&fenced); !fatal.ok()) {
+      batch.clear();  // not forwarded: the partitions are read again by whoever owns them next
+      events.clear();
+      RecoverConsumer(fatal, fenced);
+      continue;
+    }
     for (auto& ev : events) HandleEvent(ev);
     events.clear();
     const size_t polled = batch.size();
@@ -165,6 +183,78 @@ void FlowTask::Run() {
   }
   Drain();
   Log()->info("{}: task stopped", name_);
+}
+
+void FlowTask::RecoverConsumer(const Status& fatal, bool fenced) {
+  stats_->recoveries.fetch_add(1, std::memory_order_relaxed);
+  const ConsumerRecovery::Decision next = recovery_.OnFatal(Clock::now());
+  // librdkafka unassigned everything without a rebalance callback: give each partition up as
+  // a lost one (nothing stored or committed; held records dropped, later reports ignored).
+  auto given_up = static_cast<int64_t>(owned_unseen_.size());
+  owned_unseen_.clear();
+  for (const auto& [tp, state] : parts_by_name_) {
+    if (!state->own.owned()) continue;
+    ++given_up;
+    GiveUp(tp);
+  }
+  stats_->assigned.fetch_sub(given_up, std::memory_order_relaxed);
+  dead_letters_.clear();
+  const std::string member =
+      kafka::kStaticMembership ? kafka::StaticMemberId(flow_.node_id, flow_.source, flow_.target, index_) : "";
+  if (fenced && next.repeating()) {
+    Log()->error(
+        "{}: {}. Fenced {} times in a row, each within {} s of the last: another live member uses this task's "
+        "group.instance.id {}, so another kmirror process most likely runs with the same node id {} (node.id). "
+        "Give every node its own node.id (--node-id, KMIRROR_NODE_ID or node.id in its config) and restart that "
+        "node; until then the two take turns with the partitions. A new consumer in {} ms; its partitions resume "
+        "from the offset-sync log",
+        name_, fatal.ToString(), next.in_a_row, ConsumerRecovery::kQuiet.count(), member, flow_.node_id,
+        next.wait.count());
+  } else {
+    Log()->error(
+        "{}: {}; {} partition(s) given up with nothing stored or committed, and a new consumer (group {}{}) "
+        "takes over{}: the partitions resume from the offset-sync log (nothing is skipped; what was in flight may "
+        "be mirrored again)",
+        name_, fatal.ToString(), given_up, flow_.group_id, member.empty() ? "" : ", group.instance.id " + member,
+        next.wait.count() > 0 ? " in " + std::to_string(next.wait.count()) + " ms" : "");
+  }
+  // Records handed to the producer already: their reports are the ended ownership's (no store,
+  // no rewind); what the target acknowledged still goes to the offset-sync log, where the
+  // partitions resume.
+  Status f = producer_->Flush(kDrainTimeout);
+  if (!f.ok()) Log()->warn("{}: {}", name_, f.ToString());
+  FlushOffsetSyncs();
+  Status e = producer_->Flush(kDrainTimeout);
+  if (!e.ok()) Log()->warn("{}: {}", name_, e.ToString());
+  consumer_->Discard();
+  // The old consumer's topic handles key the partitions' states (PartitionKey); a new consumer
+  // may get a handle at a freed one's address. Each state is keyed by its own address until
+  // its partition's first record through the new consumer (StateFor).
+  std::vector<PartitionKey> keys;
+  keys.reserve(parts_.size());
+  for (const auto& [key, state] : parts_) keys.push_back(key);
+  for (const PartitionKey& key : keys) {
+    auto node = parts_.extract(key);
+    node.mapped().key_topic = &node.mapped();
+    node.key() = PartitionKey{node.mapped().key_topic, key.partition};
+    parts_.insert(std::move(node));
+  }
+  route_cache_.clear();
+  subscribed_.clear();
+  routes_generation_ = ~0ULL;  // the new consumer subscribes in the next loop
+  const auto until = Clock::now() + next.wait;
+  while (Clock::now() < until && !stop_.load(std::memory_order_relaxed)) producer_->Poll(kPollTimeout);
+  if (stop_.load(std::memory_order_relaxed)) return;  // Drain: the discarded consumer commits nothing
+  auto consumer = CreateConsumer();
+  if (!consumer.ok()) {
+    Log()->critical("{}: {}; stopping this flow", name_, consumer.status().ToString());
+    std::lock_guard lock(failure_mu_);
+    failure_ = consumer.status().Annotate(name_);
+    stop_.store(true, std::memory_order_relaxed);
+    return;
+  }
+  if (producer_->OutstandingCount() == 0) retired_.clear();  // none of their records is left
+  retired_.push_back(std::exchange(consumer_, std::move(consumer).value()));
 }
 
 void FlowTask::RefreshSubscription() {
@@ -210,6 +300,16 @@ void FlowTask::MirrorRecord(kafka::Message msg) {
     ++unowned_dropped_;  // polled before a revoke in the same poll: the new owner reads it
     return;
   }
+  if (!history_stopped_.empty()) [[unlikely]] {
+    if (auto it = history_stopped_.find(state.tp); it != history_stopped_.end()) {
+      HoldAt(state, msg.offset());  // paused at its first record: nothing read, stored or committed
+      const int64_t now_ms =
+          std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      problems_->Stopped({state.tp, "", msg.offset().value(), "target history changed: " + it->second, now_ms});
+      history_stopped_.erase(it);
+      return;
+    }
+  }
   if (!rewinds_.empty() && rewinds_.Find(&state) != nullptr) {
     return;  // this partition will be re-read from its rewind point
   }
@@ -227,11 +327,9 @@ void FlowTask::MirrorRecord(kafka::Message msg) {
   const ProvenanceVerdict verdict = ReadProvenance(kafka::LastHeader(headers.get(), wire::kProvenanceHeader),
                                                    kafka::LastHeader(headers.get(), wire::kProvenanceHopHeader),
                                                    routes_->source_cluster, msg.topic(), msg.partition(), &path);
-  if (verdict.trust == ProvenanceTrust::kDerived) {
-    stats_->derived.fetch_add(1, std::memory_order_relaxed);
-  } else if (verdict.trust == ProvenanceTrust::kUntrusted) {
-    NoteUntrusted(msg, verdict.why);
-  }
+  // A record that would loop (or exceed max.hops) is skipped before anything else: it must
+  // not make the remote topic exist (a topic of records that all came from the target would
+  // come back to it as an empty topic with a longer name).
   if (path.Contains(routes_->target_cluster)) {
     stats_->loops.fetch_add(1, std::memory_order_relaxed);
     Skip(std::move(msg), state);
@@ -242,12 +340,19 @@ void FlowTask::MirrorRecord(kafka::Message msg) {
     Skip(std::move(msg), state);
     return;
   }
+  // Before derived/untrusted are counted: a record read before its remote partition exists is
+  // re-read after the rewind, and counted then, once.
   if (msg.partition().value() >= route->partitions) {
     if (route->partitions == 0) board_->RequestCreate(state.tp.topic);
     board_->RequestSync();
     ScheduleRewind(state, msg.offset(), kRewindDelay, route->topic,
                    route->partitions == 0 ? "remote topic is being created" : "target partition does not exist yet");
     return;
+  }
+  if (verdict.trust == ProvenanceTrust::kDerived) {
+    stats_->derived.fetch_add(1, std::memory_order_relaxed);
+  } else if (verdict.trust == ProvenanceTrust::kUntrusted) {
+    NoteUntrusted(msg, verdict.why);
   }
   if (!wire::EncodeProvenance(path, routes_->source_cluster, &provenance_buf_)) {
     stats_->hops.fetch_add(1, std::memory_order_relaxed);  // 255 clusters: cannot be a real path
@@ -256,11 +361,15 @@ void FlowTask::MirrorRecord(kafka::Message msg) {
   }
   kafka::SetHeader(headers, wire::kProvenanceHeader, provenance_buf_);
   // Where this hop writes the record: a reader on the target checks it (provenance_rule.h).
-  if (!wire::EncodeProvenanceHop(static_cast<uint8_t>(path.clusters.size() + 1), routes_->target_cluster,
-                                 route->remote_topic, msg.partition().value(), &provenance_hop_buf_)) {
-    provenance_hop_buf_.clear();  // cannot happen (Kafka's topic names fit); never keep a copied hop
+  const auto path_length = static_cast<uint8_t>(path.clusters.size() + 1);  // <= 255: EncodeProvenance checked
+  if (state.hop_path_length != path_length) {
+    if (!wire::EncodeProvenanceHop(path_length, routes_->target_cluster, route->remote_topic, msg.partition().value(),
+                                   &state.hop)) {
+      state.hop.clear();  // cannot happen (Kafka's topic names fit); never keep a copied hop
+    }
+    state.hop_path_length = path_length;
   }
-  kafka::SetHeader(headers, wire::kProvenanceHopHeader, provenance_hop_buf_);
+  kafka::SetHeader(headers, wire::kProvenanceHopHeader, state.hop);
   state.meter->Read(msg.timestamp_ms());
   const int64_t bytes = RecordBytes(msg);
   state.next_offset = SourceOffset(msg.offset().value() + 1);
@@ -269,8 +378,8 @@ void FlowTask::MirrorRecord(kafka::Message msg) {
   inflight_bytes_ += bytes;
   // Value, key, the provenance header and a record's framing (varints, attributes, deltas).
   const int64_t wire = bytes +
-                       static_cast<int64_t>(provenance_buf_.size() + wire::kProvenanceHeader.size() +
-                                            provenance_hop_buf_.size() + wire::kProvenanceHopHeader.size()) +
+                       static_cast<int64_t>(provenance_buf_.size() + wire::kProvenanceHeader.size() + state.hop.size() +
+                                            wire::kProvenanceHopHeader.size()) +
                        24;
   Held record{std::move(msg), std::move(headers), route->topic, bytes, wire};
   state.window.set_limit(state.batch.Get(route->limit));
@@ -313,9 +422,16 @@ bool FlowTask::Send(PartitionWindow<Held>& window, Held&& record) {
       window.Sent();
       return true;
     }
+    if (s.code() == StatusCode::kUnavailable && window.in_flight() > 0) {
+      // Local queue full with earlier records of the partition in flight: sent with the next
+      // batch, never later than them into librdkafka (PartitionWindow::Refused).
+      window.Refused(std::move(record));
+      ++held_now_;
+      return false;
+    }
     if (s.code() == StatusCode::kUnavailable &&
         (!stop_.load(std::memory_order_relaxed) || Clock::now() < drain_deadline_)) {
-      producer_->Poll(milliseconds(10));  // local queue full: let deliveries drain
+      producer_->Poll(milliseconds(10));  // local queue full, nothing of the partition in flight
       // A delivery report served by that poll may have scheduled a rewind of this very
       // partition (the target timed records out): this record is re-read from there, and
       // sending it now would put it ahead of the records the rewind re-sends.
@@ -435,8 +551,19 @@ FlowTask::PartState& FlowTask::StateFor(const kafka::Message& msg) {
   const PartitionKey key = KeyOf(msg);
   auto it = parts_.find(key);
   if (it != parts_.end()) return it->second;
+  TopicPartition name{std::string(msg.topic()), msg.partition()};
+  if (auto known = parts_by_name_.find(name); known != parts_by_name_.end()) {
+    // Seen through another consumer (RecoverConsumer discarded it): the same state, now under
+    // this message's topic handle (a late delivery report may bring the old one's back).
+    if (auto node = parts_.extract(PartitionKey{known->second->key_topic, msg.partition()}); !node.empty()) {
+      node.mapped().key_topic = key.topic;
+      node.key() = key;
+      return parts_.insert(std::move(node)).position->second;
+    }
+  }
   // The partition's first record: its name is made once, here.
-  it = parts_.try_emplace(key, TopicPartition{std::string(msg.topic()), msg.partition()}).first;
+  it = parts_.try_emplace(key, std::move(name)).first;
+  it->second.key_topic = key.topic;
   parts_by_name_[it->second.tp] = &it->second;
   if (owned_unseen_.erase(it->second.tp) > 0) it->second.own.Assign();
   it->second.meter = stats_->meters.Register(it->second.tp);
@@ -538,6 +665,7 @@ void FlowTask::StopPartition(PartState& state, SourceOffset offset, const std::s
   const int64_t now_ms =
       std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   problems_->Stopped({state.tp, remote, offset.value(), reason, now_ms});
+  const logging::PartitionScope about(state.tp.topic, state.tp.partition.value());  // JSON lines' topic, partition
   Log()->error(
       "{}: partition {} STOPPED at offset {}: the record cannot be delivered to {}: {}. Nothing after it is "
       "committed and nothing is skipped; the flow's other partitions go on. Fix the cause and restart (or set "
@@ -607,6 +735,7 @@ void FlowTask::OnDeadLetterDelivery(PartState& state, kafka::Delivery& d) {
     return;
   }
   problems_->DeadLettered();
+  const logging::PartitionScope about(state.tp.topic, state.tp.partition.value());
   Log()->warn("{}: {} offset {} cannot be delivered ({}); written to dead-letter topic {} at offset {}", name_,
               state.tp.ToString(), offset.value(), state.dead_letter_error, flow_.DeadLetterTopic(), d.offset.value());
   // Past it: the position moves on, and the partition is re-read from the next record.
@@ -625,6 +754,7 @@ void FlowTask::ScheduleRewind(PartState& state, SourceOffset offset, millisecond
   PauseFor(state, PauseReasons::kRewind);
   if (now - state.last_warned > std::chrono::seconds(1)) {  // per partition: one never hides another
     state.last_warned = now;
+    const logging::PartitionScope about(state.tp.topic, state.tp.partition.value());
     Log()->warn("{}: {} will be re-read from offset {}: {}", name_, state.tp.ToString(), offset.value(), why);
   }
 }
@@ -669,6 +799,7 @@ void FlowTask::HandleEvent(const kafka::ConsumerEvent& ev) {
     return;
   }
   const TopicPartition& tp = ev.partition;
+  const logging::PartitionScope about(tp.topic, tp.partition.value());  // the data loss lines' topic, partition
   std::optional<kafka::Watermarks> range = ev.log_range;
   if (!range) {
     auto wm = consumer_->QueryWatermarks(tp, milliseconds(10000));
@@ -727,6 +858,25 @@ void FlowTask::OnAssign(const std::vector<TopicPartition>& partitions) noexcept 
     }
     ForgetPartition(tp);
   }
+  if (log_positions_) {
+    for (auto& change : static_cast<IndexLogPositions*>(log_positions_.get())->TakeHistoryChanges()) {
+      if (change.reseed) {
+        // Its first run in the log says so: the index drops the runs of the old copy.
+        recorder_.NoteTargetRestart(change.partition);
+        continue;
+      }
+      const logging::PartitionScope about(change.partition.topic, change.partition.partition.value());
+      Log()->error(
+          "{}: partition {} STOPPED: {}. target.history.change = stop: nothing is mirrored or committed for it; "
+          "the flow's other partitions go on. Set target.history.change = reseed to mirror it again from the "
+          "source's first record, and restart",
+          name_, change.partition.ToString(), change.why);
+      const int64_t now_ms =
+          std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      problems_->Stopped({change.partition, "", -1, "target history changed: " + change.why, now_ms});
+      history_stopped_[change.partition] = std::move(change.why);
+    }
+  }
   Log()->info("{}: rebalance: assigned {} partition(s)", name_, partitions.size());
 }
 
@@ -762,6 +912,7 @@ void FlowTask::ForgetPartition(const TopicPartition& tp) {
 }
 
 void FlowTask::GiveUp(const TopicPartition& tp) {
+  history_stopped_.erase(tp);
   PartState* state = StateByName(tp);
   if (state == nullptr) {
     owned_unseen_.erase(tp);

@@ -42,6 +42,8 @@
 //                      dead-letter) the record; BatchLimit: batches no larger than the
 //                      remote topic accepts (undeliverable.h)
 //   OffsetSyncEmitter  the offset-sync log's records (offsets::OffsetSyncRecorder's runs)
+//   ConsumerRecovery   how soon the consumer is re-created after a fatal error (a fenced
+//                      static member), and whether the errors repeat (two nodes, one node.id)
 // Everything about a source partition is in its one PartState, found on the hot path by
 // PartitionKey (the consumer's topic handle and the partition number); rebalance
 // callbacks, which come with names, go through a name index.
@@ -78,6 +80,7 @@
 #include "kmirror/offsets/offset_sync_recorder.h"
 #include "kmirror/wire/provenance.h"
 #include "replication/client_limits.h"
+#include "replication/consumer_recovery.h"
 #include "replication/fetcher_wakeup.h"
 #include "replication/flow_stats.h"
 #include "replication/offset_sync_emitter.h"
@@ -141,6 +144,9 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   struct PartState {
     explicit PartState(TopicPartition name) : tp(std::move(name)) {}
     const TopicPartition tp;  // made once: for the consumer's calls, the recorder, log lines
+    // Its PartitionKey's topic now (a consumer's topic handle; its own address once that
+    // consumer is discarded: RecoverConsumer, StateFor).
+    const void* key_topic = nullptr;
     // The next offset to read, as far as this task knows: one past the last record
     // mirrored or skipped, or where a rewind sought to; nullopt after an assignment until
     // the first record.
@@ -159,6 +165,11 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
     std::optional<SourceOffset> dead_letter;
     std::string dead_letter_error;
     PartitionMeter* meter = nullptr;  // this task's counters of it (metrics)
+    // The hop header this partition's records get, encoded once per path length: where
+    // they are written (the flow's target, the remote topic, the partition) never changes
+    // for a source partition within a run (the naming policy is fixed).
+    std::string hop;
+    uint8_t hop_path_length = 0;  // 0: not encoded yet
   };
   // An undeliverable record waiting to go to the dead-letter topic (undeliverable.records).
   struct DeadLetter {
@@ -170,6 +181,13 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   using Rewinds = RewindSchedule<PartState, kafka::Producer::TopicRef>;
 
   void Run();
+  // The task's consumer (group.instance.id from the node id and the task's index).
+  Result<std::unique_ptr<kafka::Consumer>> CreateConsumer();
+  // After a fatal consumer error: drops everything in flight for the old consumer's
+  // partitions without storing or committing, discards it and creates a new one (waiting
+  // first when fatal errors repeat: ConsumerRecovery); the partitions resume from the
+  // offset-sync log.
+  void RecoverConsumer(const Status& fatal, bool fenced);
   // The whole per-record pipeline: route, provenance, then to the producer or held.
   void MirrorRecord(kafka::Message msg);
   // Not copied (provenance): the position moves past it once everything before it is
@@ -253,6 +271,10 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   const RequestLimit request_;                          // one produce request's worth (limits_)
   std::unique_ptr<kafka::LogPositions> log_positions_;  // where partitions resume (null: no index)
   std::unique_ptr<kafka::Consumer> consumer_;
+  // Consumers discarded after a fatal error, kept until no record they delivered is in the
+  // producer any more (destroyed after producer_).
+  std::vector<std::unique_ptr<kafka::Consumer>> retired_;
+  ConsumerRecovery recovery_;
   std::unique_ptr<kafka::Producer> producer_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
@@ -267,8 +289,11 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   std::unordered_map<PartitionKey, PartState, PartitionKeyHash> parts_;  // entries are never erased
   std::map<TopicPartition, PartState*> parts_by_name_;                   // the same states, by name
   std::set<TopicPartition> owned_unseen_;  // assigned, no state yet: owned once StateFor makes it
-  uint64_t unowned_dropped_ = 0;           // records polled for a partition given up meanwhile
-  uint64_t orphan_failures_ = 0;           // failed reports of records sent before a give-up
+  // Assigned partitions whose target history changed under target.history.change = stop:
+  // stopped at their first record (log_positions.h), with why.
+  std::map<TopicPartition, std::string> history_stopped_;
+  uint64_t unowned_dropped_ = 0;  // records polled for a partition given up meanwhile
+  uint64_t orphan_failures_ = 0;  // failed reports of records sent before a give-up
   Rewinds rewinds_;
   std::vector<std::pair<PartState*, Rewinds::Rewind>> due_rewinds_;  // ProcessRewinds' scratch
   ReleaseQueue<Held> release_;     // partitions whose batch in flight was acknowledged
@@ -289,7 +314,6 @@ class FlowTask final : private kafka::DeliveryHandler, private kafka::RebalanceL
   uint64_t held_since_publish_ = 0;  // records that had to be held (FlowStats::held_total)
   FetcherWakeup fetcher_;
   std::string provenance_buf_;            // reused for every record's provenance header
-  std::string provenance_hop_buf_;        // and its hop header
   wire::ProvenancePath provenance_path_;  // reused for every record's parsed path
   std::chrono::steady_clock::time_point last_untrusted_log_{};
   uint64_t untrusted_unlogged_ = 0;  // untrusted records since the last line about them

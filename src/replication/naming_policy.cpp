@@ -9,7 +9,7 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 
 class PrefixPolicy final : public NamingPolicy {
  public:
-  explicit PrefixPolicy(std::string sep) : NamingPolicy(std::move(sep)) {}
+  PrefixPolicy(std::string sep, const std::string& internal_sep) : NamingPolicy(std::move(sep), internal_sep) {}
   std::string RemoteTopic(std::string_view source_alias, std::string_view topic) const override {
     return RemoteWithPrefix(source_alias, topic);
   }
@@ -19,7 +19,7 @@ class PrefixPolicy final : public NamingPolicy {
 
 class IdentityPolicy final : public NamingPolicy {
  public:
-  explicit IdentityPolicy(std::string sep) : NamingPolicy(std::move(sep)) {}
+  IdentityPolicy(std::string sep, const std::string& internal_sep) : NamingPolicy(std::move(sep), internal_sep) {}
   std::string RemoteTopic(std::string_view source_alias, std::string_view topic) const override {
     // Heartbeats must stay distinguishable per source even with identity naming, or every
     // cluster's heartbeats would merge into one topic (MM2 does the same).
@@ -64,6 +64,7 @@ bool NamingPolicy::IsHeartbeatsTopic(std::string_view topic) const {
 bool NamingPolicy::IsInternalTopic(std::string_view topic) const {
   if (topic.starts_with("__") || topic.starts_with(".")) return true;             // Kafka's own
   if (EndsWith(topic, ".internal") || EndsWith(topic, "-internal")) return true;  // Connect, MM2
+  if (EndsWith(topic, internal_suffix_)) return true;  // MM2's with a custom separator: A_checkpoints_internal
   // kmirror's own bookkeeping topics (offset-sync logs, ...).
   if (topic.starts_with("kmirror.") && EndsWith(topic, ".internal")) return true;
   return false;
@@ -83,9 +84,12 @@ bool NamingPolicy::IsCycle(std::string_view topic, std::string_view target_alias
   return true;
 }
 
-std::unique_ptr<NamingPolicy> MakeNamingPolicy(config::RemoteTopicNaming kind, const std::string& separator) {
-  if (kind == config::RemoteTopicNaming::kIdentity) return std::make_unique<IdentityPolicy>(separator);
-  return std::make_unique<PrefixPolicy>(separator);
+std::unique_ptr<NamingPolicy> MakeNamingPolicy(config::RemoteTopicNaming kind, const std::string& separator,
+                                               const std::string& internal_separator) {
+  if (kind == config::RemoteTopicNaming::kIdentity) {
+    return std::make_unique<IdentityPolicy>(separator, internal_separator);
+  }
+  return std::make_unique<PrefixPolicy>(separator, internal_separator);
 }
 
 }  // namespace kmirror::replication

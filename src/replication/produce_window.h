@@ -11,6 +11,7 @@
 // would have sent anyway.
 //
 //   Admit()  a record read now: true = send it now (then Sent()), false = Hold() it
+//   Refused()  the producer's queue had no room for it while the batch is in flight
 //   Acked()  a delivery report of one of the partition's records
 //   ReleaseQueue / BeginRelease() / NextRelease()  hand held records over after the ack
 //   DropFrom() / DropAll()  a rewind or a lost partition: held records are re-read instead
@@ -127,6 +128,17 @@ class PartitionWindow {
     held_.push_back(std::move(record));
     return in_flight_ == 0;
   }
+
+  // The producer's queue had no room for a record Admit() or NextRelease() gave out, and
+  // records of the partition are in flight: it goes back in front of the held records and
+  // waits for the batch's last delivery report, like any held record. Waiting for room
+  // instead would hand it to librdkafka later than the records before it, with a later
+  // message timeout: if those time out (a target unreachable longer than
+  // delivery.timeout.ms) and it does not, it is written ahead of them and the re-read
+  // copies of them land after it (found by NetworkFaultTest.BlackholeToTheTarget...: the
+  // queue was full of one batch and two offset-sync events; when those two timed out, two
+  // records went in and survived their batch).
+  void Refused(Record&& record) { held_.push_front(std::move(record)); }
 
   // A delivery report (success or failure) of one of the partition's records. True when it
   // completed the batch in flight and records are held: queue the partition's release.

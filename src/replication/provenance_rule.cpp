@@ -46,7 +46,7 @@ ProvenanceVerdict ReadProvenance(std::optional<std::string_view> prov, std::opti
     if (const char* why = Impossible(*path, here)) return Untrusted(path, why);
     return {ProvenanceTrust::kLegacy, ""};
   }
-  if (h->cluster != here || h->topic != topic || h->partition != partition.value()) {
+  if (h->digest != wire::HopDigest(here, topic, partition.value())) {
     path->clusters.clear();  // copied by another writer: the record starts here
     return {ProvenanceTrust::kDerived, ""};
   }

@@ -25,6 +25,7 @@ Result<std::unique_ptr<TopicSync>> TopicSync::Create(const config::FlowConfig& f
   s->naming_ = std::move(naming);
   s->filter_ = std::move(filter);
   s->board_ = board;
+  s->topics_ = FixedTopicSet(flow.refresh_topics);
   RE2::Options opts;
   opts.set_log_errors(false);
   for (const auto& p : flow.config_properties_exclude) {
@@ -44,12 +45,20 @@ Result<std::unique_ptr<TopicSync>> TopicSync::Create(const config::FlowConfig& f
 std::vector<std::string> TopicSync::Select(const std::vector<kafka::TopicInfo>& topics) const {
   std::vector<std::string> out;
   for (const auto& t : topics) {
-    if (naming_->IsInternalTopic(t.name)) continue;
-    if (!filter_->Matches(t.name) && !naming_->IsHeartbeatsTopic(t.name)) continue;
-    if (naming_->IsCycle(t.name, flow_->target)) continue;
-    out.push_back(t.name);
+    if (Selects(t.name)) out.push_back(t.name);
   }
   return out;
+}
+
+bool TopicSync::Selects(const std::string& topic) const {
+  return SelectsTopic(*naming_, *filter_, flow_->heartbeats_replication, flow_->target, topic);
+}
+
+bool TopicSync::ConfigExcluded(const std::string& name) const {
+  for (const auto& re : config_exclude_) {
+    if (RE2::FullMatch(name, *re)) return true;
+  }
+  return false;
 }
 
 Result<std::map<std::string, std::string>> TopicSync::SourceConfigs(const std::string& topic) {
@@ -57,14 +66,7 @@ Result<std::map<std::string, std::string>> TopicSync::SourceConfigs(const std::s
   if (!cfg.ok()) return cfg.status();
   std::map<std::string, std::string> out;
   for (auto& [k, v] : *cfg) {
-    bool excluded = false;
-    for (const auto& re : config_exclude_) {
-      if (RE2::FullMatch(k, *re)) {
-        excluded = true;
-        break;
-      }
-    }
-    if (!excluded) out.emplace(k, v);
+    if (!ConfigExcluded(k)) out.emplace(k, v);
   }
   return out;
 }
@@ -95,15 +97,23 @@ void TopicSync::EnsureHeartbeatsTopic(const kafka::ClusterInfo& source) {
 }
 
 bool TopicSync::EnsureOffsetSyncTopic(const kafka::ClusterInfo& target) {
-  if (offset_syncs_ready_) return true;
+  // Checked every round, not once: a log deleted while kmirror runs is created again (the
+  // tasks' unacknowledged events are re-sent into it, the indexes keep what they applied).
   const std::string topic = wire::OffsetSyncTopic(flow_->source);
   for (const auto& t : target.topics) {
     if (t.name == topic) return offset_syncs_ready_ = true;
   }
+  auto log = logging::Get("replication");
+  if (offset_syncs_ready_) {
+    log->error(
+        "{}: the offset-sync log {} was deleted on {}: creating it again. Offset-sync events not yet "
+        "acknowledged are written again; what every node's index applied stays (docs/reliability.md)",
+        flow_->Name(), topic, flow_->target);
+    offset_syncs_ready_ = false;
+  }
   // The log is the source of truth for translation (the index is rebuilt from it): keep it.
   kafka::NewTopic nt{topic, 1, flow_->replication_factor, {{"retention.ms", "-1"}, {"cleanup.policy", "delete"}}};
   Status s = target_->CreateTopic(nt, kAdminTimeout);
-  auto log = logging::Get("replication");
   if (s.ok() || s.code() == StatusCode::kAlreadyExists) {
     if (s.ok()) log->info("{}: created offset-sync log {} on {}", flow_->Name(), topic, flow_->target);
     return offset_syncs_ready_ = true;
@@ -169,20 +179,14 @@ Status TopicSync::SyncConfigs(const std::string& topic, const std::string& remot
   if (!wanted.ok()) return wanted.status();
   auto have = target_->DescribeTopicOverrides(remote, kAdminTimeout);
   if (!have.ok()) return have.status();
-  std::map<std::string, std::string> merged = *have;  // keep the target's own overrides
-  bool changed = false;
-  for (const auto& [k, v] : *wanted) {
-    auto it = merged.find(k);
-    if (it == merged.end() || it->second != v) {
-      merged[k] = v;
-      changed = true;
-    }
-  }
-  if (!changed) return Status::Ok();
+  const TopicConfigPlan plan =
+      PlanTopicConfigs(*wanted, *have, [this](const std::string& name) { return ConfigExcluded(name); });
+  if (!plan.changed()) return Status::Ok();
   if (!HoldsDuties()) return Status::Ok();  // lost the duties while reading: the holder copies them
-  KM_RETURN_IF_ERROR(target_->ReplaceTopicOverrides(remote, merged, kAdminTimeout));
+  KM_RETURN_IF_ERROR(target_->ReplaceTopicOverrides(remote, plan.overrides, kAdminTimeout));
   logging::Get("replication")
-      ->info("{}: copied changed configs of {} to {} on {}", flow_->Name(), topic, remote, flow_->target);
+      ->info("{}: synced configs of {} to {} on {}: set [{}], removed [{}]", flow_->Name(), topic, remote,
+             flow_->target, fmt::join(plan.set, ", "), fmt::join(plan.removed, ", "));
   return Status::Ok();
 }
 
@@ -194,7 +198,12 @@ Status TopicSync::SyncOnce() {
   auto tgt = target_->Describe(kAdminTimeout);
   if (!tgt.ok()) return tgt.status().Annotate(flow + ": list target topics");
 
-  if (flow_->emit_heartbeats) EnsureHeartbeatsTopic(*src);
+  if (flow_->emit_heartbeats) {
+    EnsureHeartbeatsTopic(*src);
+    // Created now, it is in the next listing: with refresh.topics.enabled = false it must
+    // still be one of the flow's topics, or the flow's own heartbeats would never arrive.
+    topics_.Admit(std::string(NamingPolicy::kHeartbeats));
+  }
   std::map<std::string, int> target_partitions;
   for (const auto& t : tgt->topics) target_partitions[t.name] = t.partitions;
   std::map<std::string, int> source_partitions;
@@ -219,7 +228,20 @@ Status TopicSync::SyncOnce() {
   const bool sync_configs =
       flow_->sync_topic_configs && std::chrono::steady_clock::now() >= next_config_sync_ && HoldsDuties();
   if (sync_configs) next_config_sync_ = std::chrono::steady_clock::now() + flow_->sync_topic_configs_interval;
-  for (const std::string& topic : Select(src->topics)) {
+  const bool first_listing = !flow_->refresh_topics && !topics_.fixed();
+  const std::vector<std::string> topics = topics_.Apply(Select(src->topics));
+  if (first_listing) {
+    log->info("{}: refresh.topics.enabled = false: the flow mirrors these {} topic(s) until it restarts", flow,
+              topics.size());
+  } else if (topics_.fixed()) {
+    for (const std::string& t : Select(src->topics)) {
+      if (topics_.fixed()->count(t) == 0 && warned_.insert("fixed:" + t).second) {
+        log->info("{}: source topic {} appeared after start-up; not mirrored (refresh.topics.enabled = false)", flow,
+                  t);
+      }
+    }
+  }
+  for (const std::string& topic : topics) {
     const int partitions = source_partitions[topic];
     const std::string remote = naming_->RemoteTopic(flow_->source, topic);
     auto it = target_partitions.find(remote);

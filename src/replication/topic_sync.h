@@ -32,6 +32,7 @@
 #include "kmirror/replication/naming_policy.h"
 #include "kmirror/replication/topic_filter.h"
 #include "replication/routes.h"
+#include "replication/topic_plan.h"
 
 namespace re2 {
 class RE2;
@@ -58,17 +59,26 @@ class TopicSync {
 
   // The source topics a flow selects from `topics` (exposed for tests and dry runs).
   std::vector<std::string> Select(const std::vector<kafka::TopicInfo>& topics) const;
+  // Whether the flow mirrors a source topic named `topic` (MM2's shouldReplicateTopic).
+  bool Selects(const std::string& topic) const;
+
+  // The flow's admin clients, for the other controller-thread duties (ACL sync).
+  kafka::Admin& source_admin() { return *source_; }
+  kafka::Admin& target_admin() { return *target_; }
 
  private:
   TopicSync() = default;
   Result<std::map<std::string, std::string>> SourceConfigs(const std::string& topic);
+  // config.properties.exclude
+  bool ConfigExcluded(const std::string& name) const;
   void EnsureHeartbeatsTopic(const kafka::ClusterInfo& source);
   bool EnsureOffsetSyncTopic(const kafka::ClusterInfo& target);
   bool EnsureDeadLetterTopic(const kafka::ClusterInfo& target);
   // Fills each ready route's max_message_bytes: described once per remote topic, and again
   // for all of them when `refresh` (the config sync interval).
   void FillMessageLimits(Routes& routes, bool refresh);
-  // Copies changed source topic configs onto an existing remote topic.
+  // Copies changed source topic configs onto an existing remote topic, and removes the
+  // overrides the source no longer has (PlanTopicConfigs).
   Status SyncConfigs(const std::string& topic, const std::string& remote);
 
   bool HoldsDuties() const { return !holds_duties_ || holds_duties_(); }
@@ -83,6 +93,7 @@ class TopicSync {
   std::unique_ptr<kafka::Admin> target_;
   std::set<std::string> warned_;  // problems already logged once (per topic)
   std::set<std::string> wanted_;
+  FixedTopicSet topics_{true};  // refresh.topics.enabled
   std::atomic<bool> heartbeats_ready_{false};
   bool offset_syncs_ready_ = false;
   bool dead_letter_ready_ = false;

@@ -70,8 +70,10 @@ class KafkaReader {
 
 }  // namespace
 
-std::string CheckpointsTopic(std::string_view source_alias) {
-  return std::string(source_alias) + ".checkpoints.internal";
+std::string CheckpointsTopic(std::string_view source_alias, std::string_view internal_separator) {
+  std::string t(source_alias);
+  t.append(internal_separator).append("checkpoints").append(internal_separator).append("internal");
+  return t;
 }
 
 Result<std::string> EncodeCheckpointKey(std::string_view group, std::string_view topic, Partition partition) {

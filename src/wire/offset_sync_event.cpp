@@ -26,7 +26,8 @@ v1::OffsetSyncEvent MakeOffsetSyncEvent(const OffsetSyncWriterInfo& info, std::s
   e.set_first_source_offset(run.first_source.value());
   e.set_first_target_offset(run.first_target.value());
   e.set_record_count(run.count);
-  e.set_reset(run.reset);
+  e.set_reset(run.reset || run.target_restart);
+  e.set_target_restart(run.target_restart);
   e.set_source_log_start_offset(run.source_log_start.value());
   e.set_written_at_ms(written_at_ms);
   e.set_writer(info.writer);

@@ -94,34 +94,54 @@ std::optional<ProvenancePath> ParseProvenance(std::string_view value) {
 }
 
 namespace {
-constexpr size_t kHopFixed = 2 + 16 + 4;  // version, N, cluster, partition
+constexpr size_t kHopV1Fixed = 2 + 16 + 4;  // version, N, cluster, partition; then the topic
+constexpr size_t kHopV2Size = 2 + 8;        // version, N, digest
+
+uint64_t Fnv1a(uint64_t h, const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    h ^= p[i];
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
 }  // namespace
 
+uint64_t HopDigest(const ClusterKey& cluster, std::string_view topic, int32_t partition) {
+  const auto p = static_cast<uint32_t>(partition);
+  const uint8_t be[4] = {static_cast<uint8_t>(p >> 24), static_cast<uint8_t>(p >> 16), static_cast<uint8_t>(p >> 8),
+                         static_cast<uint8_t>(p)};
+  uint64_t h = Fnv1a(0xcbf29ce484222325ULL, cluster.data(), cluster.size());
+  h = Fnv1a(h, be, sizeof be);
+  return Fnv1a(h, reinterpret_cast<const uint8_t*>(topic.data()), topic.size());
+}
+
 std::optional<ProvenanceHop> ParseProvenanceHop(std::string_view value) {
-  if (value.size() <= kHopFixed || value.size() > kHopFixed + kMaxTopicLength) return std::nullopt;
   const auto* b = reinterpret_cast<const uint8_t*>(value.data());
-  if (b[0] != kProvenanceHopVersion || b[1] == 0) return std::nullopt;
+  if (value.size() < 2 || b[1] == 0) return std::nullopt;
   ProvenanceHop hop;
   hop.path_length = b[1];
-  std::copy_n(b + 2, 16, hop.cluster.begin());
+  if (b[0] == kProvenanceHopVersion) {
+    if (value.size() != kHopV2Size) return std::nullopt;
+    for (size_t i = 2; i < kHopV2Size; ++i) hop.digest = (hop.digest << 8) | b[i];
+    return hop;
+  }
+  if (b[0] != 1 || value.size() <= kHopV1Fixed || value.size() > kHopV1Fixed + kMaxTopicLength) return std::nullopt;
+  ClusterKey cluster;
+  std::copy_n(b + 2, 16, cluster.begin());
   const uint32_t p = (uint32_t{b[18]} << 24) | (uint32_t{b[19]} << 16) | (uint32_t{b[20]} << 8) | uint32_t{b[21]};
   if (p > 0x7fffffffU) return std::nullopt;
-  hop.partition = static_cast<int32_t>(p);
-  hop.topic = value.substr(kHopFixed);
+  hop.digest = HopDigest(cluster, value.substr(kHopV1Fixed), static_cast<int32_t>(p));
   return hop;
 }
 
 bool EncodeProvenanceHop(uint8_t path_length, const ClusterKey& cluster, std::string_view topic, int32_t partition,
                          std::string* out) {
   if (path_length == 0 || partition < 0 || topic.empty() || topic.size() > kMaxTopicLength) return false;
+  const uint64_t d = HopDigest(cluster, topic, partition);
   out->clear();
-  out->reserve(kHopFixed + topic.size());
   out->push_back(static_cast<char>(kProvenanceHopVersion));
   out->push_back(static_cast<char>(path_length));
-  out->append(reinterpret_cast<const char*>(cluster.data()), cluster.size());
-  const auto p = static_cast<uint32_t>(partition);
-  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>((p >> shift) & 0xff));
-  out->append(topic);
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((d >> shift) & 0xff));
   return true;
 }
 

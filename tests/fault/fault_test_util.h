@@ -92,6 +92,9 @@ class OneWayFlow {
     for (const auto& line : node_extra) text += line + "\n";
     WriteFile(path, text);
     std::vector<std::string> args = {KmirrorBinary(), "run", "--config", path.string()};
+    // Every node its own node id, as docs/cluster.md asks: two processes with one id share
+    // their static group members' ids and fence each other.
+    if (!node.empty()) args.insert(args.end(), {"--node-id", node});
     if (const char* level = std::getenv("KMIRROR_FAULT_LOG_LEVEL"); level != nullptr && *level != '\0') {
       args.insert(args.end(), {"--log-level", level});
     }

@@ -8,7 +8,12 @@
 //   - the flow group's committed offsets vanish while kmirror is down (deleted, as the
 //     source's offsets.retention.minutes does to an empty group): it resumes from the log,
 //     neither at `latest` (losing what was written meanwhile) nor at `earliest` (mirroring
-//     everything again) (defect 7, second half).
+//     everything again) (defect 7, second half);
+//   - the target's history changes under the index (defect 2): the remote topic is deleted
+//     and created again, the offset-sync log is deleted while kmirror runs, the target is
+//     replaced by an empty cluster under the same alias. Each is detected: the partition is
+//     re-seeded from the source's first record (or stopped, if the operator says so), the
+//     runs of the old copy are dropped, the log is created again and nothing jumps forward.
 #include "fault_test_util.h"
 
 #include <signal.h>
@@ -20,7 +25,8 @@
 namespace kmirror::test {
 namespace {
 
-[[maybe_unused]] const auto* const kKafka = KafkaEnv::Register({{.name = "A"}, {.name = "B"}});
+// C stands in for a new, empty cluster that replaces B under B's alias.
+[[maybe_unused]] const auto* const kKafka = KafkaEnv::Register({{.name = "A"}, {.name = "B"}, {.name = "C"}});
 
 constexpr int kPartitions = 2;
 constexpr double kRate = 1000;  // records/s
@@ -41,8 +47,21 @@ class OffsetLogFaultTest : public ::testing::Test {
     return end;
   }
 
+  // `app`'s committed offsets translated by kmirror's API, judged against the copy on `copy`;
+  // one line in the output.
+  TranslationResult TranslateApp(ChildProcess& km, const OneWayFlow& flow, const std::string& app, KafkaCluster& copy,
+                                 const std::string& what) {
+    auto port = ApiPort(km, seconds(30));
+    if (!port) return TranslationResult{.group = app, .errors = {"no API port:\n" + km.OutputTail(30)}};
+    ApiClient api(*port);
+    auto t = TranslateAndCheck(api, a_, copy, flow.topic(), flow.remote(), app);
+    std::cout << "[fault] " << what << ", translation: " << t.Summary() << "\n";
+    return t;
+  }
+
   KafkaCluster& a_ = KafkaEnv::Cluster("A");
   KafkaCluster& b_ = KafkaEnv::Cluster("B");
+  KafkaCluster& c_ = KafkaEnv::Cluster("C");
   const std::string log_topic_ = wire::OffsetSyncTopic("A");
   const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
@@ -110,7 +129,10 @@ TEST_F(OffsetLogFaultTest, ACommitNeverPassesTheLogSoFailoverSkipsNothingAfterRe
 }
 
 TEST_F(OffsetLogFaultTest, ExpiredGroupOffsetsResumeFromTheLogNotEarliestOrLatest) {
-  OneWayFlow flow(a_, b_, kPartitions, {}, {"A.consumer.auto.offset.reset = latest"});
+  // A stopped kmirror's static members stay in its group until their session times out
+  // (offsets expire only from an empty group): a short one keeps the test short.
+  OneWayFlow flow(a_, b_, kPartitions, {},
+                  {"A.consumer.auto.offset.reset = latest", "A.consumer.session.timeout.ms = 6000"});
   ASSERT_TRUE(flow.CreateSource());
   auto km = flow.StartKmirror();
   // `latest`'s first start: the partitions start at their (empty) ends before any record.
@@ -128,8 +150,15 @@ TEST_F(OffsetLogFaultTest, ExpiredGroupOffsetsResumeFromTheLogNotEarliestOrLates
   for (const std::string& reset : resets) {
     ASSERT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
     // All of the group's offsets, as expiry does: the flow mirrors A's heartbeats too.
-    ASSERT_TRUE(DeleteGroupOffsets(a_.client(), flow.group(), flow.topic(), kPartitions));
-    ASSERT_TRUE(DeleteGroupOffsets(a_.client(), flow.group(), "heartbeats", 1));
+    // Refused (GROUP_SUBSCRIBED_TO_TOPIC) until the stopped members' session timed out.
+    ASSERT_TRUE(
+        WaitUntil([&] { return bool(DeleteGroupOffsets(a_.client(), flow.group(), flow.topic(), kPartitions)); },
+                  seconds(60), milliseconds(500)));
+    // The heartbeats partition may have no commit yet: then the group held only the topic's
+    // offsets and is gone with them ("group id does not exist"), which is what is wanted.
+    if (auto hb = DeleteGroupOffsets(a_.client(), flow.group(), "heartbeats", 1); !hb) {
+      EXPECT_NE(std::string(hb.message()).find("group id does not exist"), std::string::npos) << hb.message();
+    }
     auto left = CommittedOffsets(a_.client(), flow.group(), flow.topic());
     ASSERT_TRUE(left.ok()) << left.error();
     ASSERT_TRUE(left->empty()) << "the group still has offsets";
@@ -144,6 +173,176 @@ TEST_F(OffsetLogFaultTest, ExpiredGroupOffsetsResumeFromTheLogNotEarliestOrLates
   EXPECT_TRUE(NothingLost(r));
   // Each stop drained and wrote the log: each restart resumes exactly where it stopped.
   EXPECT_TRUE(AtLeastOnce(r, DuplicateBound(2, kRate, kTasks, kMaxInflightRecords)));
+  EXPECT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+}
+
+// Mirrors a fixed set of stamped records (the producer stopped), all of them on B.
+std::unique_ptr<ChildProcess> MirrorAFixedSet(OneWayFlow& flow, StampedProducer& producer) {
+  producer.Start();
+  EXPECT_TRUE(producer.WaitForAcknowledged(2000, seconds(60)));
+  auto km = flow.StartKmirror();
+  EXPECT_TRUE(flow.WaitForProgress(1000, seconds(60), km.get())) << km->OutputTail(20);
+  EXPECT_TRUE(producer.Stop());
+  auto r = WaitForMirror(flow.Spec({&producer}), seconds(120));
+  EXPECT_TRUE(AtLeastOnce(r, DuplicateBound(0, kRate, kTasks, kMaxInflightRecords)));
+  return km;
+}
+
+// Deletes `topic` on `cluster` and creates it again, empty, with `partitions`.
+::testing::AssertionResult Recreate(KafkaCluster& cluster, const std::string& topic, int partitions) {
+  auto deleted = DeleteTopic(cluster.client(), topic);
+  if (!deleted) return deleted;
+  // Deletion completes in the background: creation is refused until it did.
+  if (WaitUntil([&] { return bool(CreateTopic(cluster.client(), topic, partitions)); }, seconds(60),
+                milliseconds(500))) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << topic << " could not be created again";
+}
+
+TEST_F(OffsetLogFaultTest, RemoteTopicRecreatedIsReSeededFromTheSourceLogStart) {
+  OneWayFlow flow(a_, b_, kPartitions);
+  ASSERT_TRUE(flow.CreateSource());
+  StampedProducer producer(a_.client(), flow.ProducerOptions(kRate));
+  auto km = MirrorAFixedSet(flow, producer);
+  ASSERT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+
+  // While kmirror is down: the copy is lost (deleted, created again empty), the source's
+  // retention deletes the first 100 records of each partition, and an application has
+  // committed inside the deleted range (partition 0) and past it (partition 1).
+  ASSERT_TRUE(Recreate(b_, flow.remote(), kPartitions));
+  constexpr int64_t kDeleted = 100;
+  for (int p = 0; p < kPartitions; ++p) ASSERT_TRUE(DeleteRecords(a_.client(), flow.topic(), p, kDeleted));
+  const std::string app = UniqueName("app");
+  ASSERT_TRUE(CommitOffsets(a_.client(), app, flow.topic(), {{0, 50}, {1, 300}}));
+
+  km = flow.StartKmirror();
+  EXPECT_TRUE(WaitForLog(*km, "RE-SEEDED", seconds(60))) << km->OutputTail(30);
+  const int64_t still_on_source = producer.acknowledged() - kDeleted * kPartitions;
+  EXPECT_TRUE(WaitForRecords(b_.client(), flow.remote(), still_on_source, seconds(120), km.get()));
+  auto r = CheckMirror(flow.Spec({&producer}));
+  Report("remote topic recreated, re-seeded", r, start_);
+  // Every record the source still has is on the new copy, once and in order; the only
+  // records missing are the ones the source deleted (its loss, not kmirror's).
+  EXPECT_EQ(r.lost_at_source, kDeleted * kPartitions) << r.Summary();
+  EXPECT_EQ(r.lost, r.lost_at_source) << r.Summary();
+  EXPECT_EQ(r.duplicated, 0) << r.Summary();
+  EXPECT_EQ(RecordCount(b_.client(), flow.remote()), still_on_source);
+  EXPECT_TRUE(OrderKept(r));
+  // The runs of the old copy are gone: a group committed at 50 (deleted on the source) or
+  // 300 resumes at the copy of its first unread record in the new copy. First wait until the
+  // index applied every partition's restart run (the old copy's runs also answer EXACT for
+  // the last records, so TranslateAndCheck's own wait does not show it).
+  {
+    auto port = ApiPort(*km, seconds(30));
+    ASSERT_TRUE(port) << km->OutputTail(30);
+    ApiClient api(*port);
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+          for (int p = 0; p < kPartitions; ++p) {
+            v1::OffsetTranslation tr;
+            if (!api.TranslateOffset(flow.topic(), p, kDeleted, &tr).ok() || tr.target_offset() != 0) return false;
+          }
+          return true;
+        },
+        seconds(60), milliseconds(200)))
+        << "the index never applied the restart runs";
+  }
+  auto t = TranslateApp(*km, flow, app, b_, "remote topic recreated");
+  EXPECT_TRUE(NothingSkipped(t));
+  EXPECT_TRUE(RereadAtMost(t, 0));
+  EXPECT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+}
+
+TEST_F(OffsetLogFaultTest, UnderStopARecreatedRemoteTopicStopsItsPartitions) {
+  OneWayFlow flow(a_, b_, kPartitions, {}, {"target.history.change = stop"});
+  ASSERT_TRUE(flow.CreateSource());
+  StampedProducer producer(a_.client(), flow.ProducerOptions(kRate));
+  auto km = MirrorAFixedSet(flow, producer);
+  ASSERT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+  ASSERT_TRUE(Recreate(b_, flow.remote(), kPartitions));
+
+  km = flow.StartKmirror();
+  for (int p = 0; p < kPartitions; ++p) {
+    EXPECT_TRUE(WaitForLog(*km, "partition " + flow.topic() + "-" + std::to_string(p) + " STOPPED", seconds(60)))
+        << km->OutputTail(30);
+  }
+  EXPECT_NE(km->Output().find("target.history.change = stop"), std::string::npos);
+  // More records arrive on the source; none is mirrored into the recreated topic.
+  StampedProducer more(a_.client(), flow.ProducerOptions(kRate, "p1"));
+  more.Start();
+  ASSERT_TRUE(more.WaitForAcknowledged(500, seconds(60)));
+  ASSERT_TRUE(more.Stop());
+  std::this_thread::sleep_for(seconds(5));
+  EXPECT_EQ(flow.CopyCount(), 0) << km->OutputTail(30);
+  EXPECT_EQ(km->Output().find("RE-SEEDED"), std::string::npos);
+  EXPECT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+}
+
+TEST_F(OffsetLogFaultTest, OffsetSyncLogDeletedWhileRunningIsRecreatedAndNothingJumpsForward) {
+  OneWayFlow flow(a_, b_, kPartitions, {}, {"refresh.topics.interval.seconds = 2"});
+  ASSERT_TRUE(flow.CreateSource());
+  StampedProducer producer(a_.client(), flow.ProducerOptions(kRate));
+  producer.Start();
+  ASSERT_TRUE(producer.WaitForAcknowledged(1000, seconds(60)));
+  auto km = flow.StartKmirror();
+  ASSERT_TRUE(flow.WaitForProgress(2000, seconds(60), km.get()));
+  const std::string app = UniqueName("app");
+  ASSERT_TRUE(ConsumePart(a_, flow.topic(), app, kPartitions, 0.5));
+
+  ASSERT_TRUE(DeleteTopic(b_.client(), log_topic_));
+  EXPECT_TRUE(WaitForLog(*km, "was deleted on B: creating it again", seconds(60))) << km->OutputTail(30);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto topics = ListTopics(b_.client());
+        return topics.ok() && std::find(topics->begin(), topics->end(), log_topic_) != topics->end();
+      },
+      seconds(60), milliseconds(500)));
+  ASSERT_TRUE(flow.WaitForProgress(2000, seconds(60), km.get())) << km->OutputTail(30);
+  EXPECT_TRUE(WaitForLog(*km, "was recreated", seconds(60))) << km->OutputTail(30);
+
+  // The group committed before the deletion is translated from the runs applied before it.
+  EXPECT_TRUE(NothingSkipped(TranslateApp(*km, flow, app, b_, "offset-sync log deleted while running")));
+  // And after a restart, from the same index reading the new log from where it stopped.
+  ASSERT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+  km = flow.StartKmirror();
+  ASSERT_TRUE(flow.WaitForProgress(1000, seconds(60), km.get())) << km->OutputTail(30);
+  ASSERT_TRUE(producer.Stop());
+  auto r = WaitForMirror(flow.Spec({&producer}), seconds(120));
+  Report("offset-sync log deleted while running, restart", r, start_);
+  EXPECT_TRUE(NothingLost(r));
+  EXPECT_TRUE(OrderKept(r));
+  EXPECT_TRUE(NothingSkipped(TranslateApp(*km, flow, app, b_, "offset-sync log deleted, after the restart")));
+  EXPECT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+}
+
+TEST_F(OffsetLogFaultTest, TargetReplacedByAnEmptyClusterIsReSeeded) {
+  OneWayFlow flow(a_, b_, kPartitions);
+  ASSERT_TRUE(flow.CreateSource());
+  StampedProducer producer(a_.client(), flow.ProducerOptions(kRate));
+  auto km = MirrorAFixedSet(flow, producer);
+  ASSERT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+  const std::string app = UniqueName("app");
+  ASSERT_TRUE(ConsumePart(a_, flow.topic(), app, kPartitions, 0.5));
+
+  // The same configuration and index, but "B" is now an empty cluster: C.
+  km = flow.StartKmirror({}, {"B.bootstrap.servers = " + c_.bootstrap()});
+  EXPECT_TRUE(WaitForLog(*km, "is now cluster " + c_.cluster_id(), seconds(60))) << km->OutputTail(30);
+  EXPECT_TRUE(WaitForLog(*km, "RE-SEEDED", seconds(60))) << km->OutputTail(30);
+  MirrorSpec spec{.clusters = {{"A", a_.client()}, {"B", c_.client()}},
+                  .copies = {{.origin_cluster = "A",
+                              .origin_topic = flow.topic(),
+                              .copy_cluster = "B",
+                              .copy_topic = flow.remote()}},
+                  .ledgers = {producer.ledger()}};
+  auto r = WaitForMirror(spec, seconds(120));
+  Report("target replaced by an empty cluster, re-seeded", r, start_);
+  EXPECT_TRUE(NothingLost(r));
+  EXPECT_EQ(r.duplicated, 0) << r.Summary();
+  EXPECT_TRUE(OrderKept(r));
+  auto t = TranslateApp(*km, flow, app, c_, "target replaced");
+  EXPECT_TRUE(NothingSkipped(t));
+  EXPECT_TRUE(RereadAtMost(t, 0));
   EXPECT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
 }
 

@@ -3,6 +3,8 @@
 // more records arrive and are mirrored; then A's broker is killed. Each group resumes on B
 // from the offsets the gRPC API gives (from the checkpoints, A being gone) and must read
 // every record it had not read on A exactly once: nothing skipped, nothing read again.
+// `kmirror failover` then refuses to commit for a group whose source it cannot ask about
+// active members, unless --assume-source-inactive.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -38,10 +40,10 @@ TEST(Failover, GroupsResumeOnTheTargetExactlyOnceAfterTheSourceDies) {
   }
   ASSERT_TRUE(Produce(b.client(), remote, foreign));
 
-  auto km = StartKmirror(
+  const std::string config =
       FlowConfig("A", a.bootstrap(), "B", b.bootstrap(), topic, "kmirror-failover",
-                 {"emit.checkpoints.interval.seconds = 1", "groups = billing|audit", "shutdown.timeout.seconds = 10"}),
-      "kmirror-failover");
+                 {"emit.checkpoints.interval.seconds = 1", "groups = billing|audit", "shutdown.timeout.seconds = 10"});
+  auto km = StartKmirror(config, "kmirror-failover");
   ASSERT_TRUE(Produce(a.client(), topic, MakeRecords(kFirstBatch, kPartitions, "first")));
 
   // "billing" read everything so far; "audit" is kBehind records behind it.
@@ -112,6 +114,30 @@ TEST(Failover, GroupsResumeOnTheTargetExactlyOnceAfterTheSourceDies) {
     EXPECT_EQ(expected.size(), remaining);
     EXPECT_EQ(read.size(), expected.size()) << "records read on B after failover";
     EXPECT_TRUE(read == expected) << "skipped or re-read records";
+  }
+  // `kmirror failover` cannot ask the dead source whether "billing" still has members there:
+  // it refuses unless told to go on, and then commits the same translation.
+  {
+    const auto config_path = ScratchRoot() / "failover-dead-source.properties";
+    WriteFile(config_path, config);
+    std::vector<std::string> failover = {KmirrorBinary(), "failover", "--config", config_path.string(),
+                                         "--group",       "billing",  "--from",   "A",
+                                         "--to",          "B",        "--api",    "127.0.0.1:" + std::to_string(*port)};
+    RunResult refused = RunToExit(failover, seconds(90));
+    EXPECT_EQ(refused.exit_code, 1) << refused.output;
+    EXPECT_NE(refused.output.find("refusing: cannot tell whether group billing is active on A"), std::string::npos)
+        << refused.output;
+    EXPECT_NE(refused.output.find("--assume-source-inactive"), std::string::npos) << refused.output;
+    auto none = CommittedOffsets(b.client(), "billing", remote);
+    EXPECT_TRUE(!none.ok() || none->empty()) << "a refused failover committed";
+    failover.push_back("--assume-source-inactive");
+    RunResult done = RunToExit(failover, seconds(90));
+    ASSERT_EQ(done.exit_code, 0) << done.output;
+    EXPECT_NE(done.output.find("warning: cannot tell whether group billing is active on A"), std::string::npos)
+        << done.output;
+    auto committed = CommittedOffsets(b.client(), "billing", remote);
+    ASSERT_TRUE(committed.ok());
+    EXPECT_EQ(*committed, live["billing"]);
   }
   // With its source dead kmirror cannot leave the source group cleanly: it must still stop,
   // within shutdown.timeout.seconds (exit 1 when it had to give up the drain).

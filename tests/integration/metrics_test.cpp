@@ -2,7 +2,9 @@
 // interval 1 s): after N records the records counter reads N and the lag 0 through PromQL;
 // `promtool check metrics` accepts the exposition; with the target blackholed (a TcpProxy
 // in front of B, kmirror reaches B only through it) M more records show as lag M, and 0
-// again after the heal. Also /healthz and /readyz.
+// again after the heal. Also /healthz and /readyz. A second, shorter run: librdkafka's
+// statistics series after a scrape (metrics.librdkafka.interval.ms), and log.format=json,
+// whose every output line must be a JSON object with node (and flow where it applies).
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -11,6 +13,9 @@
 
 #include <optional>
 #include <regex>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "support/faults.h"
 #include "support/kafka_cluster.h"
@@ -161,6 +166,94 @@ TEST(MetricsTest, PrometheusScrapesRecordsAndLag) {
   EXPECT_TRUE(prometheus.WaitFor("sum(kmirror_lag_records" + sel + ")", 0, seconds(180)));
   EXPECT_TRUE(WaitForRecords(b.client(), "A." + topic, kN + kM, seconds(60), km.get()));
   EXPECT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+}
+
+// The value of the first sample of `text` whose line starts with `series` (name and labels
+// up to where the caller stops), or nullopt.
+std::optional<double> SampleValue(const std::string& text, const std::string& series) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(series, 0) != 0) continue;
+    const size_t space = line.rfind(' ');
+    if (space == std::string::npos) continue;
+    return std::stod(line.substr(space + 1));
+  }
+  return std::nullopt;
+}
+
+TEST(MetricsTest, LibrdkafkaStatisticsSeriesAndJsonLogLines) {
+  if (access(kPromtool, X_OK) != 0) GTEST_SKIP() << kPromtool << " missing (Debian package prometheus)";
+  KafkaCluster& a = KafkaEnv::Cluster("A");
+  KafkaCluster& b = KafkaEnv::Cluster("B");
+  const std::string topic = "metrics-rdkafka";
+  ASSERT_TRUE(CreateTopic(a.client(), topic, 2));
+  constexpr int kN = 200;
+  ASSERT_TRUE(Produce(a.client(), topic, Records(kN, "r")));
+  auto km = StartKmirror(FlowConfig("A", a.bootstrap(), "B", b.bootstrap(), topic, "metrics-rdkafka-flow",
+                                    {"metrics.listen = 127.0.0.1:0", "metrics.librdkafka.interval.ms = 1000",
+                                     "log.format = json", "node.id = json-node"}),
+                         "metrics-json");
+  const std::optional<int> port = MetricsPort(*km);
+  ASSERT_TRUE(port) << km->OutputTail(30);
+  ASSERT_TRUE(WaitForRecords(b.client(), "A." + topic, kN, seconds(120), km.get()));
+
+  // Reports come every second; the committed offsets every second too: the consumer's lag
+  // reads 0 once both happened after the last record.
+  httplib::Client client("127.0.0.1", *port);
+  const std::string consumer = "{flow=\"A->B\",role=\"consumer\",broker=\"";
+  const std::string producer = "{flow=\"A->B\",role=\"producer\",broker=\"";
+  const std::string lag = "kmirror_librdkafka_consumer_lag_records{flow=\"A->B\",topic=\"" + topic + "\"}";
+  std::string body;
+  const bool seen = WaitUntil(
+      [&] {
+        auto r = client.Get("/metrics");
+        if (!r || r->status != 200) return false;
+        body = r->body;
+        auto requests_in = SampleValue(body, "kmirror_librdkafka_broker_requests_total" + consumer);
+        auto requests_out = SampleValue(body, "kmirror_librdkafka_broker_requests_total" + producer);
+        auto rtt = SampleValue(body, "kmirror_librdkafka_broker_rtt_p99_seconds" + producer);
+        auto l = SampleValue(body, lag);
+        return requests_in && *requests_in > 0 && requests_out && *requests_out > 0 && rtt && l && *l == 0;
+      },
+      seconds(60), std::chrono::milliseconds(500));
+  EXPECT_TRUE(seen) << "librdkafka series missing or lag not 0 in:\n" << body;
+  EXPECT_TRUE(SampleValue(body, "kmirror_librdkafka_broker_rtt_avg_seconds" + consumer)) << body;
+  EXPECT_TRUE(SampleValue(body, "kmirror_librdkafka_producer_queue_messages{flow=\"A->B\",role=\"producer\"}"));
+  EXPECT_TRUE(SampleValue(body, "kmirror_librdkafka_consumer_fetch_queue_messages{flow=\"A->B\",role=\"consumer\"}"));
+  EXPECT_TRUE(SampleValue(body, "kmirror_librdkafka_broker_request_timeouts_total" + producer));
+  TempDir tmp("promtool-rdkafka");
+  WriteFile(tmp / "scrape.txt", body);
+  auto promtool = ChildProcess::Start(
+      {"/bin/sh", "-c", std::string(kPromtool) + " check metrics < " + (tmp / "scrape.txt").string()},
+      {.name = "promtool"});
+  EXPECT_EQ(promtool->Wait(seconds(60)), std::optional<int>(0)) << promtool->Output();
+  EXPECT_EQ(promtool->Output(), "") << "promtool check metrics found problems";
+  EXPECT_EQ(km->Terminate(seconds(60)), 0) << km->OutputTail(30);
+
+  // Every line kmirror wrote is one JSON object with time, level, logger, node and message;
+  // the tasks' lines carry the flow, the consumer's start lines the topic and partition.
+  std::istringstream lines(km->Output());
+  int total = 0, with_flow = 0, with_partition = 0, task_started = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++total;
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << "not a JSON object: " << line;
+    for (const char* field : {"time", "level", "logger", "node", "message"}) {
+      ASSERT_TRUE(j.contains(field) && j[field].is_string()) << field << " missing: " << line;
+    }
+    EXPECT_EQ(j["node"], "json-node") << line;
+    if (j.value("flow", "") == "A->B") ++with_flow;
+    if (j.value("topic", "") == topic && j.contains("partition")) ++with_partition;
+    if (j.value("message", "").find("task started") != std::string::npos) {
+      ++task_started;
+      EXPECT_EQ(j.value("flow", ""), "A->B") << line;
+      EXPECT_TRUE(j.value("thread", "").starts_with("km-A->B#")) << line;
+    }
+  }
+  EXPECT_GT(total, 10);
+  EXPECT_GT(with_flow, 5);
+  EXPECT_GE(with_partition, 2) << "the start line of each of the topic's 2 partitions";
+  EXPECT_EQ(task_started, 2) << "tasks.max = 2";
 }
 
 }  // namespace

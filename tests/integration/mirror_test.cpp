@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "kmirror/v1/translation.grpc.pb.h"
+#include "kmirror/wire/heartbeat.h"
 #include "kmirror/wire/provenance.h"
 #include "support/kafka_cluster.h"
 #include "support/kafka_env.h"
@@ -56,6 +57,11 @@ int64_t LastProgressCount(const std::string& output, const std::string& label) {
   const size_t num = output.rfind(' ', at - 1);
   return std::stoll(output.substr(num + 1, at - num - 1));
 }
+
+// The tests below give a remote topic its own max.message.bytes before kmirror starts. Config
+// sync removes a remote topic's overrides that the source does not have (MM2 3.9), except
+// configs in config.properties.exclude: the way to keep a target's own setting.
+constexpr const char* kKeepTargetMaxMessageBytes = "config.properties.exclude = max.message.bytes";
 
 // The record's headers without kmirror's provenance header (which mirroring appends).
 std::vector<Header> UserHeaders(const ConsumedRecord& r) {
@@ -237,6 +243,8 @@ TEST_F(MirrorTest, StaysExactWhenRecordsWaitForTheBatchInFlight) {
 }
 
 TEST_F(MirrorTest, PicksUpNewTopicsAndNewPartitionsWhileRunning) {
+  // Config() writes refresh.topics.interval.seconds = 2: the new topics and partitions below
+  // are found within seconds, where the default (600) would outlast every wait.
   auto kmirror = StartKmirror(Config("dyn\\..*", "group-dyn"), "kmirror-dyn");
   ASSERT_TRUE(WaitForLog(*kmirror, "flow started", seconds(30)));
 
@@ -261,21 +269,98 @@ TEST_F(MirrorTest, PicksUpNewTopicsAndNewPartitionsWhileRunning) {
   EXPECT_EQ(kmirror->Terminate(seconds(90)), 0);
 }
 
+TEST_F(MirrorTest, RefreshTopicsOffKeepsTheTopicsOfTheFirstListing) {
+  // MM2's refresh.topics.enabled = false: the topics found at start-up are the flow's; one
+  // created later is not mirrored however many rounds pass (the harness refreshes every 2 s).
+  ASSERT_TRUE(CreateTopic(a_->client(), "fixed.one", 2));
+  auto kmirror = StartKmirror(Config("fixed\\..*", "group-fixed", {"refresh.topics.enabled = false"}), "kmirror-fixed");
+  ASSERT_TRUE(WaitForLog(*kmirror, "refresh.topics.enabled = false: the flow mirrors these", seconds(60)))
+      << kmirror->OutputTail(20);
+  ASSERT_TRUE(CreateTopic(a_->client(), "fixed.two", 1));
+  ASSERT_TRUE(Produce(a_->client(), "fixed.one", MakeRecords(100, 2, "one")));
+  ASSERT_TRUE(Produce(a_->client(), "fixed.two", MakeRecords(50, 1, "two")));
+  ASSERT_TRUE(WaitForRecords(b_->client(), "A.fixed.one", 100, seconds(60), kmirror.get()));
+  ASSERT_TRUE(WaitForLog(*kmirror, "source topic fixed.two appeared after start-up; not mirrored", seconds(30)))
+      << kmirror->OutputTail(20);
+  std::this_thread::sleep_for(seconds(6));  // three more rounds
+  EXPECT_FALSE(PartitionCount(b_->client(), "A.fixed.two").ok()) << "created although refresh is off";
+  // The fixed set still follows its topics' partitions (the flow's consumers read them).
+  ASSERT_TRUE(CreatePartitions(a_->client(), "fixed.one", 3));
+  ASSERT_TRUE(Produce(a_->client(), "fixed.one", {{.partition = 2, .key = "late", .value = "v"}}));
+  ASSERT_TRUE(WaitForRecords(b_->client(), "A.fixed.one", 101, seconds(120), kmirror.get()));
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0);
+}
+
 TEST_F(MirrorTest, CopiesChangedTopicConfigsPeriodically) {
-  ASSERT_TRUE(CreateTopic(a_->client(), "cfg", 1, 1, {{"retention.ms", "1000000"}}));
+  ASSERT_TRUE(CreateTopic(a_->client(), "cfg", 1, 1, {{"retention.ms", "1000000"}, {"segment.ms", "3600000"}}));
   auto kmirror = StartKmirror(Config("cfg", "group-cfg", {"sync.topic.configs.interval.seconds = 2"}), "kmirror-cfg");
   ASSERT_TRUE(WaitUntil([&] { return PartitionCount(b_->client(), "A.cfg").ok(); }, seconds(60)));
-  ASSERT_TRUE(AlterTopicConfigs(b_->client(), "A.cfg", {{"segment.ms", "3600000"}}));  // the target's own
-  ASSERT_TRUE(AlterTopicConfigs(a_->client(), "cfg", {{"retention.ms", "2000000"}}));
+  auto created = DescribeTopicConfigs(b_->client(), "A.cfg");
+  ASSERT_TRUE(created.ok()) << created.error();
+  EXPECT_EQ(created->count("segment.ms") ? created->at("segment.ms") : "", "3600000") << "copied at creation";
+  // min.insync.replicas is in config.properties.exclude's default list: the target's own.
+  ASSERT_TRUE(AlterTopicConfigs(b_->client(), "A.cfg", {{"min.insync.replicas", "1"}}));
+  // One override changed and one removed (back to the default) on the source (MM2 3.9:
+  // SET and DELETE with incremental alter configs).
+  ASSERT_TRUE(AlterTopicConfigs(a_->client(), "cfg", {{"retention.ms", "2000000"}, {"segment.ms", std::nullopt}}));
   bool synced = WaitUntil(
       [&] {
         auto c = DescribeTopicConfigs(b_->client(), "A.cfg");
-        return c.ok() && c->count("retention.ms") && c->at("retention.ms") == "2000000";
+        return c.ok() && c->count("retention.ms") && c->at("retention.ms") == "2000000" && !c->count("segment.ms");
       },
       seconds(60), std::chrono::milliseconds(500));
   EXPECT_TRUE(synced) << kmirror->OutputTail(20);
   auto c = DescribeTopicConfigs(b_->client(), "A.cfg").value();
-  EXPECT_EQ(c.count("segment.ms") ? c.at("segment.ms") : "", "3600000") << "the target's own override is kept";
+  EXPECT_EQ(c.count("min.insync.replicas") ? c.at("min.insync.replicas") : "", "1")
+      << "an excluded config is the target's own: kept";
+  EXPECT_NE(kmirror->Output().find("removed [segment.ms]"), std::string::npos) << kmirror->OutputTail(20);
+  EXPECT_EQ(kmirror->Terminate(seconds(90)), 0);
+}
+
+// Three settings whose effect only shows on real clusters (SettingsAuditTest names this test):
+// sync.topic.configs.enabled = false copies no configuration, neither when the remote topic is
+// created nor later; emit.heartbeats.enabled = false writes no heartbeat; replication.factor =
+// -1 creates remote topics with the broker's default (1 here, where the default 2 could not be
+// created on these single-broker clusters). The flow runs under its own aliases Q and R (for
+// clusters A and B) so that the heartbeats other tests' A->B flows write cannot be mistaken
+// for its own.
+TEST_F(MirrorTest, ConfigSyncAndHeartbeatsSwitchedOffAndTheBrokersReplicationFactor) {
+  ASSERT_TRUE(CreateTopic(a_->client(), "nosync", 1, 1, {{"retention.ms", "1000000"}}));
+  const std::string config = FlowConfig(
+      "Q", a_->bootstrap(), "R", b_->bootstrap(), "nosync", "group-nosync",
+      {"sync.topic.configs.enabled = false", "sync.topic.configs.interval.seconds = 1",
+       "emit.heartbeats.enabled = false", "emit.heartbeats.interval.seconds = 1", "replication.factor = -1"});
+  auto kmirror = StartKmirror(config, "kmirror-nosync");
+  ASSERT_TRUE(Produce(a_->client(), "nosync", MakeRecords(10)));
+  ASSERT_TRUE(WaitForRecords(b_->client(), "Q.nosync", 10, seconds(60), kmirror.get()));
+  EXPECT_NE(kmirror->Output().find("created topic Q.nosync on R (1 partitions, replication factor broker default, "
+                                   "0 configs copied)"),
+            std::string::npos)
+      << kmirror->OutputTail(20);
+  auto created = DescribeTopicConfigs(b_->client(), "Q.nosync");
+  ASSERT_TRUE(created.ok()) << created.error();
+  EXPECT_EQ(created->count("retention.ms"), 0u) << "copied at creation although config sync is off";
+
+  // With sync on, a change on the source reaches the remote topic within an interval or two
+  // (MirrorTest.CopiesChangedTopicConfigsPeriodically); off, it never does.
+  ASSERT_TRUE(AlterTopicConfigs(a_->client(), "nosync", {{"retention.ms", "2000000"}}));
+  std::this_thread::sleep_for(seconds(5));
+  auto later = DescribeTopicConfigs(b_->client(), "Q.nosync");
+  ASSERT_TRUE(later.ok()) << later.error();
+  EXPECT_EQ(later->count("retention.ms"), 0u) << "copied although config sync is off";
+
+  // Several heartbeat intervals have passed since the flow started: none from Q->R on A.
+  // (A's heartbeats topic exists only if another test's flow created it.)
+  std::vector<ConsumedRecord> beats;
+  if (RecordCount(a_->client(), "heartbeats") > 0) {
+    auto consumed = ConsumeTopic(a_->client(), "heartbeats");
+    ASSERT_TRUE(consumed.ok()) << consumed.error();
+    beats = std::move(consumed).value();
+  }
+  for (const auto& r : beats) {
+    auto hb = wire::DecodeHeartbeat(r.key.value_or(""), r.value.value_or(""));
+    EXPECT_FALSE(hb.has_value() && hb->source_alias == "Q") << "a heartbeat of Q->R although they are off";
+  }
   EXPECT_EQ(kmirror->Terminate(seconds(90)), 0);
 }
 
@@ -545,7 +630,7 @@ TEST_F(MirrorTest, BatchesFitARemoteTopicThatAcceptsOnlySmallMessages) {
   ASSERT_TRUE(CreateTopic(a_->client(), topic, 4));
   ASSERT_TRUE(CreateTopic(b_->client(), "A.smallmsg", 4, 1, {{"max.message.bytes", "2000"}}));
   ASSERT_TRUE(Produce(a_->client(), topic, SmallRecords(1000)));
-  auto kmirror = StartKmirror(Config(topic, "group-smallmsg"), "kmirror-smallmsg");
+  auto kmirror = StartKmirror(Config(topic, "group-smallmsg", {kKeepTargetMaxMessageBytes}), "kmirror-smallmsg");
   ASSERT_TRUE(WaitForRecords(b_->client(), "A.smallmsg", 4000, seconds(120), kmirror.get()));
   EXPECT_EQ(kmirror->Terminate(seconds(90)), 0) << kmirror->OutputTail(30);
   ExpectExactCopy(topic, "A.smallmsg", 4);
@@ -565,7 +650,7 @@ TEST_F(MirrorTest, ARecordTheTargetRefusesStopsOnlyItsPartition) {
   ASSERT_TRUE(CreateTopic(a_->client(), topic, 4));
   ASSERT_TRUE(CreateTopic(b_->client(), "A.toolarge", 4, 1, {{"max.message.bytes", "2000"}}));
   ASSERT_TRUE(Produce(a_->client(), topic, SmallRecords(100, {{1, 30}, {2, 50}})));
-  auto kmirror = StartKmirror(Config(topic, group), "kmirror-toolarge");
+  auto kmirror = StartKmirror(Config(topic, group, {kKeepTargetMaxMessageBytes}), "kmirror-toolarge");
   auto port = ApiPort(*kmirror, seconds(60));
   ASSERT_TRUE(port.has_value()) << kmirror->OutputTail(30);
   ASSERT_TRUE(WaitForRecords(b_->client(), "A.toolarge", 100 + 30 + 50 + 100, seconds(120), kmirror.get()));
@@ -621,9 +706,10 @@ TEST_F(MirrorTest, ARecordTheTargetRefusesGoesToTheDeadLetterTopic) {
   ASSERT_TRUE(CreateTopic(b_->client(), "A.dlq", 4, 1, {{"max.message.bytes", "2000"}}));
   const std::vector<Record> records = SmallRecords(100, {{1, 30}, {2, 50}});
   ASSERT_TRUE(Produce(a_->client(), topic, records));
-  auto kmirror = StartKmirror(
-      Config(topic, group, {"undeliverable.records = dead-letter", "dead.letter.topic = dlq-test.dead-letter"}),
-      "kmirror-dlq");
+  auto kmirror = StartKmirror(Config(topic, group,
+                                     {"undeliverable.records = dead-letter", "dead.letter.topic = dlq-test.dead-letter",
+                                      kKeepTargetMaxMessageBytes}),
+                              "kmirror-dlq");
   auto port = ApiPort(*kmirror, seconds(60));
   ASSERT_TRUE(port.has_value()) << kmirror->OutputTail(30);
   ASSERT_TRUE(WaitForRecords(b_->client(), "A.dlq", 398, seconds(120), kmirror.get()));

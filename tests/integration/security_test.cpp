@@ -4,7 +4,7 @@
 // from config providers (${file:...}, ${env:...}), and the faults that must stop kmirror at
 // start-up with an error naming the cluster and the cause, before anything is mirrored:
 // wrong password, unknown CA, hostname mismatch, expired certificate. No secret may appear
-// in kmirror's output, in `kmirror check`'s, or on its command line.
+// in kmirror's output, in `kmirror check`'s, in the status API's answer or on its command line.
 //
 // Two clusters, started once for the binary, each with a PLAINTEXT listener (the harness's
 // own clients), an SSL listener requiring client certificates, a SASL_SSL listener (SCRAM
@@ -146,6 +146,14 @@ void MirrorsSecurely(const std::string& source_bootstrap, const std::string& tar
   auto kmirror = StartKmirror(config, "kmirror-secure");
   EXPECT_TRUE(NoSecretIn("the command line", Cmdline(kmirror->pid())));
   ASSERT_TRUE(WaitForRecords(B().client(), "A." + topic, 300, 120s, kmirror.get()));
+  // The status API (its cluster view describes groups on both clusters with these settings).
+  auto port = ApiPort(*kmirror, 30s);
+  ASSERT_TRUE(port) << kmirror->OutputTail(30);
+  RunResult status =
+      RunToExit({KmirrorBinary(), "status", "--api", "127.0.0.1:" + std::to_string(*port), "--json"}, 60s);
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find("\"flows\""), std::string::npos) << status.output;
+  EXPECT_TRUE(NoSecretIn("the status API", status.output));
   EXPECT_EQ(kmirror->Terminate(60s), 0) << kmirror->OutputTail(30);
   EXPECT_TRUE(NoSecretIn("kmirror's output", kmirror->Output()));
   auto source = ConsumeAll(A().client(), topic, 1);

@@ -14,6 +14,8 @@ namespace {
 
 using std::chrono::seconds;
 
+// The seed file's SASL settings (security.protocol, sasl.mechanism, sasl.jaas.config) are what
+// these clusters require.
 TEST(SeedConfig, Mm2SeedFileWithSaslMirrorsGlobalTopics) {
   const std::map<std::string, std::string> users = {{"your_user", "your_password"}};
   auto clusters = KafkaCluster::StartAll(

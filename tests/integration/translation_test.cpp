@@ -5,13 +5,20 @@
 //     offsets synced to B without ever rewinding;
 //   - `kmirror failover` commits the translated offsets on B, refuses while the group has
 //     active members there;
+//   - the API over mutual TLS; failover refusing a group active on the source or a move
+//     backwards;
 //   - the index rebuilt from the log after its directory was deleted, "not ready" until then.
+//   - MM2's own RemoteClusterUtils (its 3.8.1 jars, run by java) finding kmirror's
+//     checkpoints under a custom replication.policy.separator.
 // Remote topics on B get a few records of another writer before kmirror starts, so target
 // offsets differ from source offsets and an identity answer would fail.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <sstream>
 #include <thread>
 
 #include "api_test_util.h"
@@ -19,6 +26,7 @@
 #include "support/kafka_env.h"
 #include "support/kmirror_runner.h"
 #include "support/rdkafka_handles.h"
+#include "support/test_pki.h"
 
 namespace kmirror::test {
 namespace {
@@ -343,6 +351,129 @@ class GroupMember {
   std::thread thread_;
 };
 
+// MM2's refresh.groups.enabled = false: the groups of the first listing are checkpointed from
+// then on, a group that appears later is not (with refresh on it would be, next round).
+TEST(Translation, RefreshGroupsOffCheckpointsOnlyTheGroupsOfTheFirstListing) {
+  auto& a = KafkaEnv::Cluster("A");
+  auto& b = KafkaEnv::Cluster("B");
+  const std::string topic = UniqueName("rgrp");
+  const std::string remote = "A." + topic;
+  const std::string base = UniqueName("rgapp");
+  const std::string early = base + "-early", late = base + "-late";
+  ASSERT_TRUE(CreateTopic(a.client(), topic, 1));
+  ASSERT_TRUE(Produce(a.client(), topic, MakeRecords(100, 1, "rg")));
+  ASSERT_TRUE(CommitOffsets(a.client(), early, topic, {{0, 40}}));
+  auto km = StartKmirror(
+      Config(a, b, topic, UniqueName("g"),
+             {"emit.checkpoints.interval.seconds = 1", "groups = " + base + "-.*", "refresh.groups.enabled = false"}),
+      "kmirror-refresh-groups");
+  ASSERT_TRUE(WaitForRecords(b.client(), remote, 100, seconds(60), km.get()));
+  auto upstream_of = [&](const std::string& group) -> int64_t {
+    auto c = ReadCheckpoints(b);
+    auto it = c.find({group, remote, 0});
+    return it == c.end() ? -1 : it->second.upstream_offset.value();
+  };
+  ASSERT_TRUE(WaitUntil([&] { return upstream_of(early) == 40; }, seconds(60))) << km->OutputTail(30);
+  ASSERT_TRUE(WaitForLog(*km, "refresh.groups.enabled = false: checkpoints cover these 1 group(s)", seconds(5)));
+  ASSERT_TRUE(CommitOffsets(a.client(), late, topic, {{0, 60}}));
+  ASSERT_TRUE(CommitOffsets(a.client(), early, topic, {{0, 70}}));
+  // The known group is still followed: rounds go on after the late group's commit.
+  ASSERT_TRUE(WaitUntil([&] { return upstream_of(early) == 70; }, seconds(60))) << km->OutputTail(30);
+  std::this_thread::sleep_for(seconds(4));  // more rounds
+  EXPECT_EQ(upstream_of(late), -1) << "a group that appeared after the first listing was checkpointed";
+  EXPECT_EQ(km->Terminate(seconds(90)), 0);
+}
+
+// MM2 3.8.1's jars (connect-mirror-client and what it needs), fetched once by
+// scripts/fetch-kafka.sh --with-mm2 into the same cache as the broker's jars.
+std::filesystem::path Mm2Libs() {
+  auto fetched = RunToExit({"bash", std::string(KMIRROR_SOURCE_DIR) + "/scripts/fetch-kafka.sh", "--with-mm2"},
+                           std::chrono::minutes(30));
+  if (fetched.exit_code != 0) ADD_FAILURE() << "scripts/fetch-kafka.sh --with-mm2 failed:\n" << fetched.output;
+  const char* cache = std::getenv("KMIRROR_CACHE");
+  const char* home = std::getenv("HOME");
+  const std::filesystem::path root = cache != nullptr && *cache != '\0'
+                                         ? std::filesystem::path(cache)
+                                         : std::filesystem::path(home ? home : "/") / ".cache/kmirror";
+  return root / "mm2-3.8.1" / "libs";
+}
+
+// MM2's RemoteClusterUtils.translateOffsets (tests/integration/Mm2TranslateOffsets.java) for
+// `group`, read from B with `separator`: remote partition -> offset. Empty while MM2 finds no
+// checkpoint (it answers with nothing rather than an error when the topic is missing).
+std::map<std::pair<std::string, int32_t>, int64_t> Mm2Translate(const std::filesystem::path& libs, KafkaCluster& b,
+                                                                const std::string& group, const std::string& separator,
+                                                                std::string* output) {
+  auto run = RunToExit({"java", "-cp", (libs / "*").string(),
+                        std::string(KMIRROR_SOURCE_DIR) + "/tests/integration/Mm2TranslateOffsets.java", b.bootstrap(),
+                        "A", group, separator},
+                       std::chrono::minutes(2));
+  *output = run.output;
+  std::map<std::pair<std::string, int32_t>, int64_t> out;
+  if (run.exit_code != 0) return out;
+  std::istringstream lines(run.output);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream f(line);
+    std::string tag, topic;
+    int32_t partition = 0;
+    int64_t offset = 0;
+    if (f >> tag >> topic >> partition >> offset && tag == "offset") out[{topic, partition}] = offset;
+  }
+  return out;
+}
+
+// MM2's own client finds kmirror's checkpoints under a custom separator (issue 14): with
+// `replication.policy.separator = -` MM2's DefaultReplicationPolicy reads
+// A-checkpoints-internal (replication.policy.internal.topic.separator.enabled, on by default) and names the remote
+// topic A-<topic>, which is where kmirror writes and mirrors. (Not `_`: Kafka refuses A_checkpoints_internal
+// next to the A.checkpoints.internal of this binary's other tests, names that differ only in '.' vs '_'.) The remote
+// partitions start with another writer's records, so the right answers (source offset + kForeignRecords) differ from
+// the committed offsets.
+TEST(Translation, Mm2RemoteClusterUtilsFindsCheckpointsUnderACustomSeparator) {
+  auto modules = RunToExit({"java", "--list-modules"}, seconds(60));
+  if (modules.output.find("jdk.compiler") == std::string::npos) {
+    GTEST_SKIP() << "this java cannot run a source file (no jdk.compiler module): install a JDK";
+  }
+  const auto libs = Mm2Libs();
+  ASSERT_TRUE(std::filesystem::exists(libs / "connect-mirror-client-3.8.1.jar")) << libs;
+  auto& a = KafkaEnv::Cluster("A");
+  auto& b = KafkaEnv::Cluster("B");
+  const std::string topic = UniqueName("sep");
+  const std::string remote = "A-" + topic;
+  const std::string group = UniqueName("app");
+  ASSERT_TRUE(CreateTopic(a.client(), topic, 2));
+  ASSERT_TRUE(Produce(a.client(), topic, MakeRecords(400, 2, "sep")));
+  PrepareRemote(b, remote, 2);
+  const std::map<int32_t, int64_t> committed = {{0, 50}, {1, 120}};
+  ASSERT_TRUE(CommitOffsets(a.client(), group, topic, committed));
+
+  auto km = StartKmirror(
+      Config(a, b, topic, UniqueName("g"),
+             {"replication.policy.separator = -", "emit.checkpoints.interval.seconds = 1", "groups = " + group}),
+      "kmirror-sep");
+  ASSERT_TRUE(WaitForRecords(b.client(), remote, 400 + 2 * kForeignRecords, seconds(60), km.get()));
+  ASSERT_TRUE(WaitUntil([&] { return RecordCount(b.client(), "A-checkpoints-internal") > 0; }, seconds(60)))
+      << "no checkpoints in A-checkpoints-internal\n"
+      << km->OutputTail(30);
+
+  std::map<std::pair<std::string, int32_t>, int64_t> expected;
+  for (const auto& [p, off] : committed) expected[{remote, p}] = off + kForeignRecords;
+  std::map<std::pair<std::string, int32_t>, int64_t> answer;
+  std::string output;
+  // Checkpoints of the two partitions may land in different rounds: ask until both are there.
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        answer = Mm2Translate(libs, b, group, "-", &output);
+        return answer.size() >= expected.size();
+      },
+      seconds(90), seconds(1)))
+      << "MM2's RemoteClusterUtils found no checkpoints of " << group << ":\n"
+      << output << "\n"
+      << km->OutputTail(30);
+  EXPECT_EQ(answer, expected) << output;
+  EXPECT_EQ(km->Terminate(seconds(60)), 0);
+}
+
 TEST(Translation, FailoverCommitsTranslatedOffsetsAndRefusesActiveGroups) {
   auto& a = KafkaEnv::Cluster("A");
   auto& b = KafkaEnv::Cluster("B");
@@ -398,6 +529,133 @@ TEST(Translation, FailoverCommitsTranslatedOffsetsAndRefusesActiveGroups) {
   const auto dst = ValuesByOffset(b.client(), remote);
   EXPECT_EQ(dst.at({0, committed[0]}), src.at({0, 100}));
   EXPECT_EQ(dst.at({1, committed[1]}), src.at({1, 200}));
+  EXPECT_EQ(km->Terminate(seconds(90)), 0) << km->OutputTail(20);
+}
+
+// The API over mutual TLS (api.tls.*), used by `kmirror translate`, `status`, `failover` and
+// the Python client; clients without the CA or without a trusted certificate are refused.
+// And failover's guards: refused while the group has a member on the source, refused when it
+// would move the group backwards on the target unless --allow-backwards.
+TEST(Translation, ApiOverMutualTlsAndFailoverGuards) {
+  auto& a = KafkaEnv::Cluster("A");
+  auto& b = KafkaEnv::Cluster("B");
+  auto pki = TestPki::Create("pki-api", false);
+  const std::string topic = UniqueName("tls");
+  const std::string remote = "A." + topic;
+  const std::string group = UniqueName("app");
+  ASSERT_TRUE(CreateTopic(a.client(), topic, 2));
+  ASSERT_TRUE(Produce(a.client(), topic, MakeRecords(500, 2, "tl")));
+  PrepareRemote(b, remote, 2);
+  ASSERT_TRUE(CommitOffsets(a.client(), group, topic, {{0, 100}, {1, 200}}));
+  const std::string config =
+      Config(a, b, topic, UniqueName("g"),
+             {"emit.checkpoints.enabled = false", "api.tls.cert.file = " + pki->server_crt(),
+              "api.tls.key.file = " + pki->server_key(), "api.tls.client.ca.file = " + pki->ca_pem()});
+  auto km = StartKmirror(config, "kmirror-api-tls");
+  ASSERT_TRUE(WaitForRecords(b.client(), remote, 500 + 2 * kForeignRecords, seconds(60), km.get()));
+  auto port = ApiPort(*km, seconds(30));
+  ASSERT_TRUE(port) << km->OutputTail(30);
+  EXPECT_TRUE(WaitForLog(*km, "TLS, client certificates required)", seconds(1)));
+  const std::string api = "127.0.0.1:" + std::to_string(*port);
+  const std::vector<std::string> tls = {"--api",           api,         "--api-ca",       pki->ca_pem(), "--api-cert",
+                                        pki->client_crt(), "--api-key", pki->client_key()};
+  auto cli = [&](std::vector<std::string> args, const std::vector<std::string>& conn) {
+    args.insert(args.begin(), KmirrorBinary());
+    args.insert(args.end(), conn.begin(), conn.end());
+    return RunToExit(args, seconds(60));
+  };
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        RunResult r = cli(
+            {"translate", "--from", "A", "--to", "B", "--topic", topic, "--partition", "1", "--offset", "249"}, tls);
+        return r.exit_code == 0 && r.output.find("(exact)") != std::string::npos;
+      },
+      seconds(60)))
+      << km->OutputTail(30);
+  RunResult translated = cli({"translate", "--from", "A", "--to", "B", "--group", group}, tls);
+  ASSERT_EQ(translated.exit_code, 0) << translated.output;
+  EXPECT_NE(translated.output.find(std::to_string(100 + kForeignRecords)), std::string::npos) << translated.output;
+  RunResult status = cli({"status", "--from", "A", "--to", "B"}, tls);
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find("flow A->B: "), std::string::npos) << status.output;
+
+  // Refused: no client certificate, one from a CA the server does not trust, no TLS at all.
+  for (const auto& conn : std::vector<std::vector<std::string>>{{"--api", api, "--api-ca", pki->ca_pem()},
+                                                                {"--api", api, "--api-ca", pki->ca_pem(), "--api-cert",
+                                                                 pki->stranger_crt(), "--api-key", pki->stranger_key()},
+                                                                {"--api", api}}) {
+    RunResult r = cli({"status"}, conn);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("kmirror status: Unavailable: GetReplicationStatus at " + api), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("--api-"), std::string::npos) << "says which flags to check: " << r.output;
+  }
+  // The Python client over mutual TLS.
+  {
+    const std::vector<std::string> py = {"/usr/bin/python3",
+                                         std::string(KMIRROR_SOURCE_DIR) + "/docs/examples/python/kmirror_client.py",
+                                         "--api",
+                                         api,
+                                         "--source",
+                                         "A",
+                                         "--target",
+                                         "B",
+                                         "--group",
+                                         group,
+                                         "--ca",
+                                         pki->ca_pem()};
+    std::vector<std::string> with_cert = py;
+    with_cert.insert(with_cert.end(), {"--cert", pki->client_crt(), "--key", pki->client_key()});
+    RunResult ok = RunToExit(with_cert, seconds(60));
+    ASSERT_EQ(ok.exit_code, 0) << ok.output;
+    EXPECT_NE(ok.output.find("\"partition\": 1, \"offset\": " + std::to_string(200 + kForeignRecords) + ","),
+              std::string::npos)
+        << ok.output;
+    RunResult refused = RunToExit(py, seconds(60));
+    EXPECT_EQ(refused.exit_code, 1) << refused.output;
+    EXPECT_NE(refused.output.find("error: UNAVAILABLE"), std::string::npos) << refused.output;
+  }
+
+  const auto config_path = ScratchRoot() / (group + ".properties");
+  WriteFile(config_path, config);
+  std::vector<std::string> failover = {"failover", "--config", config_path.string(), "--group", group, "--from", "A",
+                                       "--to",     "B"};
+  auto no_commit_on_b = [&] {
+    auto committed = CommittedOffsets(b.client(), group, remote);
+    return !committed.ok() || committed->empty();
+  };
+  // A member of the group still consuming on the source: refused.
+  {
+    GroupMember member(a.client(), group, topic);
+    ASSERT_TRUE(WaitUntil([&] { return member.joined(); }, seconds(60))) << "test consumer never joined";
+    RunResult r = cli(failover, tls);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("refusing: group " + group + " has 1 active member(s) on A"), std::string::npos)
+        << r.output;
+    EXPECT_TRUE(no_commit_on_b()) << "failover committed while the group was active on the source";
+  }
+  RunResult r = cli(failover, tls);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto committed = CommittedOffsets(b.client(), group, remote).value();
+  EXPECT_EQ(committed[0], 100 + kForeignRecords);
+  EXPECT_EQ(committed[1], 200 + kForeignRecords);
+
+  // The group rewinds on the source: the translation is now behind what it committed on B.
+  ASSERT_TRUE(CommitOffsets(a.client(), group, topic, {{0, 50}, {1, 250}}));
+  r = cli(failover, tls);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("is already ahead of the translation on B in 1 partition(s)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(remote + "-0: committed " + std::to_string(100 + kForeignRecords) + ", translated " +
+                          std::to_string(50 + kForeignRecords) + " (50 back)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(CommittedOffsets(b.client(), group, remote).value(), committed) << "a refused failover committed";
+  failover.push_back("--allow-backwards");
+  r = cli(failover, tls);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  committed = CommittedOffsets(b.client(), group, remote).value();
+  EXPECT_EQ(committed[0], 50 + kForeignRecords);
+  EXPECT_EQ(committed[1], 250 + kForeignRecords);
   EXPECT_EQ(km->Terminate(seconds(90)), 0) << km->OutputTail(20);
 }
 

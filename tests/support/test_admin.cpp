@@ -2,7 +2,9 @@
 #include "support/test_admin.h"
 
 #include <algorithm>
+#include <chrono>
 #include <functional>
+#include <thread>
 
 #include "support/client_internal.h"
 #include "support/process.h"
@@ -161,8 +163,27 @@ AssertionResult CreateTopic(const ClientConfig& client, const std::string& topic
   if (auto r = CheckTopicResults(results, count, "CreateTopic " + topic + " on " + Describe(client)); !r) {
     return r;
   }
-  return WaitForMetadata(*rk, "topic " + topic + " to have " + std::to_string(partitions) + " partitions with leaders",
-                         [&](const rd_kafka_metadata_t& md) { return TopicReady(md, topic, partitions); });
+  auto ready =
+      WaitForMetadata(*rk, "topic " + topic + " to have " + std::to_string(partitions) + " partitions with leaders",
+                      [&](const rd_kafka_metadata_t& md) { return TopicReady(md, topic, partitions); });
+  if (!ready) return ready;
+  // And each leader serves the partition's log (ListOffsets answers): the stamped producers
+  // start right after this, and twice their first acknowledged records of a just-created
+  // topic were missing from it (SigstopPastTheSessionTimeout, the cluster zombie test).
+  for (int p = 0; p < partitions; ++p) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+      int64_t low = 0, high = 0;
+      const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk->get(), topic.c_str(), p, &low, &high, 5000);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (std::chrono::steady_clock::now() >= until) {
+        return AssertionFailure() << "CreateTopic " << topic << ": partition " << p
+                                  << " does not answer ListOffsets: " << rd_kafka_err2name(err);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  return AssertionSuccess();
 }
 
 AssertionResult DeleteTopic(const ClientConfig& client, const std::string& topic) {
@@ -284,6 +305,107 @@ AssertionResult DeleteRecords(const ClientConfig& client, const std::string& top
     }
   }
   return AssertionSuccess();
+}
+
+}  // namespace kmirror::test
+
+// ---- ACLs ------------------------------------------------------------------------------
+
+namespace kmirror::test {
+namespace {
+
+using namespace detail;
+using AclBindingPtr = std::unique_ptr<rd_kafka_AclBinding_t, rdk::Deleter<rd_kafka_AclBinding_destroy>>;
+
+// Kafka's name -> librdkafka's enum value, by librdkafka's own names for its values.
+template <typename Enum>
+std::optional<Enum> EnumNamed(const std::string& name, const char* (*name_of)(Enum), int count) {
+  for (int i = 0; i < count; ++i) {
+    if (name == name_of(static_cast<Enum>(i))) return static_cast<Enum>(i);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string ToString(const TopicAcl& acl) {
+  return acl.permission + " " + acl.principal + " from " + acl.host + " " + acl.operation + " on " + acl.pattern + " " +
+         acl.name;
+}
+
+void PrintTo(const TopicAcl& acl, std::ostream* os) { *os << ToString(acl); }
+
+AssertionResult CreateTopicAcls(const ClientConfig& client, const std::vector<TopicAcl>& acls) {
+  auto rk = NewClient(RD_KAFKA_PRODUCER, client);
+  if (!rk.ok()) return AssertionFailure() << rk.error();
+  std::vector<AclBindingPtr> owned;
+  std::vector<rd_kafka_AclBinding_t*> items;
+  for (const TopicAcl& acl : acls) {
+    auto pattern = EnumNamed(acl.pattern, rd_kafka_ResourcePatternType_name, RD_KAFKA_RESOURCE_PATTERN_TYPE__CNT);
+    auto operation = EnumNamed(acl.operation, rd_kafka_AclOperation_name, RD_KAFKA_ACL_OPERATION__CNT);
+    auto permission = EnumNamed(acl.permission, rd_kafka_AclPermissionType_name, RD_KAFKA_ACL_PERMISSION_TYPE__CNT);
+    if (!pattern || !operation || !permission) return AssertionFailure() << "bad test ACL " << ToString(acl);
+    char errstr[512];
+    AclBindingPtr b(rd_kafka_AclBinding_new(RD_KAFKA_RESOURCE_TOPIC, acl.name.c_str(), *pattern, acl.principal.c_str(),
+                                            acl.host.c_str(), *operation, *permission, errstr, sizeof errstr));
+    if (!b) return AssertionFailure() << "AclBinding " << ToString(acl) << ": " << errstr;
+    items.push_back(b.get());
+    owned.push_back(std::move(b));
+  }
+  rdk::Queue queue(rd_kafka_queue_new(rk->get()));
+  rdk::AdminOptions options(rd_kafka_AdminOptions_new(rk->get(), RD_KAFKA_ADMIN_OP_CREATEACLS));
+  char errstr[512];
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), TimeoutMs(kAdminTimeout), errstr, sizeof errstr);
+  rd_kafka_CreateAcls(rk->get(), items.data(), items.size(), options.get(), queue.get());
+  rdk::Event event(rd_kafka_queue_poll(queue.get(), TimeoutMs(kAdminTimeout + 1s)));
+  if (!event) return AssertionFailure() << "CreateAcls: no result";
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return AssertionFailure() << "CreateAcls: " << rd_kafka_event_error_string(event.get());
+  }
+  size_t count = 0;
+  const rd_kafka_acl_result_t** results =
+      rd_kafka_CreateAcls_result_acls(rd_kafka_event_CreateAcls_result(event.get()), &count);
+  for (size_t i = 0; i < count; ++i) {
+    const rd_kafka_error_t* e = rd_kafka_acl_result_error(results[i]);
+    if (e != nullptr && rd_kafka_error_code(e) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return AssertionFailure() << "CreateAcls " << (i < acls.size() ? ToString(acls[i]) : "?") << ": "
+                                << rd_kafka_error_name(e) << ": " << rd_kafka_error_string(e);
+    }
+  }
+  return AssertionSuccess();
+}
+
+Outcome<std::vector<TopicAcl>> DescribeTopicAcls(const ClientConfig& client) {
+  auto rk = NewClient(RD_KAFKA_PRODUCER, client);
+  if (!rk.ok()) return Failure{rk.error()};
+  char errstr[512];
+  AclBindingPtr filter(rd_kafka_AclBindingFilter_new(RD_KAFKA_RESOURCE_TOPIC, nullptr, RD_KAFKA_RESOURCE_PATTERN_ANY,
+                                                     nullptr, nullptr, RD_KAFKA_ACL_OPERATION_ANY,
+                                                     RD_KAFKA_ACL_PERMISSION_TYPE_ANY, errstr, sizeof errstr));
+  if (!filter) return Failure{std::string("AclBindingFilter: ") + errstr};
+  rdk::Queue queue(rd_kafka_queue_new(rk->get()));
+  rdk::AdminOptions options(rd_kafka_AdminOptions_new(rk->get(), RD_KAFKA_ADMIN_OP_DESCRIBEACLS));
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), TimeoutMs(kAdminTimeout), errstr, sizeof errstr);
+  rd_kafka_DescribeAcls(rk->get(), filter.get(), options.get(), queue.get());
+  rdk::Event event(rd_kafka_queue_poll(queue.get(), TimeoutMs(kAdminTimeout + 1s)));
+  if (!event) return Failure{"DescribeAcls: no result"};
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Failure{std::string("DescribeAcls: ") + rd_kafka_event_error_string(event.get())};
+  }
+  size_t count = 0;
+  const rd_kafka_AclBinding_t** acls =
+      rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(event.get()), &count);
+  std::vector<TopicAcl> out;
+  for (size_t i = 0; i < count; ++i) {
+    out.push_back({.pattern = rd_kafka_ResourcePatternType_name(rd_kafka_AclBinding_resource_pattern_type(acls[i])),
+                   .name = rd_kafka_AclBinding_name(acls[i]),
+                   .principal = rd_kafka_AclBinding_principal(acls[i]),
+                   .host = rd_kafka_AclBinding_host(acls[i]),
+                   .operation = rd_kafka_AclOperation_name(rd_kafka_AclBinding_operation(acls[i])),
+                   .permission = rd_kafka_AclPermissionType_name(rd_kafka_AclBinding_permission_type(acls[i]))});
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace kmirror::test

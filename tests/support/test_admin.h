@@ -1,5 +1,5 @@
 // Test-side admin client: the cluster's brokers, topics (create, delete, grow, configs,
-// list) and record deletion, on raw librdkafka (see support/kafka_client.h for why).
+// list), record deletion and topic ACLs, on raw librdkafka (see support/kafka_client.h for why).
 //
 // Every call opens its own short-lived client and waits for its result: any thread may call
 // any function, concurrently. Operations that change the cluster wait until metadata shows
@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -53,5 +54,27 @@ Outcome<std::map<std::string, std::string>> DescribeTopicConfigs(const ClientCon
 // Deletes records before `before_offset` (the new low watermark).
 ::testing::AssertionResult DeleteRecords(const ClientConfig& client, const std::string& topic, int32_t partition,
                                          int64_t before_offset);
+
+// ---- ACLs -----------------------------------------------------------------------------
+
+// A topic ACL binding in Kafka's words (kafka-acls.sh's): pattern "LITERAL" / "PREFIXED",
+// operation "READ", "WRITE", "ALL", ..., permission "ALLOW" / "DENY".
+struct TopicAcl {
+  std::string pattern = "LITERAL";
+  std::string name;
+  std::string principal;  // "User:alice"
+  std::string host = "*";
+  std::string operation;
+  std::string permission = "ALLOW";
+  auto operator<=>(const TopicAcl&) const = default;
+};
+// "ALLOW User:alice from * READ on LITERAL t"
+std::string ToString(const TopicAcl& acl);
+void PrintTo(const TopicAcl& acl, std::ostream* os);
+
+// Creates the bindings in one request; fails on the first refused one.
+::testing::AssertionResult CreateTopicAcls(const ClientConfig& client, const std::vector<TopicAcl>& acls);
+// Every binding on topics, sorted.
+Outcome<std::vector<TopicAcl>> DescribeTopicAcls(const ClientConfig& client);
 
 }  // namespace kmirror::test

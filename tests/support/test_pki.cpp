@@ -21,9 +21,9 @@ std::string RandomSecret(const std::string& prefix) {
 TestPki::TestPki(const std::string& name)
     : dir_(name), store_password_(RandomSecret("store-")), key_password_(RandomSecret("key-")) {}
 
-std::unique_ptr<TestPki> TestPki::Create(const std::string& name) {
+std::unique_ptr<TestPki> TestPki::Create(const std::string& name, bool java_stores) {
   std::unique_ptr<TestPki> pki(new TestPki(name));
-  pki->Make();
+  pki->Make(java_stores);
   return pki;
 }
 
@@ -37,7 +37,7 @@ void TestPki::Run(std::vector<std::string> args) const {
   if (r.exit_code != 0) throw std::runtime_error("test PKI: " + command + " failed:\n" + r.output);
 }
 
-void TestPki::Make() {
+void TestPki::Make(bool java_stores) {
   const std::string store = "pass:" + store_password_;
   const std::string key = "pass:" + key_password_;
   // CAs: self-signed, valid for a month (longer than any test run).
@@ -50,16 +50,17 @@ void TestPki::Make() {
   WriteFile(dir_.path() / "badhost.ext", "subjectAltName=DNS:wrong.invalid\n");
   WriteFile(dir_.path() / "client.ext", "extendedKeyUsage=clientAuth\n");
   // Leaf certificates signed by the CA; "-days -1" ends validity yesterday: expired.
+  // "stranger": a client certificate from the CA nobody trusts.
   struct Leaf {
-    std::string name, cn, ext, days;
+    std::string name, cn, ext, days, ca = "ca";
   };
-  for (const Leaf& leaf :
-       {Leaf{"broker", "broker", "broker.ext", "30"}, Leaf{"badhost", "broker", "badhost.ext", "30"},
-        Leaf{"expired", "broker", "broker.ext", "-1"}, Leaf{"client", "kmirror", "client.ext", "30"}}) {
+  for (const Leaf& leaf : {Leaf{"broker", "broker", "broker.ext", "30"}, Leaf{"badhost", "broker", "badhost.ext", "30"},
+                           Leaf{"expired", "broker", "broker.ext", "-1"}, Leaf{"client", "kmirror", "client.ext", "30"},
+                           Leaf{"stranger", "stranger", "client.ext", "30", "other-ca"}}) {
     Run({"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", leaf.name + ".key", "-out", leaf.name + ".csr",
          "-subj", "/CN=" + leaf.cn});
-    Run({"openssl", "x509", "-req", "-in", leaf.name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-         "-days", leaf.days, "-extfile", leaf.ext, "-out", leaf.name + ".crt"});
+    Run({"openssl", "x509", "-req", "-in", leaf.name + ".csr", "-CA", leaf.ca + ".pem", "-CAkey", leaf.ca + ".key",
+         "-CAcreateserial", "-days", leaf.days, "-extfile", leaf.ext, "-out", leaf.name + ".crt"});
     Run({"openssl", "pkcs12", "-export", "-in", leaf.name + ".crt", "-inkey", leaf.name + ".key", "-certfile", "ca.pem",
          "-name", leaf.name, "-out", leaf.name + ".p12", "-passout", store});
   }
@@ -68,6 +69,7 @@ void TestPki::Make() {
        key});
   WriteFile(dir_.path() / "client.pem", ReadFile(dir_.path() / "client.crt") + ReadFile(dir_.path() / "ca.pem") +
                                             ReadFile(dir_.path() / "client.key.enc"));
+  if (!java_stores) return;
   // Truststores the way keytool writes them (a trusted-certificate entry).
   Run({"keytool", "-importcert", "-noprompt", "-alias", "ca", "-file", "ca.pem", "-keystore", "truststore.p12",
        "-storetype", "PKCS12", "-storepass", store_password_});

@@ -3,8 +3,8 @@
 // IP:127.0.0.1 and DNS:localhost, one whose SAN names another host, one that has expired),
 // a client certificate for mutual TLS in the forms MM2 users write (PKCS12 keystore, PEM
 // keystore with an encrypted key), truststores (PEM, a PKCS12 one written by keytool, a JKS
-// one), and a second CA nobody trusts. Passwords are random per run, so tests can grep
-// kmirror's output and command line for them.
+// one), and a second CA nobody trusts (with a client certificate of its own). Passwords are random per run, so tests
+// can grep kmirror's output and command line for them.
 //
 // Create() blocks while the tools run (a few seconds, most of it keytool's JVM). The object
 // only names files; the directory is removed with it. One thread at a time.
@@ -19,8 +19,10 @@ namespace kmirror::test {
 
 class TestPki {
  public:
-  // Throws std::runtime_error (with the tool's output) when a tool fails.
-  static std::unique_ptr<TestPki> Create(const std::string& name = "pki");
+  // Throws std::runtime_error (with the tool's output) when a tool fails. `java_stores`
+  // false: openssl only (well under a second of work, for unit tests): no truststore_p12() or
+  // truststore_jks().
+  static std::unique_ptr<TestPki> Create(const std::string& name = "pki", bool java_stores = true);
 
   std::string path(const std::string& file) const { return (dir_.path() / file).string(); }
 
@@ -34,6 +36,15 @@ class TestPki {
   // The client's certificate (CN=kmirror, signed by the CA) and key.
   std::string client_p12() const { return path("client.p12"); }  // PKCS12, store_password()
   std::string client_pem() const { return path("client.pem"); }  // certificate + key encrypted with key_password()
+  // The same as separate PEM files, the key unencrypted (for gRPC, which takes no password),
+  // and the good broker certificate's (for a TLS server on 127.0.0.1 / localhost).
+  std::string client_crt() const { return path("client.crt"); }
+  std::string client_key() const { return path("client.key"); }
+  std::string server_crt() const { return path("broker.crt"); }
+  std::string server_key() const { return path("broker.key"); }
+  // A client certificate and key signed by other_ca_pem(), which nobody trusts.
+  std::string stranger_crt() const { return path("stranger.crt"); }
+  std::string stranger_key() const { return path("stranger.key"); }
   // The CA as Java users ship it: a PKCS12 truststore written by keytool (store_password()),
   // and a JKS one (which kmirror refuses with the conversion command).
   std::string truststore_p12() const { return path("truststore.p12"); }
@@ -44,7 +55,7 @@ class TestPki {
 
  private:
   TestPki(const std::string& name);
-  void Make();
+  void Make(bool java_stores);
   void Run(std::vector<std::string> args) const;
 
   TempDir dir_;

@@ -6,6 +6,7 @@ with --watch, streams checkpoint updates. See README.md next to this file.
 
     python3 kmirror_client.py --api 127.0.0.1:9190 --source A --target B --group billing
     python3 kmirror_client.py --api 127.0.0.1:9190 --source A --target B --group billing --watch 10
+    python3 kmirror_client.py --api kmirror-1.example:9190 --ca ca.pem --cert me.pem --key me.key ...
 """
 import argparse
 import atexit
@@ -38,11 +39,33 @@ def main():
     p.add_argument("--group", required=True)
     p.add_argument("--proto", default=os.path.join(here, "..", "..", "..", "proto"), help="the proto/ directory")
     p.add_argument("--watch", type=float, default=0, help="then stream checkpoint updates for this many seconds")
+    # TLS, as kmirror's own --api-ca / --api-cert / --api-key (docs/api.md, "TLS").
+    p.add_argument("--ca", default=os.environ.get("KMIRROR_API_CA"),
+                   help="PEM CA of the API's server certificate: connect with TLS")
+    p.add_argument("--cert", default=os.environ.get("KMIRROR_API_CERT"),
+                   help="PEM client certificate, for an API requiring them")
+    p.add_argument("--key", default=os.environ.get("KMIRROR_API_KEY"), help="PEM key of --cert (unencrypted)")
     args = p.parse_args()
+    if bool(args.cert) != bool(args.key):
+        p.error("--cert and --key go together")
 
     import grpc
     pb, pb_grpc = load_stubs(os.path.abspath(args.proto))
-    stub = pb_grpc.TranslationServiceStub(grpc.insecure_channel(args.api))
+    if args.ca or args.cert:
+        def read(path):
+            if not path:
+                return None
+            try:
+                with open(path, "rb") as f:
+                    return f.read()
+            except OSError as e:
+                p.error(f"{path}: {e.strerror}")
+        creds = grpc.ssl_channel_credentials(root_certificates=read(args.ca), private_key=read(args.key),
+                                              certificate_chain=read(args.cert))
+        channel = grpc.secure_channel(args.api, creds)
+    else:
+        channel = grpc.insecure_channel(args.api)
+    stub = pb_grpc.TranslationServiceStub(channel)
     flow = pb.FlowSelector(source_alias=args.source, target_alias=args.target)
     try:
         r = stub.TranslateGroup(pb.TranslateGroupRequest(flow=flow, group=args.group, fallback_to_checkpoints=True),

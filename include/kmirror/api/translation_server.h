@@ -9,6 +9,9 @@
 // ready, NOT_SERVING before (a load balancer then keeps failover clients away from a node
 // that is still rebuilding its index). A background thread re-checks readiness.
 //
+// WatchCheckpoints streams are counted: each holds one of gRPC's threads while open, so a
+// client opening many cannot exhaust them (ServerOptions::max_watch_streams).
+//
 // Lifecycle and threads: Start() binds and starts gRPC's own thread pool, which runs the
 // handlers; Stop() (idempotent, also from the destructor) ends open WatchCheckpoints
 // streams, shuts the server down and joins the readiness thread. Start/Stop from one thread.
@@ -31,10 +34,22 @@ namespace kmirror::api {
 
 class TranslationService;
 
+// How the server listens. TLS: with a certificate and key (PEM text) the port serves TLS only;
+// with a client CA as well, every client must present a certificate signed by it (mutual
+// TLS) or the handshake fails. No certificate: plaintext.
+struct ServerOptions {
+  std::string listen{};  // "host:port" (port 0: any free port)
+  std::string tls_cert_chain{}, tls_private_key{}, tls_client_ca{};
+  // Concurrent WatchCheckpoints streams; one more is answered RESOURCE_EXHAUSTED.
+  int max_watch_streams = 16;
+};
+
 class TranslationServer {
  public:
-  // `listen` is "host:port" (port 0: any free port). FailedPrecondition naming the address
-  // when it cannot be bound.
+  // FailedPrecondition naming the address when it cannot be bound (or gRPC refuses the
+  // TLS material; config/tls_files.h checks it before).
+  static Result<std::unique_ptr<TranslationServer>> Start(const ServerOptions& options, std::vector<FlowBackend> flows);
+  // Plaintext, default limits.
   static Result<std::unique_ptr<TranslationServer>> Start(const std::string& listen, std::vector<FlowBackend> flows);
   ~TranslationServer();
   TranslationServer(const TranslationServer&) = delete;

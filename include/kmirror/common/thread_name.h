@@ -18,4 +18,8 @@ std::string ThreadName(std::string_view name);
 // Names the calling thread ThreadName(name). Call it first thing in the thread's function.
 void SetThreadName(std::string_view name);
 
+// The calling thread's name: the whole name given to SetThreadName (uncut), else the name
+// the system has for it (librdkafka's "rdk:broker1", ...). For log lines (logging.h).
+std::string CurrentThreadName();
+
 }  // namespace kmirror

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "kmirror/config/tls_files.h"
+
 namespace kmirror::config {
 
 // librdkafka property name -> value, already translated from Java client names.
@@ -53,6 +55,13 @@ enum class UndeliverableRecords {
   kDeadLetter,  // the record goes to the flow's dead-letter topic; the partition goes on
 };
 
+// What a task does when the target no longer holds the copy the offset-sync log describes
+// (target.history.change): the remote topic was recreated, or the target replaced.
+enum class TargetHistoryChange {
+  kReseed,  // the partition is mirrored again from the source's first record
+  kStop,    // the partition stops with an error (reported in the status API)
+};
+
 struct FlowConfig {
   // This process's node id (MirrorConfig::node_id), copied into each flow so that its clients
   // carry it (client ids, static group membership: docs/cluster.md).
@@ -68,6 +77,9 @@ struct FlowConfig {
 
   RemoteTopicNaming naming = RemoteTopicNaming::kPrefix;
   std::string separator = ".";
+  // The separator in the names of MM2's internal topics (`<source><sep>checkpoints<sep>internal`):
+  // `separator`, or "." with replication.policy.internal.topic.separator.enabled = false.
+  std::string internal_separator = ".";
 
   int tasks = 1;  // consumer/producer pairs (tasks.max, --num.streams)
   // Per task: records read from the source and not yet acknowledged by the target (plus
@@ -75,12 +87,16 @@ struct FlowConfig {
   int64_t max_inflight_bytes = 16 << 20;
   int64_t max_inflight_records = 20000;
   int replication_factor = -1;  // for created remote topics; -1 = the target broker default
-  // Whether to look for new topics/partitions every refresh_topics_interval; when false
-  // (refresh.topics.enabled=false) the topic set is the one found at start-up.
+  // Whether to look for new topics every refresh_topics_interval; when false
+  // (refresh.topics.enabled=false) the flow's topics are those selected by its first
+  // successful listing of the source (replication/topic_plan.h, FixedTopicSet).
   bool refresh_topics = true;
   std::chrono::milliseconds refresh_topics_interval{std::chrono::seconds(600)};
   bool sync_topic_configs = true;
   std::chrono::milliseconds sync_topic_configs_interval{std::chrono::seconds(600)};
+  // MM2's topic ACL sync (replication/acl_sync.h): a duty, every sync_topic_acls_interval.
+  bool sync_topic_acls = true;
+  std::chrono::milliseconds sync_topic_acls_interval{std::chrono::seconds(600)};
   // Topic config names (regexes) never copied to the target (config.properties.exclude).
   std::vector<std::string> config_properties_exclude;
 
@@ -88,9 +104,13 @@ struct FlowConfig {
   bool emit_heartbeats = false;
   std::chrono::milliseconds heartbeats_interval{std::chrono::seconds(1)};
   int heartbeats_replication_factor = 3;
+  // heartbeats.replication.enabled: heartbeats topics are mirrored even when `topics` does not
+  // select them (MM2's shouldReplicateTopic); false leaves them to the filter alone.
+  bool heartbeats_replication = true;
   // Longest provenance path (clusters a record has been on) the flow still copies; 0: any.
   int max_hops = 0;
   UndeliverableRecords undeliverable = UndeliverableRecords::kStop;
+  TargetHistoryChange history_change = TargetHistoryChange::kReseed;
   std::string dead_letter_topic;  // on the target; empty: DeadLetterTopic()'s default
   std::string DeadLetterTopic() const {
     return dead_letter_topic.empty() ? "kmirror-dead-letter." + source + ".internal" : dead_letter_topic;
@@ -102,6 +122,10 @@ struct FlowConfig {
   int checkpoints_replication_factor = 3;
   std::vector<std::string> groups{".*"};  // RE2, whole-name match, as `topics`
   std::vector<std::string> groups_exclude;
+  // refresh.groups.*: whether the source's group list is read again after the first round,
+  // and how often; 0 (refresh.groups.interval.seconds not written): at every checkpoint round.
+  bool refresh_groups = true;
+  std::chrono::milliseconds refresh_groups_interval{0};
   bool sync_group_offsets = false;
   std::chrono::milliseconds sync_group_offsets_interval{std::chrono::seconds(60)};
 
@@ -133,9 +157,19 @@ struct MirrorConfig {
   std::vector<FlowConfig> flows;  // enabled flows only
   // The gRPC API's address ("host:port"); empty: no API.
   std::string api_listen;
+  // TLS of the gRPC API (api.tls.*), read and checked at load: no certificate means
+  // plaintext; a client CA means mutual TLS. PEM text, never logged.
+  TlsPem api_tls;
+  // api.watch.max.streams: concurrent WatchCheckpoints streams served.
+  int api_watch_max_streams = 16;
   // The metrics/health endpoint's address ("host:port"); empty: none (docs/metrics.md).
   std::string metrics_listen;
   bool metrics_partition_series = false;
+  // librdkafka's statistics.interval.ms for the flow tasks' clients (0: off); used only
+  // with metrics_listen (docs/metrics.md, "librdkafka").
+  std::chrono::milliseconds metrics_librdkafka_interval{15000};
+  // log.format: "text" or "json" (common/logging.h); the loaders apply it.
+  std::string log_format = "text";
   // The offset index's directory; empty: no index (and then no checkpoints or API).
   std::string offsets_index_dir;
   // How long a stop may take before the process gives up draining (main.cpp).
@@ -168,6 +202,12 @@ struct LegacyArgs {
   int num_streams = 1;
   std::string whitelist;  // --whitelist or --include: a Java regex
 };
+
+// The log settings of `config` for the whole process (log.format, and node.id as the JSON
+// lines' node field): the loaders call it before they log the configuration's notes, so that
+// those are in the chosen format too. A format that is not text or json is left alone (the
+// loader reports it).
+void ApplyLogSettings(const MirrorConfig& config);
 
 // One flow "source"->"target" with identity naming; group.id and auto.offset.reset come
 // from the consumer file. Throws ConfigError.

@@ -65,6 +65,14 @@ struct SettingSpec {
   std::string help{};              // one paragraph; for kNotNeeded / kPlanned it also says why
   // A rule beyond type, bounds and allowed values; returns "" or what is wrong.
   std::string (*extra_check)(const std::string& value) = nullptr;
+  // kSupported only: the GoogleTest tests ("Suite.Name", unit or broker) that show what the
+  // setting does, so every accepted key is either shown to work or says why it is not needed
+  // (issue 14). SettingsAuditTest checks that each named test exists in tests/ and that its
+  // file mentions the key, so renaming or deleting the test fails the audit.
+  std::vector<std::string> evidence{};
+  // Why the evidence's files need not spell the key (e.g. a family whose tests write its
+  // members, or a test that drives the resolved value); empty: each file must contain the key.
+  std::string evidence_note{};
 };
 
 // Every registered setting, in documentation order.

@@ -1,5 +1,5 @@
 // Admin: the cluster-management calls a flow needs (metadata, topic creation, partition
-// growth, topic configs). Every call blocks the calling thread up to its timeout; the
+// growth, topic configs, topic ACLs). Every call blocks the calling thread up to its timeout; the
 // class holds no state besides the handle, so any single thread may own and use it.
 #pragma once
 
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kmirror/common/status.h"
+#include "kmirror/kafka/acl.h"
 #include "kmirror/kafka/client.h"
 
 namespace kmirror::kafka {
@@ -55,6 +56,14 @@ class Admin {
   // incremental variant: pass every override the topic should keep).
   Status ReplaceTopicOverrides(const std::string& topic, const std::map<std::string, std::string>& configs,
                                std::chrono::milliseconds timeout);
+
+  // Every ACL binding whose resource is a topic (any name, LITERAL and PREFIXED). A cluster
+  // without an authorizer answers SECURITY_DISABLED, a principal that may not describe ACLs
+  // CLUSTER_AUTHORIZATION_FAILED: both kFailedPrecondition, not retriable.
+  Result<std::vector<AclBinding>> DescribeTopicAcls(std::chrono::milliseconds timeout);
+  // Creates `bindings` in one request (a binding that exists already is a no-op for the
+  // broker). Fails with the first binding's error and how many of them were refused.
+  Status CreateAcls(const std::vector<AclBinding>& bindings, std::chrono::milliseconds timeout);
 
  private:
   Admin() = default;

@@ -1,6 +1,8 @@
 // Building librdkafka clients from kmirror's resolved client properties, with librdkafka's
-// own log lines routed into the "kafka" spdlog logger (tagged with the client's name), and
-// the handle types shared by the Producer, Consumer and Admin wrappers.
+// own log lines routed into the "kafka" spdlog logger (tagged with the client's name, and in
+// JSON lines with the flow of the thread that created the client: logging.h), optionally
+// librdkafka's statistics for the metrics endpoint (statistics.h), and the handle types
+// shared by the Producer, Consumer and Admin wrappers.
 #pragma once
 
 #include <memory>
@@ -12,11 +14,15 @@
 #include "kmirror/common/status.h"
 #include "kmirror/common/types.h"
 #include "kmirror/kafka/props.h"
+#include "kmirror/kafka/statistics.h"
 
 namespace kmirror::kafka {
 
+// rd_kafka_destroy, and forgets what MakeHandle registered for the handle.
+void DestroyHandle(rd_kafka_t* rk);
+
 struct HandleDeleter {
-  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+  void operator()(rd_kafka_t* rk) const { DestroyHandle(rk); }
 };
 using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
 
@@ -55,7 +61,10 @@ Result<ConfPtr> MakeConf(const ClientProps& props, const std::string& name);
 // The librdkafka version the process runs on ("2.0.2").
 std::string LibraryVersion();
 
-// Creates the handle; on success librdkafka owns `conf`.
-Result<HandlePtr> MakeHandle(rd_kafka_type_t type, ConfPtr conf);
+// Creates the handle; on success librdkafka owns `conf`. With a non-empty `statistics` tag
+// and statistics enabled on the board (StatisticsBoard::SetInterval), the client reports
+// librdkafka's statistics every interval into the board: only for clients whose owner polls
+// them regularly (the report is served by the owner's Poll).
+Result<HandlePtr> MakeHandle(rd_kafka_type_t type, ConfPtr conf, const StatisticsTag& statistics = {});
 
 }  // namespace kmirror::kafka

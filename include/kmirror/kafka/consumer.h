@@ -61,12 +61,26 @@ class LogPositions {
     // Per partition asked: one past the last source offset the log says was mirrored;
     // nullopt where the log knows nothing of the partition.
     std::vector<std::optional<SourceOffset>> next;
+    // Per partition asked (may be shorter: none): non-empty when the target no longer holds
+    // the copy the log describes (why). The partition is then mirrored again from the
+    // source's first record, whatever `next` and the commit say (target.history.change).
+    std::vector<std::string> reseed;
+    // Per partition: a history change (reseed, or a stop the caller makes) that holds only
+    // when the group has a committed offset for it; without one the start rule decides, as
+    // for any partition never mirrored, and the consumer calls NotChanged().
+    std::vector<bool> reseed_needs_commit;
     // The positions come from a log read up to its end as of the question.
     bool current = false;
     std::string why_not_current;  // for the log line when !current
   };
   virtual ~LogPositions() = default;
   virtual Answer Lookup(const std::vector<TopicPartition>& partitions) = 0;
+  // The consumer could not apply the last answer (the assignment's start offsets failed and
+  // librdkafka fetches the committed ones itself): forget what it decided.
+  virtual void Unapplied() {}
+  // A history change of the last answer does not hold for `partition` (reseed_needs_commit
+  // and no commit).
+  virtual void NotChanged(const TopicPartition& /*partition*/) {}
 };
 
 struct ConsumerOptions {
@@ -80,6 +94,8 @@ struct ConsumerOptions {
   // Where partitions resume (the log wins over the commit, resume_rule.h); null: the
   // committed offset, as before the log was the record of truth.
   LogPositions* log_positions = nullptr;
+  // Whose librdkafka statistics these are (kafka/statistics.h); empty: none reported.
+  StatisticsTag statistics;
 };
 
 // A source partition and the offset of the next record to read from it.
@@ -123,7 +139,10 @@ class Consumer {
   Status StoreOffset(const TopicPartition& tp, SourceOffset next);
   Status Seek(const TopicPartition& tp, SourceOffset offset);
   // Restarts fetching of a partition that stopped (after a kDataLoss event without
-  // log_range) at `offset`; a plain Seek cannot revive it.
+  // log_range) at `offset`; a plain Seek cannot revive it. The other partitions keep their
+  // positions (under the eager protocol, which can only re-assign everything, each is
+  // re-assigned at the next record this consumer would have fetched for it: see Restart in
+  // consumer.cpp).
   Status Restart(const TopicPartition& tp, SourceOffset offset);
   Status Pause(const TopicPartition& tp);
   Status Resume(const TopicPartition& tp);
@@ -155,6 +174,19 @@ class Consumer {
   // member rejoined or left, which can take a session timeout; and librdkafka 2.0.2 aborts
   // when a consumer whose first assignment never came is destroyed (see Abandon).
   bool JoinPending() const { return join_pending_; }
+  // The consumer's fatal error; OK while there is none. librdkafka raises one when the
+  // coordinator fences this static member (FENCED_INSTANCE_ID: another member joined with
+  // the same group.instance.id, or librdkafka 2.0.2 fenced itself after a session timeout).
+  // From then on the consumer is unusable for good: it has unassigned everything without
+  // calling the listener, fetches and commits nothing; the owner Discard()s it and creates a
+  // new one. `fenced` (optional) tells whether the error is FENCED_INSTANCE_ID.
+  Status FatalError(bool* fenced = nullptr) const;
+  // After a fatal error: gives the consumer up without committing, without a LeaveGroup and
+  // without calling the listener again (librdkafka refuses to close a fatally failed
+  // consumer anyway). The handle lives on until this object is destroyed, which must come
+  // after every Message it delivered is gone. Later calls fail or do nothing; CommitSync
+  // commits nothing. Idempotent.
+  void Discard();
   // Leaves the group (revoking and committing through the listener). Idempotent.
   Status Close();
   // Shutdown while JoinPending(): neither closes nor destroys the handle (either could wait
@@ -171,6 +203,8 @@ class Consumer {
                                 void* opaque) noexcept;
   void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
   Status SetStartOffsets(rd_kafka_topic_partition_list_t* parts);
+  // Eager protocol: remembers where the fetchers of `parts` start (fetch_starts_).
+  void NoteFetchStarts(const rd_kafka_topic_partition_list_t* parts);
   // Replaces the committed offsets in `parts` by where the partitions resume
   // (resume_rule.h); returns, per element, whether that came from the log.
   std::vector<bool> ApplyLogPositions(rd_kafka_topic_partition_list_t* parts);
@@ -195,7 +229,13 @@ class Consumer {
   // (a new partition then starts at its first record: the side that skips nothing).
   bool group_has_offsets_ = false;
   std::set<std::string> start_logged_;  // partitions whose start rule was logged at info
+  // Under the eager protocol, where each assigned partition's fetcher last started from (an
+  // assignment, a Seek or a Restart): where it resumes when it has delivered no record since
+  // (Restart; librdkafka's position is unknown then).
+  std::map<TopicPartition, int64_t> fetch_starts_;
   bool closed_ = false;
+  bool discarded_ = false;
+  bool assigned_once_ = false;         // an assignment came (librdkafka's assignor state exists: Discard)
   bool join_pending_ = false;          // see JoinPending()
   bool rejoin_after_assign_ = false;   // a cooperative revoke: its round's assignment, then a rejoin
   bool subscription_changed_ = false;  // Subscribe() since the last assignment

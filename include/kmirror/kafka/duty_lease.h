@@ -1,6 +1,6 @@
 // DutyLease: which node of a kmirror cluster runs a flow's once-per-flow duties (remote
-// topic creation, config sync and partition growth, heartbeats, checkpoints, group offset
-// sync), decided by Kafka's group protocol and nothing else (docs/cluster.md).
+// topic creation, config sync and partition growth, topic ACL sync, heartbeats, checkpoints,
+// group offset sync), decided by Kafka's group protocol and nothing else (docs/cluster.md).
 //
 // Every node runs one duty consumer per flow, a static member (StaticMemberId(.., duties))
 // of the duty group DutyGroupId(flow group) on the flow's target cluster, subscribed to the

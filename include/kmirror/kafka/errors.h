@@ -14,6 +14,10 @@ namespace kmirror::kafka {
 // offset-out-of-range is DataLoss). `context` says what was being done.
 Status FromRdKafka(rd_kafka_resp_err_t err, std::string_view context, std::string_view detail = {});
 
+// Whether `s` came from librdkafka error `name` ("SECURITY_DISABLED"): FromRdKafka ends every
+// message with the error's name in parentheses.
+bool IsKafkaError(const Status& s, std::string_view name);
+
 // Same, for librdkafka's rich error objects (which know their own retriability). Takes
 // ownership of `error` and destroys it.
 Status FromRdKafkaError(rd_kafka_error_t* error, std::string_view context);

@@ -23,16 +23,20 @@ std::string NodeClientId(std::string_view base, std::string_view node);
 // The node of a client id built by NodeClientId; nullopt for any other client id.
 std::optional<std::string> NodeOfClientId(std::string_view client_id);
 
-// Static group membership (group.instance.id) is OFF. With librdkafka 2.0.2, a static
-// member whose session timed out (its coordinator unreachable for longer than
-// session.timeout.ms: BrokerFaultTest.SourcePausedFor45SecondsUnderLoad) rejoins under a
-// new member id and then commits the lost partitions' offsets under the old one; the
-// coordinator answers FENCED_INSTANCE_ID, which librdkafka makes a fatal error of the
-// whole consumer: the task then mirrors nothing until it is restarted. Turn it on again
-// once a task re-creates its consumer after a fatal error (issue 12); until then a node's
-// restart rebalances its partitions (cooperatively: the others keep theirs). Nodes are still
-// told apart by their client ids (NodeClientId).
-inline constexpr bool kStaticMembership = false;
+// Static group membership (KIP-345) of the flow tasks' consumers: a node restarted within
+// session.timeout.ms gets its partitions back and no other member's move. With librdkafka
+// 2.0.2 a static member can be fenced (FENCED_INSTANCE_ID, a fatal error of the whole
+// consumer): by another live member with the same group.instance.id (two nodes with one
+// node.id), and by librdkafka itself after a session timeout, when it rejoins under a new
+// member id and then commits under the old one (defect F1, docs/reliability.md). A task
+// re-creates its consumer after a fatal error (FlowTask::RecoverConsumer), so neither stops
+// it for good.
+inline constexpr bool kStaticMembership = true;
+// The duty lease's consumer stays a dynamic member: a clean stop gives the duties up at once
+// anyway (DutyLease::Stop leaves its group, static or not), so a static one gains nothing on
+// a restart, and the lease does not re-create its consumer after a fatal error (a fenced duty
+// consumer would keep the node from ever holding the duties again until it is restarted).
+inline constexpr bool kStaticDutyMembership = false;
 
 // `task` >= 0: a flow task's consumer; kDutiesMember: the duty lease's consumer.
 constexpr int kDutiesMember = -1;

@@ -61,8 +61,10 @@ class Producer {
 
   // `props` are the user's client properties; the producer forces idempotence and acks=all.
   // `kind` is kProducer or kFlowProducer (a flow task's producer, engine_props.h).
+  // `statistics`: whose librdkafka statistics these are (kafka/statistics.h); empty: none.
   static Result<std::unique_ptr<Producer>> Create(const ClientProps& props, const std::string& name,
-                                                  DeliveryHandler* handler, ClientKind kind = ClientKind::kProducer);
+                                                  DeliveryHandler* handler, ClientKind kind = ClientKind::kProducer,
+                                                  const StatisticsTag& statistics = {});
   ~Producer();
 
   Result<TopicRef> Topic(const std::string& name);

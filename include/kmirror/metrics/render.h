@@ -24,6 +24,13 @@ struct RenderOptions {
 
 std::vector<prometheus::MetricFamily> RenderFlows(const std::vector<FlowSample>& flows, const RenderOptions& options);
 
+// The kmirror_librdkafka_* families (docs/metrics.md, "librdkafka"): per flow and role, per
+// broker node id, and consumer lag per topic (per partition with partition_series), summed
+// over this node's clients (a round-trip time: the worst of them). `declare`: the families'
+// HELP and TYPE even without samples (statistics are on but no report came yet).
+std::vector<prometheus::MetricFamily> RenderLibrdkafka(const std::vector<LibrdkafkaClientSample>& clients,
+                                                       const RenderOptions& options, bool declare);
+
 // The process: CPU seconds, resident and virtual memory, open and maximum file descriptors,
 // threads, start time (from /proc/self; the standard `process_*` names every Prometheus
 // client library uses, so existing dashboards and alerts apply).

@@ -59,8 +59,12 @@ struct FlowSample {
   uint64_t data_loss_events = 0, lost_records = 0;
   uint64_t loops = 0, hops = 0;  // records not copied: loop / beyond max.hops
   uint64_t rebalances = 0;
+  uint64_t consumer_recoveries = 0;  // consumers re-created after a fatal error
   uint64_t offset_sync_writes = 0;
   uint64_t heartbeats_emitted = 0;
+  uint64_t acl_sync_rounds = 0;       // topic ACL sync rounds this node ran (as duty holder)
+  uint64_t acl_bindings_created = 0;  // ACL bindings it created on the target
+  uint64_t acl_sync_refusals = 0;     // rounds a cluster refused (no authorizer, not allowed)
   uint64_t fetch_wakeups = 0;
   int64_t partitions_assigned = 0;
   int64_t partitions_paused = 0;  // reason "rewind": waiting to be re-read
@@ -73,6 +77,32 @@ struct FlowSample {
   int64_t last_heartbeat_ms = 0;          // the newest heartbeat's own timestamp; 0: none yet
   int64_t last_heartbeat_seen_at_ms = 0;  // when it arrived on the target (local clock)
   std::optional<CheckpointSample> checkpoints;
+};
+
+// librdkafka's statistics of one client of a flow task (kafka/statistics.h), or the
+// counters of the flow's clients of that role that no longer exist (`retired`).
+struct LibrdkafkaBrokerSample {
+  int32_t node_id = -1;
+  int64_t outbuf_requests = 0, outbuf_messages = 0;  // now
+  int64_t waitresp_requests = 0, waitresp_messages = 0;
+  uint64_t requests = 0, tx_errors = 0, rx_errors = 0, request_timeouts = 0;  // since the client was made
+  int64_t rtt_samples = 0;  // 0: the round-trip time of the last window is not known
+  double rtt_avg_seconds = 0, rtt_p99_seconds = 0;
+};
+struct LibrdkafkaLagSample {
+  std::string topic;  // source topic
+  int32_t partition = 0;
+  int64_t records = 0;
+};
+struct LibrdkafkaClientSample {
+  std::string flow{};                                       // "A->B"
+  std::string role{};                                       // "consumer", "producer"
+  std::string type{};                                       // librdkafka's: "consumer" or "producer"
+  bool retired = false;                                     // only the brokers' counters are set
+  int64_t queue_messages = 0, queue_bytes = 0;              // producer: messages waiting in its queues
+  int64_t fetch_queue_messages = 0, fetch_queue_bytes = 0;  // consumer: fetched, not yet polled
+  std::vector<LibrdkafkaBrokerSample> brokers{};
+  std::vector<LibrdkafkaLagSample> lags{};  // consumer: the partitions it fetches
 };
 
 }  // namespace kmirror::metrics

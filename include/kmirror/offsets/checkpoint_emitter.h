@@ -1,8 +1,8 @@
 // CheckpointEmitter: MM2-compatible checkpoints and group offset sync for one flow.
 //
-// Every `interval` it lists the consumer groups on the source (those `group_selected`
-// accepts), reads their committed offsets, translates each through the flow's offset index
-// and writes a checkpoint record in MM2's exact format (wire/mm2_records.h) to
+// Every `interval` it reads the committed offsets of the source's consumer groups (those
+// `group_selected` accepts; the list is read again as refresh.groups.* say, GroupRefresh), translates each through the
+// flow's offset index and writes a checkpoint record in MM2's exact format (wire/mm2_records.h) to
 // "<source>.checkpoints.internal" on the target, where MM2's RemoteClusterUtils and
 // kmirror's API find it. Nothing is written while the index is not ready or before the
 // existing checkpoints were loaded (CheckpointStore::IsLoaded): a checkpoint must never
@@ -34,6 +34,7 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <vector>
 
 #include "kmirror/kafka/client.h"
 #include "kmirror/offsets/checkpoint_store.h"
@@ -55,6 +56,9 @@ struct CheckpointEmitterOptions {
   int checkpoints_replication_factor = -1;
   std::chrono::milliseconds interval{std::chrono::seconds(60)};
   std::function<bool(const std::string& group)> group_selected;
+  // refresh.groups.enabled / refresh.groups.interval.seconds (0: every round).
+  bool refresh_groups = true;
+  std::chrono::milliseconds refresh_groups_interval{0};
   bool sync_group_offsets = false;
   std::chrono::milliseconds sync_interval{std::chrono::seconds(60)};
   std::function<uint64_t()> duty_term;
@@ -63,6 +67,25 @@ struct CheckpointEmitterOptions {
 // Decides whether a new checkpoint replaces the previous one for the same key: the rule
 // that keeps checkpoints from going backwards. Exposed for unit tests.
 bool CheckpointAdvances(const CheckpointRecord* previous, SourceOffset upstream, TargetOffset downstream);
+
+// When a checkpoint round lists the source's groups again instead of using the list it has
+// (MM2's refresh.groups.*): until a listing succeeded, always; then never when refresh is
+// off, at every round when the interval is 0, else once the interval has passed since the
+// last successful listing. Exposed for unit tests.
+class GroupRefresh {
+ public:
+  using Clock = std::chrono::steady_clock;
+  GroupRefresh(bool refresh, std::chrono::milliseconds interval) : refresh_(refresh), interval_(interval) {}
+  bool Due(Clock::time_point now) const;
+  void Listed(Clock::time_point now);  // a listing succeeded at `now`
+  void Forget() { listed_ = false; }   // list again (this node took the flow's duties over)
+
+ private:
+  bool refresh_;
+  std::chrono::milliseconds interval_;
+  bool listed_ = false;
+  Clock::time_point last_{};
+};
 
 // What an emitter has done since it started, for metrics. Times are wall clock in ms since
 // the epoch; 0: never.
@@ -108,6 +131,8 @@ class CheckpointEmitter {
   std::unique_ptr<kafka::GroupAdmin> source_groups_;
   std::unique_ptr<kafka::GroupAdmin> target_groups_;
   std::unique_ptr<kafka::Producer> producer_;
+  GroupRefresh group_refresh_;
+  std::vector<std::string> groups_;  // the selected source groups of the last listing
   bool topic_ready_ = false;
   std::string last_topic_error_;
   bool seeded_ = false;

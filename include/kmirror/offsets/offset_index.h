@@ -6,7 +6,8 @@
 //   partition (flow, source topic, partition) -> target topic, source log start, last write
 //   position  (flow, log partition) -> next offset of the offset-sync log to read
 // Runs of one partition never overlap: applying a run trims or splits the runs it overlaps
-// (later events win), and a `reset` run drops every run from its first offset on. An event
+// (later events win), a `reset` run drops every run from its first offset on, and a
+// `target_restart` run drops every run of its partition (the copy they describe is gone). An event
 // and the log position after it are written in one WriteBatch, so after a crash or restart
 // the index resumes from exactly the state its stored positions describe. Replaying the log
 // from the start into an empty directory rebuilds the same index (the state is a function
@@ -125,7 +126,22 @@ class OffsetIndex {
   // Forgets everything about `flow` (runs, partition facts, log positions) and marks it not
   // ready: its log must be read again from the beginning. For a log that no longer matches
   // what the index applied (the topic or the target cluster was recreated).
-  Status ResetFlow(const FlowKey& flow);
+  // With `target_replaced`, MarkTargetReplaced(flow, target_replaced) in the same write.
+  Status ResetFlow(const FlowKey& flow, const std::string& target_replaced = {});
+
+  // The flow's offset-sync log was recreated on the same target cluster (deleted while or
+  // before kmirror ran): the stored position in `log_partition` is dropped (the new log is
+  // read from its beginning) and the runs kept, so translations and resume positions of what
+  // was mirrored before stay (the new log's events are applied on top, later events win).
+  // Readiness is unchanged: what the index answers is as current as before.
+  Status RestartLog(const FlowKey& flow, int32_t log_partition);
+
+  // The target behind the flow's alias was replaced by another cluster (the reader found a
+  // new cluster id and called ResetFlow): a partition the new log knows nothing of must be
+  // mirrored again from the source, not resumed from the source-side commit
+  // (target.history.change). Persistent; survives ResetFlow. Empty: not replaced.
+  Status MarkTargetReplaced(const FlowKey& flow, const std::string& why);
+  std::string TargetReplaced(const FlowKey& flow) const;
 
   // Which log the flow's state was built from: the id of the target cluster holding it.
   // Empty when unknown. The reader compares it with the cluster it reads from and calls
@@ -164,10 +180,16 @@ class OffsetIndex {
     std::optional<std::map<int32_t, int64_t>> catch_up_to;
     bool ready = false;
     std::string log_cluster;
+    std::string target_replaced;
   };
 
   OffsetIndex(std::unique_ptr<rocksdb::DB> db, Options options);
   Status LoadPositions();
+  // Loads one string per flow stored under `tag` (+ flow) into `field`.
+  Status LoadFlowStrings(char tag, const char* what, std::string FlowState::*field);
+  // One string per flow (log cluster, target-replaced mark): read, and written durably.
+  std::string FlowString(const FlowKey& flow, std::string FlowState::*field) const;
+  Status PutFlowString(char tag, std::string FlowState::*field, const FlowKey& flow, const std::string& value);
   // Requires mu_ held exclusively.
   static void UpdateReadiness(FlowState& state);
   // True when `flow`'s position in `log_partition` is already past `offset`.

@@ -82,6 +82,11 @@ class OffsetSyncRecorder {
   // emitted on the next Flush even when no run is open. Lower values than known are ignored.
   void NoteSourceLogStart(const TopicPartition& tp, SourceOffset log_start);
 
+  // The target partition's offsets started again (the remote topic was recreated, or the
+  // target replaced) and the partition is re-read from the source: the next run recorded
+  // for `tp` is emitted with `target_restart`, which voids every earlier run in the index.
+  void NoteTargetRestart(const TopicPartition& tp);
+
   // Emits every run (and log start) that changed since it was last sent, or whose last
   // emission failed or was not sent.
   void Flush();

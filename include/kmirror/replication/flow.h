@@ -9,7 +9,7 @@
 // In a kmirror cluster (docs/cluster.md) the flow's once-per-flow duties run on one node at a
 // time: `duty_term` (kafka::DutyLease::Term) says whether this node holds them right now
 // (non-zero: the term); the controller asks it right before each duty action (remote topic
-// changes through TopicSync, heartbeats). Without it the node acts alone.
+// changes through TopicSync, topic ACL sync, heartbeats). Without it the node acts alone.
 //
 // Lifecycle: Start() from the app's thread; Stop() (idempotent) stops the tasks, which
 // drain and commit, then the controller; the destructor stops too.
@@ -37,6 +37,7 @@ namespace kmirror::replication {
 // The flow's parts are private to src/replication.
 class RouteBoard;
 class TopicSync;
+class AclSync;
 class FlowTask;
 struct FlowStats;
 
@@ -76,6 +77,7 @@ class Flow {
   std::unique_ptr<FlowStats> stats_;
   std::unique_ptr<PartitionProblems> problems_;
   std::unique_ptr<TopicSync> sync_;
+  std::unique_ptr<AclSync> acl_sync_;  // with sync.topic.acls.enabled; uses sync_'s admin clients
   std::vector<std::unique_ptr<FlowTask>> tasks_;
   std::thread controller_;
   std::unique_ptr<kafka::Producer> heartbeats_;  // to the source's `heartbeats` topic

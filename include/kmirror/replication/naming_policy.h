@@ -25,7 +25,8 @@ class NamingPolicy {
 
   // MM2's heartbeats topic, which keeps its prefix even under identity naming.
   static constexpr std::string_view kHeartbeats = "heartbeats";
-  // Kafka's and Connect's internal topics, and MM2/kmirror bookkeeping topics: never mirrored.
+  // Kafka's and Connect's internal topics, and MM2/kmirror bookkeeping topics (also those
+  // ending in "<internal separator>internal", MM2's isMM2InternalTopic): never mirrored.
   bool IsInternalTopic(std::string_view topic) const;
   bool IsHeartbeatsTopic(std::string_view topic) const;
   // True when mirroring `topic` from `source_alias` to `target_alias` would send records
@@ -33,13 +34,17 @@ class NamingPolicy {
   bool IsCycle(std::string_view topic, std::string_view target_alias) const;
 
  protected:
-  explicit NamingPolicy(std::string separator) : separator_(std::move(separator)) {}
+  NamingPolicy(std::string separator, const std::string& internal_separator)
+      : separator_(std::move(separator)), internal_suffix_(internal_separator + "internal") {}
   std::string RemoteWithPrefix(std::string_view source_alias, std::string_view topic) const;
   std::optional<std::string> SourceFromPrefix(std::string_view topic) const;
   std::optional<std::string> UpstreamFromPrefix(std::string_view topic) const;
   std::string separator_;
+  std::string internal_suffix_;
 };
 
-std::unique_ptr<NamingPolicy> MakeNamingPolicy(config::RemoteTopicNaming kind, const std::string& separator);
+// `internal_separator`: the separator of MM2's internal topic names (FlowConfig::internal_separator).
+std::unique_ptr<NamingPolicy> MakeNamingPolicy(config::RemoteTopicNaming kind, const std::string& separator,
+                                               const std::string& internal_separator = ".");
 
 }  // namespace kmirror::replication

@@ -1,6 +1,6 @@
 // MirrorMaker 2's record formats, byte for byte, so that Java clients keep working:
 // RemoteClusterUtils.translateOffsets (MirrorClient) reads checkpoints that kmirror writes
-// to "<source alias>.checkpoints.internal" on the target cluster.
+// to "<source alias>.checkpoints.internal" (CheckpointsTopic) on the target cluster.
 //
 // Layouts (Kafka protocol types, big-endian; STRING = int16 length + UTF-8 bytes, at most
 // 32767 bytes, never null), as in MM2 3.8.1's org.apache.kafka.connect.mirror classes:
@@ -25,8 +25,10 @@
 namespace kmirror::wire::mm2 {
 
 // MirrorMaker 2's checkpoint topic for checkpoints of groups on `source_alias`
-// (DefaultReplicationPolicy and IdentityReplicationPolicy agree on it).
-std::string CheckpointsTopic(std::string_view source_alias);
+// (DefaultReplicationPolicy and IdentityReplicationPolicy agree on it):
+// "<alias><sep>checkpoints<sep>internal", where <sep> is the flow's internal-topic separator
+// (config::FlowConfig::internal_separator; "." by default).
+std::string CheckpointsTopic(std::string_view source_alias, std::string_view internal_separator = ".");
 
 struct CheckpointKey {
   std::string group;

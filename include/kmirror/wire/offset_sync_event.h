@@ -29,6 +29,7 @@ struct OffsetSyncRun {
   bool reset = false;                 // see offset_sync.proto: supersedes later runs
   SourceOffset source_log_start{-1};  // -1 when unknown
   bool closed = false;                // the run will not grow any more
+  bool target_restart = false;        // see offset_sync.proto: voids every earlier run
 };
 
 // What an event says about its flow and writer, fixed for a task.

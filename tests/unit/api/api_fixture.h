@@ -96,7 +96,16 @@ class ApiFixture : public ::testing::Test {
       r.dead_lettered = 2;
       return r;
     };
-    auto server = TranslationServer::Start("127.0.0.1:0", {b});
+    backend_ = b;
+    Restart(ServerOptions{.listen = "127.0.0.1:0"});
+  }
+
+  // Replaces the server with one started with `options` (TLS, limits) on a new port;
+  // `stub_` stays a plaintext client.
+  void Restart(const ServerOptions& options) {
+    if (server_) server_->Stop();
+    server_.reset();
+    auto server = TranslationServer::Start(options, {backend_});
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(server).value();
     address_ = "127.0.0.1:" + std::to_string(server_->port());
@@ -120,6 +129,7 @@ class ApiFixture : public ::testing::Test {
   offsets::CheckpointStore checkpoints_;
   std::atomic<bool> source_up_{true};
   std::atomic<int> source_reads_{0};
+  FlowBackend backend_;
   std::unique_ptr<TranslationServer> server_;
   std::string address_;
   std::shared_ptr<grpc::Channel> channel_;

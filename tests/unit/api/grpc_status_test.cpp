@@ -25,6 +25,12 @@ TEST(GrpcStatus, MapsEveryCodeByMeaning) {
   }
 }
 
+TEST(GrpcStatus, ResourceExhaustedForTheApisOwnLimits) {
+  grpc::Status g = ResourceExhausted("too many streams");
+  EXPECT_EQ(g.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(g.error_message(), "too many streams");
+}
+
 TEST(GrpcStatus, KeepsTheMessage) {
   grpc::Status g =
       ToGrpcStatus(FailedPrecondition("the offset index of flow A->B has not caught up with its offset-sync log yet"));

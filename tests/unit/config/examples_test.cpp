@@ -56,6 +56,8 @@ TEST(ExamplesTest, Mm2SeedFile) {
   EXPECT_EQ(f.replication_factor, 3);
   EXPECT_EQ(f.refresh_topics_interval, std::chrono::seconds(300));
   EXPECT_TRUE(f.sync_topic_configs);
+  EXPECT_TRUE(f.sync_topic_acls);  // the seed turns MM2's ACL sync on (its default too), every 300 s
+  EXPECT_EQ(f.sync_topic_acls_interval, std::chrono::seconds(300));
   EXPECT_EQ(f.group_id, "kmirror-clusterA-clusterB");
   EXPECT_EQ(f.start_position, StartPosition::kEarliest);
   EXPECT_EQ(f.source_consumer.at("bootstrap.servers"), "brokerA-1:9092,brokerA-2:9092,brokerA-3:9092");
@@ -66,20 +68,20 @@ TEST(ExamplesTest, Mm2SeedFile) {
 
   // Every key is known: MM2 internals at info, features kmirror lacks as warnings.
   EXPECT_TRUE(log.Lines("unknown setting").empty()) << log.text();
-  for (const char* key : {"clusterA.group.id", "clusterB.group.id", "name", "source.cluster.alias",
-                          "target.cluster.alias", "offset.storage.replication.factor", "config.storage.topic",
-                          "status.storage.topic", "clusterA->clusterB.refresh.groups.interval.seconds"}) {
+  for (const char* key :
+       {"clusterA.group.id", "clusterB.group.id", "name", "source.cluster.alias", "target.cluster.alias",
+        "offset.storage.replication.factor", "config.storage.topic", "status.storage.topic"}) {
     EXPECT_EQ(log.Lines(std::string(": ") + key + ": accepted; not needed by kmirror").size(), 1u) << key;
   }
-  // Checkpoints, groups and group offset sync are supported: no line at all.
+  // Checkpoints, groups, group offset sync and topic ACL sync are supported: no line at all.
   for (const char* key :
        {"clusterA->clusterB.groups", "checkpoints.topic.replication.factor",
-        "clusterA->clusterB.emit.checkpoints.enabled", "clusterA->clusterB.sync.group.offsets.enabled"}) {
+        "clusterA->clusterB.emit.checkpoints.enabled", "clusterA->clusterB.sync.group.offsets.enabled",
+        "clusterA->clusterB.sync.topic.acls.enabled", "clusterA->clusterB.sync.topic.acls.interval.seconds",
+        "clusterA->clusterB.refresh.groups.interval.seconds", "clusterA->clusterB.emit.offset-syncs.enabled"}) {
     EXPECT_TRUE(log.Lines(std::string(": ") + key + ": ").empty()) << key << "\n" << log.text();
   }
-  for (const char* key :
-       {"offset-syncs.topic.replication.factor", "clusterA->clusterB.sync.topic.acls.enabled",
-        "clusterA->clusterB.emit.offset-syncs.enabled", "clusterA->clusterB.sync.topic.acls.interval.seconds"}) {
+  for (const char* key : {"offset-syncs.topic.replication.factor"}) {
     EXPECT_EQ(log.Lines(std::string(": ") + key + ": accepted but not implemented yet").size(), 1u) << key;
   }
   EXPECT_EQ(log.text().find("your_password"), std::string::npos);

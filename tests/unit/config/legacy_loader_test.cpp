@@ -36,6 +36,7 @@ TEST_F(LegacyLoaderTest, OneIdentityFlowFromTheTwoFiles) {
   EXPECT_EQ(f.topics_exclude, (std::vector<std::string>{"__consumer_offsets", "__transaction_state"}));
   EXPECT_EQ(f.replication_factor, -1);
   EXPECT_FALSE(f.sync_topic_configs);
+  EXPECT_FALSE(f.sync_topic_acls) << "MM1 never copied ACLs";
   EXPECT_EQ(f.refresh_topics_interval, std::chrono::minutes(5));
   EXPECT_EQ(f.group_id, "mm");
   EXPECT_EQ(f.start_position, StartPosition::kLatest);  // the Java consumer's default

@@ -3,6 +3,7 @@
 
 #include "config_test_util.h"
 #include "kmirror/config/mirror_config.h"
+#include "kmirror/config/settings.h"
 
 namespace kmirror::config {
 namespace {
@@ -52,6 +53,8 @@ TEST_F(Mm2LoaderTest, MinimalFlowGetsMm2Defaults) {
   EXPECT_EQ(f.refresh_topics_interval, std::chrono::seconds(600));
   EXPECT_TRUE(f.sync_topic_configs);
   EXPECT_EQ(f.sync_topic_configs_interval, std::chrono::seconds(600));
+  EXPECT_TRUE(f.sync_topic_acls) << "MM2's default";
+  EXPECT_EQ(f.sync_topic_acls_interval, std::chrono::seconds(600));
   EXPECT_EQ(f.config_properties_exclude.size(), 6u);
   EXPECT_EQ(f.config_properties_exclude[0], R"(follower\.replication\.throttled\.replicas)");
   EXPECT_EQ(f.group_id, "kmirror-A-B");
@@ -112,6 +115,13 @@ TEST_F(Mm2LoaderTest, ReplicationPolicyAndSeparator) {
                         "replication.policy.separator = _\n");
   EXPECT_EQ(c.flows[0].naming, RemoteTopicNaming::kIdentity);
   EXPECT_EQ(c.flows[0].separator, "_");
+  EXPECT_EQ(c.flows[0].internal_separator, "_") << "MM2 names internal topics with the separator by default";
+  MirrorConfig dotted = Load(std::string(kTwoClusters) +
+                             "A->B.enabled = true\nreplication.policy.separator = _\n"
+                             "replication.policy.internal.topic.separator.enabled = false\n");
+  EXPECT_EQ(dotted.flows[0].separator, "_");
+  EXPECT_EQ(dotted.flows[0].internal_separator, ".");
+  EXPECT_EQ(Load(std::string(kTwoClusters) + "A->B.enabled = true\n").flows[0].internal_separator, ".");
   auto problems =
       Fail(std::string(kTwoClusters) + "A->B.enabled = true\nreplication.policy.class = com.example.CustomPolicy\n");
   const ConfigProblem* p = FindProblem(problems, "com.example.CustomPolicy");
@@ -125,19 +135,51 @@ TEST_F(Mm2LoaderTest, IntervalsAndSwitches) {
   MirrorConfig c = Load(std::string(kTwoClusters) +
                         "A->B.enabled = true\nrefresh.topics.enabled = false\nrefresh.topics.interval.seconds = 30\n"
                         "A->B.sync.topic.configs.enabled = false\nsync.topic.configs.interval.seconds = 45\n"
+                        "A->B.sync.topic.acls.enabled = false\nsync.topic.acls.interval.seconds = 90\n"
                         "config.properties.exclude = retention\\\\..*\n");
   const FlowConfig& f = c.flows[0];
   EXPECT_FALSE(f.refresh_topics);
   EXPECT_EQ(f.refresh_topics_interval, std::chrono::seconds(30));
   EXPECT_FALSE(f.sync_topic_configs);
   EXPECT_EQ(f.sync_topic_configs_interval, std::chrono::seconds(45));
+  EXPECT_FALSE(f.sync_topic_acls);
+  EXPECT_EQ(f.sync_topic_acls_interval, std::chrono::seconds(90));
   EXPECT_EQ(f.config_properties_exclude, (std::vector<std::string>{R"(retention\..*)"}));
+}
+
+TEST_F(Mm2LoaderTest, RefreshGroupsAndHeartbeatsReplication) {
+  MirrorConfig c = Load(std::string(kTwoClusters) +
+                        "A->B.enabled = true\nB->A.enabled = true\n"
+                        "A->B.refresh.groups.enabled = false\nB->A.refresh.groups.interval.seconds = 120\n"
+                        "B->A.heartbeats.replication.enabled = false\n");
+  const FlowConfig& ab = Flow(c, "A->B");
+  const FlowConfig& ba = Flow(c, "B->A");
+  EXPECT_FALSE(ab.refresh_groups);
+  EXPECT_TRUE(ba.refresh_groups);
+  EXPECT_EQ(ab.refresh_groups_interval, std::chrono::milliseconds(0)) << "unset: every checkpoint round";
+  EXPECT_EQ(ba.refresh_groups_interval, std::chrono::seconds(120)) << "written: used as is";
+  EXPECT_TRUE(ab.heartbeats_replication) << "MM2's default";
+  EXPECT_FALSE(ba.heartbeats_replication);
+}
+
+TEST_F(Mm2LoaderTest, EmitOffsetSyncsFalseIsRefusedWithTheReason) {
+  EXPECT_TRUE(
+      Load(std::string(kTwoClusters) + "A->B.enabled = true\nemit.offset-syncs.enabled = true\n").flows.size() == 1u);
+  auto problems = Fail(std::string(kTwoClusters) +
+                       "A->B.enabled = true\n"
+                       "A->B.emit.checkpoints.enabled = false\n"
+                       "A->B.emit.offset-syncs.enabled = false\n");  // line 6
+  const ConfigProblem* p =
+      FindProblem(problems, "mm2.properties:6: A->B.emit.offset-syncs.enabled: 'false' cannot be honoured");
+  ASSERT_NE(p, nullptr) << testing::AllText(problems);
+  EXPECT_NE(p->message.find("where each partition resumes"), std::string::npos) << p->message;
 }
 
 TEST_F(Mm2LoaderTest, CheckpointGroupAndApiSettings) {
   MirrorConfig c = Load(std::string(kTwoClusters) +
                         "A->B.enabled = true\nB->A.enabled = true\n"
                         "emit.checkpoints.interval.seconds = 5\nB->A.emit.checkpoints.enabled = false\n"
+                        // groups.blacklist: groups.exclude's deprecated spelling.
                         "groups = app-.*\nA->B.groups.blacklist = app-test\n"
                         "A->B.sync.group.offsets.enabled = true\nsync.group.offsets.interval.seconds = 7\n"
                         "checkpoints.topic.replication.factor = 1\n"
@@ -175,6 +217,40 @@ TEST_F(Mm2LoaderTest, DeprecatedBlacklistIsUsedOnlyWithoutExclude) {
       Load(std::string(kTwoClusters) + "A->B.enabled = true\ntopics.exclude = x.*\nA->B.topics.blacklist = secret.*\n");
   EXPECT_EQ(both.flows[0].topics_exclude, (std::vector<std::string>{"x.*"}));
   EXPECT_EQ(log.Lines("A->B.topics.blacklist: ignored because topics.exclude").size(), 1u) << log.text();
+
+  // The other two deprecated spellings follow the same rule.
+  MirrorConfig old_names = Load(std::string(kTwoClusters) +
+                                "A->B.enabled = true\nconfig.properties.blacklist = retention\\\\..*\n"
+                                "groups.blacklist = test-.*\n");
+  EXPECT_EQ(old_names.flows[0].config_properties_exclude, (std::vector<std::string>{R"(retention\..*)"}));
+  EXPECT_EQ(old_names.flows[0].groups_exclude, (std::vector<std::string>{"test-.*"}));
+  MirrorConfig new_wins = Load(std::string(kTwoClusters) +
+                               "A->B.enabled = true\nconfig.properties.exclude = segment\\\\..*\n"
+                               "config.properties.blacklist = retention\\\\..*\n");
+  EXPECT_EQ(new_wins.flows[0].config_properties_exclude, (std::vector<std::string>{R"(segment\..*)"}));
+}
+
+// kmirror cannot load Java classes: MM2's default filters are what `topics`, `groups` and
+// `config.properties.exclude` drive; naming another class is refused before anything starts,
+// where ignoring it would mirror what the custom filter was written to keep out.
+TEST_F(Mm2LoaderTest, OnlyMm2sDefaultFilterClassesAreAccepted) {
+  for (const char* key : {"topic.filter.class", "group.filter.class", "config.property.filter.class"}) {
+    const std::string fallback = GetSetting(key).default_value;
+    EXPECT_EQ(Load(std::string(kTwoClusters) + "A->B.enabled = true\n" + key + " = " + fallback + "\n").flows.size(),
+              1u)
+        << key;
+    auto problems = Fail(std::string(kTwoClusters) + "A->B.enabled = true\nA->B." + key + " = com.example.Filter\n");
+    const ConfigProblem* p = FindProblem(problems, std::string("mm2.properties:5: A->B.") + key + ": ");
+    ASSERT_NE(p, nullptr) << key << "\n" << testing::AllText(problems);
+    EXPECT_NE(p->message.find(fallback), std::string::npos) << p->ToString();
+  }
+}
+
+TEST_F(Mm2LoaderTest, MetricsAndLogSettings) {
+  MirrorConfig unset = Load(std::string(kTwoClusters) + "A->B.enabled = true\n");
+  EXPECT_FALSE(unset.metrics_partition_series) << "off by default: it bounds the number of series";
+  MirrorConfig c = Load(std::string(kTwoClusters) + "A->B.enabled = true\nmetrics.partition.series = true\n");
+  EXPECT_TRUE(c.metrics_partition_series);  // app.cpp hands it to the renderer (RenderTest.PerPartitionSeriesWhenAsked)
 }
 
 TEST_F(Mm2LoaderTest, FlowGroupIds) {
@@ -232,7 +308,8 @@ TEST_F(Mm2LoaderTest, ClientOverridesFollowMm2Precedence) {
                         "A->B.producer.batch.size = 1000\n"
                         "A.admin.client.id = admin-on-a\n"
                         "A->B.target.admin.client.id = target-admin\n"
-                        "A->B.admin.metadata.max.age.ms = 1000\n");
+                        "A->B.admin.metadata.max.age.ms = 1000\n"
+                        "A->B.source.admin.metadata.max.age.ms = 2000\n");
   const FlowConfig& ab = Flow(c, "A->B");
   const FlowConfig& ba = Flow(c, "B->A");
   EXPECT_EQ(ab.source_consumer.at("fetch.min.bytes"), "10");
@@ -244,7 +321,7 @@ TEST_F(Mm2LoaderTest, ClientOverridesFollowMm2Precedence) {
   EXPECT_EQ(ba.target_producer.count("linger.ms"), 0u);  // B.producer is for flows writing to B
   EXPECT_EQ(ab.source_admin.at("client.id"), "admin-on-a");
   EXPECT_EQ(ab.target_admin.at("client.id"), "target-admin");
-  EXPECT_EQ(ab.source_admin.at("metadata.max.age.ms"), "1000");
+  EXPECT_EQ(ab.source_admin.at("metadata.max.age.ms"), "2000") << "source.admin wins over admin";
   EXPECT_EQ(ab.target_admin.at("metadata.max.age.ms"), "1000");
   EXPECT_EQ(ba.target_admin.at("client.id"), "admin-on-a");
   EXPECT_EQ(ba.source_admin.count("client.id"), 0u);
@@ -289,18 +366,16 @@ TEST_F(Mm2LoaderTest, NotNeededPlannedAndUnknownKeysAreLoggedOnceEach) {
       "clusters = A, B, C\nbootstrap.servers = x:1\nenabled = true\n"
       "name = my-mm2\n"                          // line 4
       "offset.storage.replication.factor = 3\n"  // line 5
-      "emit.offset-syncs.enabled = true\n"       // line 6
-      "sync.topic.acls.enabled = false\n"        // line 7
+      "use.defaults.from = source\n"             // line 6
+      "emit.offset-syncs.enabled = true\n"       // line 7: supported, no line
       "topic = typo\n"                           // line 8
       "A->B.replication.factr = 3\n"             // line 9
       "A.group.id = connect-group\n");           // line 10
   EXPECT_EQ(log.Lines("info", "mm2.properties:4: name: accepted; not needed by kmirror").size(), 1u) << log.text();
   EXPECT_EQ(log.Lines("info", "mm2.properties:5: offset.storage.replication.factor: accepted; not needed").size(), 1u);
-  EXPECT_EQ(
-      log.Lines("warning", "mm2.properties:6: emit.offset-syncs.enabled: accepted but not implemented yet").size(), 1u)
+  EXPECT_EQ(log.Lines("warning", "mm2.properties:6: use.defaults.from: accepted but not implemented yet").size(), 1u)
       << log.text();
-  EXPECT_EQ(log.Lines("info", "mm2.properties:7: sync.topic.acls.enabled: kmirror does not do this yet").size(), 1u)
-      << log.text();
+  EXPECT_TRUE(log.Lines("mm2.properties:7:").empty()) << log.text();
   auto typo = log.Lines("warning", "mm2.properties:8: topic: unknown setting");
   ASSERT_EQ(typo.size(), 1u) << log.text();
   EXPECT_NE(typo[0].find("did you mean topics"), std::string::npos);

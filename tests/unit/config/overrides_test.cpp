@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "config_test_util.h"
+#include "kmirror/common/logging.h"
 #include "kmirror/config/mirror_config.h"
 
 namespace kmirror::config {
@@ -117,6 +118,42 @@ TEST_F(OverrideLoadTest, LegacyTakesANodeIdOnly) {
   EXPECT_EQ(c.flows[0].node_id, "mm1-node");
   auto problems = ProblemsOf([&] { LoadLegacy(args, {{"api.listen", "127.0.0.1:0", "--set api.listen"}}); });
   EXPECT_NE(FindProblem(problems, "--set api.listen"), nullptr);
+}
+
+// log.format and the librdkafka statistics interval: defaults, from the file, per node with
+// --set (the loaders also switch the process's log format: put back to text afterwards).
+TEST_F(OverrideLoadTest, LogFormatAndStatisticsIntervalFromTheFileOrSet) {
+  MirrorConfig c = LoadMm2Properties(dir_.Write("mm2.properties", kFile));
+  EXPECT_EQ(c.log_format, "text");
+  EXPECT_EQ(c.metrics_librdkafka_interval, std::chrono::milliseconds(15000));
+  EXPECT_EQ(logging::CurrentFormat(), logging::Format::kText);
+
+  c = LoadMm2Properties(dir_.Write("mm2.properties", std::string(kFile) + "metrics.librdkafka.interval.ms = 0\n"),
+                        {{"log.format", "json", "--set log.format"}, {"node.id", "n9", "--node-id"}});
+  EXPECT_EQ(c.log_format, "json");
+  EXPECT_EQ(logging::CurrentFormat(), logging::Format::kJson);
+  EXPECT_EQ(c.metrics_librdkafka_interval, std::chrono::milliseconds(0));
+  logging::SetFormat(logging::Format::kText);
+
+  const std::string path = dir_.Write("mm2.properties", kFile);
+  auto problems = ProblemsOf([&] { LoadMm2Properties(path, {{"log.format", "xml", "--set log.format"}}); });
+  EXPECT_NE(FindProblem(problems, "--set log.format"), nullptr);
+  EXPECT_EQ(logging::CurrentFormat(), logging::Format::kText);
+  problems = ProblemsOf([&] {
+    LoadMm2Properties(path, {{"metrics.librdkafka.interval.ms", "-1", "--set metrics.librdkafka.interval.ms"}});
+  });
+  EXPECT_NE(FindProblem(problems, "--set metrics.librdkafka.interval.ms"), nullptr);
+}
+
+TEST_F(OverrideLoadTest, LegacyTakesALogFormatToo) {
+  LegacyArgs args{dir_.Write("c.properties", "bootstrap.servers=s:1\ngroup.id=g\n"),
+                  dir_.Write("p.properties", "bootstrap.servers=t:1\n"), 1, ".*"};
+  MirrorConfig c = LoadLegacy(args, {{"log.format", "json", "environment variable KMIRROR_SET_LOG_FORMAT"}});
+  EXPECT_EQ(c.log_format, "json");
+  EXPECT_EQ(logging::CurrentFormat(), logging::Format::kJson);
+  logging::SetFormat(logging::Format::kText);
+  auto problems = ProblemsOf([&] { LoadLegacy(args, {{"log.format", "yaml", "--set log.format"}}); });
+  EXPECT_NE(FindProblem(problems, "--set log.format"), nullptr);
 }
 
 }  // namespace

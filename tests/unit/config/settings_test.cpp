@@ -58,17 +58,18 @@ TEST(SettingsTest, StatusesOfRepresentativeKeys) {
   for (const char* name : {"name", "group.id", "source.cluster.alias", "target.cluster.alias", "connector.class"}) {
     EXPECT_EQ(GetSetting(name).status, SettingStatus::kNotNeeded) << name;
   }
-  for (const char* name : {"emit.heartbeats.enabled", "heartbeats.topic.replication.factor", "max.hops",
-                           "emit.checkpoints.enabled", "emit.checkpoints.interval.seconds", "groups", "groups.exclude",
-                           "sync.group.offsets.enabled", "sync.group.offsets.interval.seconds",
-                           "checkpoints.topic.replication.factor", "api.listen", "offsets.index.dir"}) {
+  for (const char* name :
+       {"emit.heartbeats.enabled", "heartbeats.topic.replication.factor", "max.hops", "emit.checkpoints.enabled",
+        "emit.checkpoints.interval.seconds", "groups", "groups.exclude", "sync.group.offsets.enabled",
+        "sync.group.offsets.interval.seconds", "checkpoints.topic.replication.factor", "api.listen",
+        "offsets.index.dir", "sync.topic.acls.enabled", "sync.topic.acls.interval.seconds", "refresh.groups.enabled",
+        "refresh.groups.interval.seconds", "emit.offset-syncs.enabled", "heartbeats.replication.enabled"}) {
     EXPECT_EQ(GetSetting(name).status, SettingStatus::kSupported) << name;
   }
-  for (const char* name : {"offset.lag.max", "refresh.groups.enabled", "refresh.groups.interval.seconds"}) {
+  for (const char* name : {"offset.lag.max"}) {
     EXPECT_EQ(GetSetting(name).status, SettingStatus::kNotNeeded) << name;
   }
-  for (const char* name : {"offset-syncs.topic.replication.factor", "emit.offset-syncs.enabled",
-                           "sync.topic.acls.enabled", "sync.topic.acls.interval.seconds"}) {
+  for (const char* name : {"offset-syncs.topic.replication.factor", "use.defaults.from"}) {
     EXPECT_EQ(GetSetting(name).status, SettingStatus::kPlanned) << name;
   }
 }

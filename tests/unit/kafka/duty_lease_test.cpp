@@ -133,6 +133,7 @@ TEST_F(LeaseStateTest, ARevocationDropsTheProofInFlight) {
   EXPECT_EQ(lease_.Term(At(10)), 0u);
 }
 
+// The node is node.id (or --node-id / KMIRROR_NODE_ID).
 TEST(NodeNamesTest, ClientAndMemberIdsCarryTheNode) {
   EXPECT_EQ(NodeClientId("kmirror-A->B#0-consumer", "n1"), "kmirror-A->B#0-consumer@n1");
   EXPECT_EQ(NodeOfClientId("kmirror-A->B#0-consumer@n1"), "n1");

@@ -62,6 +62,7 @@ TEST(RenderTest, PerTopicSeriesSumPartitionsAndTasks) {
   EXPECT_THAT(text, HasSubstr("kmirror_flow_info{flow=\"A->B\",source=\"A\",target=\"B\"} 1"));
 }
 
+// partition_series is metrics.partition.series (app.cpp; Mm2LoaderTest.MetricsAndLogSettings).
 TEST(RenderTest, PerPartitionSeriesWhenAsked) {
   RenderOptions o;
   o.partition_series = true;
@@ -146,6 +147,96 @@ TEST(RenderTest, ProcessAndBuildInfo) {
   EXPECT_THAT(text, HasSubstr("# TYPE process_cpu_seconds_total counter"));
   EXPECT_THAT(text, HasSubstr("process_resident_memory_bytes "));
   EXPECT_THAT(text, HasSubstr("kmirror_build_info{version=\"0.1.0\",librdkafka=\"2.0.2\"} 1"));
+}
+
+LibrdkafkaBrokerSample Broker(int32_t id, uint64_t requests, int64_t outbuf, int64_t rtt_samples, double avg,
+                              double p99) {
+  LibrdkafkaBrokerSample b;
+  b.node_id = id;
+  b.requests = requests;
+  b.tx_errors = 1;
+  b.rx_errors = 2;
+  b.request_timeouts = 3;
+  b.outbuf_requests = outbuf;
+  b.waitresp_requests = 1;
+  b.rtt_samples = rtt_samples;
+  b.rtt_avg_seconds = avg;
+  b.rtt_p99_seconds = p99;
+  return b;
+}
+
+// Two tasks' consumers and one producer of A->B, plus the retired counters of a consumer that
+// no longer exists.
+std::vector<LibrdkafkaClientSample> Clients() {
+  LibrdkafkaClientSample c0{.flow = "A->B", .role = "consumer", .type = "consumer"};
+  c0.fetch_queue_messages = 100;
+  c0.fetch_queue_bytes = 1000;
+  c0.brokers = {Broker(1, 10, 2, 5, 0.002, 0.004), Broker(2, 20, 0, 0, 0, 0)};
+  c0.lags = {{"orders", 0, 7}, {"orders", 1, 3}};
+  LibrdkafkaClientSample c1 = c0;
+  c1.fetch_queue_messages = 50;
+  c1.brokers = {Broker(1, 5, 1, 3, 0.010, 0.030)};
+  c1.lags = {{"orders", 1, 4}, {"users", 0, 2}};  // orders-1 in both during a handover: the larger
+  LibrdkafkaClientSample p{.flow = "A->B", .role = "producer", .type = "producer"};
+  p.queue_messages = 40;
+  p.queue_bytes = 4000;
+  p.brokers = {Broker(1, 30, 0, 9, 0.001, 0.001)};
+  LibrdkafkaClientSample retired{.flow = "A->B", .role = "consumer", .retired = true};
+  retired.brokers = {Broker(1, 100, 99, 99, 9, 9), Broker(3, 7, 99, 0, 0, 0)};
+  return {c0, c1, p, retired};
+}
+
+TEST(RenderLibrdkafkaTest, SumsClientsPerFlowRoleAndBrokerWorstRoundTrip) {
+  const std::string text = SerializeText(RenderLibrdkafka(Clients(), {}, true));
+  EXPECT_THAT(text, HasSubstr("# TYPE kmirror_librdkafka_broker_requests_total counter"));
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_consumer_fetch_queue_messages{flow=\"A->B\",role=\"consumer\"} 150"));
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_consumer_fetch_queue_bytes{flow=\"A->B\",role=\"consumer\"} 2000"));
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_producer_queue_messages{flow=\"A->B\",role=\"producer\"} 40"));
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_producer_queue_bytes{flow=\"A->B\",role=\"producer\"} 4000"));
+  EXPECT_THAT(text, Not(HasSubstr("kmirror_librdkafka_producer_queue_messages{flow=\"A->B\",role=\"consumer\"}")));
+  const std::string b1 = "{flow=\"A->B\",role=\"consumer\",broker=\"1\"}";
+  // Counters: live clients and the retired ones (10 + 5 + 100).
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_broker_requests_total" + b1 + " 115"));
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_broker_tx_errors_total" + b1 + " 3"));
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_broker_rx_errors_total" + b1 + " 6"));
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_broker_request_timeouts_total" + b1 + " 9"));
+  // Gauges: live clients only; round trips the worst of them.
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_broker_outbuf_requests" + b1 + " 3"));
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_broker_waitresp_requests" + b1 + " 2"));
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_broker_rtt_avg_seconds" + b1 + " 0.01"));
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_broker_rtt_p99_seconds" + b1 + " 0.03"));
+  // Broker 2: no round trip measured in the window, so none is reported.
+  const std::string b2 = "{flow=\"A->B\",role=\"consumer\",broker=\"2\"}";
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_broker_requests_total" + b2 + " 20"));
+  EXPECT_THAT(text, Not(HasSubstr("kmirror_librdkafka_broker_rtt_avg_seconds" + b2)));
+  // Broker 3 only in the retired counters: counters, no gauges.
+  const std::string b3 = "{flow=\"A->B\",role=\"consumer\",broker=\"3\"}";
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_broker_requests_total" + b3 + " 7"));
+  EXPECT_THAT(text, Not(HasSubstr("kmirror_librdkafka_broker_outbuf_requests" + b3)));
+  EXPECT_THAT(
+      text, HasSubstr("kmirror_librdkafka_broker_rtt_avg_seconds{flow=\"A->B\",role=\"producer\",broker=\"1\"} 0.001"));
+  // Lag per topic: orders 7 + max(3, 4).
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_consumer_lag_records{flow=\"A->B\",topic=\"orders\"} 11"));
+  EXPECT_THAT(text, HasSubstr("kmirror_librdkafka_consumer_lag_records{flow=\"A->B\",topic=\"users\"} 2"));
+  EXPECT_THAT(text, Not(HasSubstr("partition=")));
+}
+
+TEST(RenderLibrdkafkaTest, LagPerPartitionOnlyWithPartitionSeries) {
+  RenderOptions o;
+  o.partition_series = true;
+  const std::string text = SerializeText(RenderLibrdkafka(Clients(), o, true));
+  EXPECT_THAT(text,
+              HasSubstr("kmirror_librdkafka_consumer_lag_records{flow=\"A->B\",topic=\"orders\",partition=\"0\"} 7"));
+  EXPECT_THAT(text,
+              HasSubstr("kmirror_librdkafka_consumer_lag_records{flow=\"A->B\",topic=\"orders\",partition=\"1\"} 4"));
+  EXPECT_THAT(text, Not(HasSubstr("kmirror_librdkafka_consumer_lag_records{flow=\"A->B\",topic=\"orders\"} ")));
+}
+
+TEST(RenderLibrdkafkaTest, FamiliesAreDeclaredBeforeTheFirstReportOnlyWhenAsked) {
+  const std::string declared = SerializeText(RenderLibrdkafka({}, {}, true));
+  EXPECT_THAT(declared, HasSubstr("# TYPE kmirror_librdkafka_broker_rtt_p99_seconds gauge"));
+  EXPECT_THAT(declared, HasSubstr("# TYPE kmirror_librdkafka_consumer_lag_records gauge"));
+  EXPECT_EQ(SerializeText(RenderLibrdkafka({}, {}, false)), "");
 }
 
 TEST(LatencyMeterTest, BucketsAreInclusiveUpperBounds) {

@@ -138,6 +138,69 @@ TEST_F(OffsetIndexTest, TranslatesExactlyAndAcrossGaps) {
   EXPECT_EQ(t.source_log_start.value(), -1);
 }
 
+TEST_F(OffsetIndexTest, ATargetRestartRunVoidsEveryEarlierRunOfItsPartition) {
+  // Issue 15, defect 2: the remote topic was recreated (target offsets start at 0 again) and
+  // kmirror re-seeded the partition from the source's log start, 40 (0..39 were deleted by
+  // retention meanwhile). Without the restart flag the runs below 40 would still answer
+  // EXACT with offsets of a copy that no longer exists.
+  Log(Event("orders", 0, 0, 100, 50));                                    // 0..49 -> 100..149
+  Log(Event("orders", 0, 50, 150, 10));                                   // 50..59 -> 150..159
+  Log(Event("payments", 0, 0, 7, 5));                                     // another partition: untouched
+  v1::OffsetSyncEvent restart = Event("orders", 0, 40, 0, 15, true, 40);  // 40..54 -> 0..14, new copy
+  restart.set_target_restart(true);
+  Log(restart);
+  CatchUp();
+  EXPECT_TRANSLATES(40, TranslationKind::kExact, 0);
+  EXPECT_TRANSLATES(54, TranslationKind::kExact, 14);
+  EXPECT_TRANSLATES(55, TranslationKind::kBeyondLastRun, 15);  // the old copy of 55..59 is gone
+  auto t = T(10);
+  EXPECT_EQ(t.kind, TranslationKind::kBeforeFirstRun) << "no stale EXACT answer below the re-seed point";
+  EXPECT_EQ(t.target.value(), 0);
+  EXPECT_TRUE(t.deleted_on_source);
+  EXPECT_EQ(T(2, "payments").target.value(), 9);
+  // The same state after a rebuild from the log alone.
+  index_.reset();
+  fs::remove_all(dir_);
+  Reopen();
+  for (size_t i = 0; i < log_.size(); ++i) {
+    auto e = wire::ParseOffsetSyncEvent(log_[i]);
+    ASSERT_TRUE(e.ok());
+    ASSERT_TRUE(index_->Apply(*e, LogPosition{0, static_cast<int64_t>(i)}).ok());
+  }
+  CatchUp();
+  EXPECT_EQ(T(10).kind, TranslationKind::kBeforeFirstRun);
+  EXPECT_TRANSLATES(54, TranslationKind::kExact, 14);
+}
+
+TEST_F(OffsetIndexTest, ARestartedLogKeepsTheRunsAndIsReadFromItsBeginning) {
+  Log(Event("orders", 0, 0, 100, 50));
+  CatchUp();
+  ASSERT_EQ(index_->LogPositions(kFlow).at(0), 1);
+  // The log topic was deleted and created again: its offsets start at 0 again.
+  ASSERT_TRUE(index_->RestartLog(kFlow, 0).ok());
+  EXPECT_TRUE(index_->LogPositions(kFlow).empty());
+  EXPECT_TRUE(index_->IsReady(kFlow)) << "the runs it answers from are as current as before";
+  EXPECT_TRANSLATES(10, TranslationKind::kExact, 110);  // nothing jumps forward
+  // The new log's first event (offset 0) is applied, not ignored as already seen.
+  ASSERT_TRUE(index_->Apply(Event("orders", 0, 50, 150, 5), LogPosition{0, 0}).ok());
+  EXPECT_TRANSLATES(52, TranslationKind::kExact, 152);
+  EXPECT_TRANSLATES(10, TranslationKind::kExact, 110);
+  Reopen();
+  EXPECT_EQ(index_->LogPositions(kFlow).at(0), 1) << "the new log's position is durable";
+}
+
+TEST_F(OffsetIndexTest, ATargetReplacedMarkIsDurableAndSurvivesAReset) {
+  EXPECT_EQ(index_->TargetReplaced(kFlow), "");
+  EXPECT_FALSE(index_->MarkTargetReplaced(kFlow, "").ok()) << "a mark needs its reason";
+  ASSERT_TRUE(index_->ResetFlow(kFlow).ok());
+  ASSERT_TRUE(index_->MarkTargetReplaced(kFlow, "B was cluster x and is now cluster y").ok());
+  ASSERT_TRUE(index_->ResetFlow(kFlow).ok());
+  EXPECT_EQ(index_->TargetReplaced(kFlow), "B was cluster x and is now cluster y");
+  EXPECT_EQ(index_->TargetReplaced(FlowKey{"C", "B"}), "");
+  Reopen();
+  EXPECT_EQ(index_->TargetReplaced(kFlow), "B was cluster x and is now cluster y");
+}
+
 TEST_F(OffsetIndexTest, ResetFlowForgetsOneFlowAndSurvivesARestart) {
   Log(Event("orders", 0, 0, 100, 10));
   v1::OffsetSyncEvent other = Event("orders", 0, 0, 500, 10);

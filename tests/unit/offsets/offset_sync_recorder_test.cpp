@@ -33,6 +33,7 @@ struct Emitted {
   bool reset;
   int64_t log_start;
   bool closed;
+  bool target_restart;
 };
 
 class RecorderTest : public ::testing::Test {
@@ -40,7 +41,7 @@ class RecorderTest : public ::testing::Test {
   RecorderTest()
       : recorder_([this](const OffsetSyncRun& r) {
           out_.push_back({*r.partition, r.first_source.value(), r.first_target.value(), r.count, r.reset,
-                          r.source_log_start.value(), r.closed});
+                          r.source_log_start.value(), r.closed, r.target_restart});
         }) {}
 
   void Rec(const TopicPartition& tp, int64_t s, int64_t t) { recorder_.Record(tp, SourceOffset(s), TargetOffset(t)); }
@@ -154,6 +155,27 @@ TEST_F(RecorderTest, RepeatingTheLastOffsetIsAReset) {
   recorder_.Flush();
   ASSERT_EQ(out_.size(), 2u);
   EXPECT_TRUE(out_[1].reset);
+}
+
+TEST_F(RecorderTest, ATargetRestartFlagsTheNextRunOnlyAndNeverExtendsTheOldOne) {
+  for (int i = 0; i < 5; ++i) Rec(a_, 10 + i, 100 + i);
+  recorder_.Flush();
+  recorder_.NoteTargetRestart(a_);  // the remote topic was recreated; re-read from 15 (say)
+  // Even a record that would extend the old run (15 -> 105) opens the restart run.
+  Rec(a_, 15, 105);
+  Rec(a_, 16, 106);
+  recorder_.Flush();
+  ASSERT_EQ(out_.size(), 2u);
+  EXPECT_EQ(out_[0].s0, 10);
+  EXPECT_EQ(out_[0].count, 5);
+  EXPECT_FALSE(out_[0].target_restart);
+  EXPECT_EQ(out_[1].s0, 15) << "a run of its own, not the old one extended";
+  EXPECT_EQ(out_[1].count, 2);
+  EXPECT_TRUE(out_[1].target_restart);
+  Rec(a_, 20, 107);  // a source gap: a new run, no longer a restart
+  recorder_.Flush();
+  EXPECT_FALSE(out_.back().target_restart);
+  EXPECT_EQ(out_.back().s0, 20);
 }
 
 TEST_F(RecorderTest, PartitionsAreIndependent) {

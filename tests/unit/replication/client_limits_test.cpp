@@ -39,6 +39,7 @@ TEST(ClientLimits, DefaultsSplitTheBudget) {
   EXPECT_EQ(built.at("batch.size"), "1000000") << "what request_bytes was derived from";
 }
 
+// max_inflight_bytes / max_inflight_records are task.max.inflight.bytes / task.max.inflight.records.
 TEST(ClientLimits, TheBudgetAndTheTopicRefreshScaleTheDefaults) {
   config::FlowConfig flow;
   flow.max_inflight_bytes = 64 << 20;

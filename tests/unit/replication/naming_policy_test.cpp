@@ -46,8 +46,26 @@ TEST(NamingPolicy, InternalTopicsAreNeverMirrored) {
                         "connect-configs-internal", "A.checkpoints.internal"}) {
     EXPECT_TRUE(p->IsInternalTopic(t)) << t;
   }
-  for (const char* t : {"orders", "A.orders", "heartbeats", "internal.orders"}) {
+  for (const char* t : {"orders", "A.orders", "heartbeats", "internal.orders", "A_checkpoints_internal"}) {
     EXPECT_FALSE(p->IsInternalTopic(t)) << t;
+  }
+}
+
+TEST(NamingPolicy, InternalTopicsWithTheCustomSeparatorAreInternal) {
+  // (replication.policy.internal.topic.separator.enabled: true gives the `_` separator below,
+  // false the "." one.)
+  // replication.policy.separator = _ with the internal-topic separator on (MM2's default):
+  // MM2 names its checkpoints A_checkpoints_internal and treats *_internal as internal.
+  for (auto kind : {config::RemoteTopicNaming::kPrefix, config::RemoteTopicNaming::kIdentity}) {
+    auto p = MakeNamingPolicy(kind, "_", "_");
+    EXPECT_TRUE(p->IsInternalTopic("A_checkpoints_internal"));
+    EXPECT_TRUE(p->IsInternalTopic("mm2-offset-syncs_B_internal"));
+    EXPECT_TRUE(p->IsInternalTopic("A.checkpoints.internal")) << "Connect's rule holds for every separator";
+    EXPECT_FALSE(p->IsInternalTopic("A_orders"));
+    // With the internal separator off, internal topics use '.' and "_internal" is an ordinary name.
+    auto dotted = MakeNamingPolicy(kind, "_", ".");
+    EXPECT_FALSE(dotted->IsInternalTopic("A_checkpoints_internal"));
+    EXPECT_TRUE(dotted->IsInternalTopic("A.checkpoints.internal"));
   }
 }
 

@@ -106,6 +106,34 @@ TEST(PartitionWindow, ARecordHeldWithNothingInFlightAsksForItsReleaseAtOnce) {
   EXPECT_EQ(Release(w, two), (std::vector<int64_t>{2}));
 }
 
+// The producer's queue was full for the third record of a batch in flight: it goes back in
+// front of the held records and leaves with the next batch, after the batch's reports, in
+// order (never into librdkafka later than the records before it while they may still time
+// out: FlowTask::Send).
+TEST(PartitionWindow, ARecordTheProducerRefusedWaitsForTheBatchInFrontOfTheHeldOnes) {
+  Window w;
+  ASSERT_TRUE(Offer(w, 1, kLimit));
+  ASSERT_TRUE(Offer(w, 1, kLimit));
+  ASSERT_TRUE(w.Admit(1, 100, kLimit));
+  w.Refused(R(3));  // Admit()ted, not Sent()
+  EXPECT_EQ(w.in_flight(), 2);
+  EXPECT_EQ(w.first_held(), SourceOffset(3));
+  EXPECT_FALSE(w.Admit(1, 100, kLimit)) << "the rest of the round waits behind it";
+  EXPECT_FALSE(w.Hold(R(4)));
+  EXPECT_FALSE(w.Acked());
+  EXPECT_TRUE(w.Acked()) << "the batch's last report queues the release";
+  ASSERT_TRUE(w.BeginRelease(false));
+  auto first = w.NextRelease(kLimit);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->off, 3);
+  w.Sent();
+  auto second = w.NextRelease(kLimit);
+  ASSERT_TRUE(second.has_value());
+  w.Refused(std::move(*second));  // refused again within the release: it stays first
+  EXPECT_EQ(w.first_held(), SourceOffset(4));
+  EXPECT_TRUE(w.Acked()) << "record 3's report completes its batch and record 4 waits: release it";
+}
+
 TEST(PartitionWindow, TheNextRoundOpensANewWindowOnceTheBatchIsAcknowledged) {
   Window w;
   const RequestLimit two{1000, 2};

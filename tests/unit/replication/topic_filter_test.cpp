@@ -5,6 +5,8 @@
 namespace kmirror::replication {
 namespace {
 
+// A flow's `topics` / `topics.exclude` build this filter, and so do `groups` / `groups.exclude`
+// for the groups it checkpoints (app.cpp).
 TEST(TopicFilter, WholeNameMatchLikeJava) {
   auto f = TopicFilter::Create({"prod.*.global$"}, {});
   ASSERT_TRUE(f.ok()) << f.status().ToString();

@@ -95,7 +95,14 @@ TEST(Mm2Checkpoint, RejectsWhatMirrorMaker2CannotRepresentOrRead) {
   EXPECT_TRUE(DecodeCheckpointKey(key + "trailing").ok()) << "MM2 ignores trailing bytes too";
 }
 
-TEST(Mm2Checkpoint, TopicNameFollowsMirrorMaker2) { EXPECT_EQ(CheckpointsTopic("A"), "A.checkpoints.internal"); }
+TEST(Mm2Checkpoint, TopicNameFollowsMirrorMaker2) {
+  EXPECT_EQ(CheckpointsTopic("A"), "A.checkpoints.internal");
+  // The second argument is what replication.policy.internal.topic.separator.enabled selects:
+  // the flow's separator when true, "." when false.
+  // DefaultReplicationPolicy.checkpointsTopic with a custom internal-topic separator.
+  EXPECT_EQ(CheckpointsTopic("A", "_"), "A_checkpoints_internal");
+  EXPECT_EQ(CheckpointsTopic("us-west", "__"), "us-west__checkpoints__internal");
+}
 
 // Same provenance as kCheckpoints: OffsetSync(new TopicPartition("orders", 3), 1000, 420).
 TEST(Mm2OffsetSync, EncodesAndDecodesExactlyLikeMirrorMaker2) {

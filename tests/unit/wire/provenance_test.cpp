@@ -61,33 +61,57 @@ TEST(Provenance, RejectsMalformedValues) {
 }
 
 TEST(Provenance, HopHeaderByteExactTestVector) {
+  // FNV-1a-64 over ff x 16, 00 00 01 02, "A.orders" (docs/provenance.md).
+  EXPECT_EQ(HopDigest(ClusterKeyOf("_____________________w"), "A.orders", 258), 0x00c532ed9c99379cULL);
   std::string v;
   ASSERT_TRUE(EncodeProvenanceHop(2, ClusterKeyOf("_____________________w"), "A.orders", 258, &v));
   EXPECT_EQ(Hex(v),
-            "0102"
-            "ffffffffffffffffffffffffffffffff"
-            "00000102"
-            "412e6f7264657273");
+            "0202"
+            "00c532ed9c99379c");
   auto hop = ParseProvenanceHop(v);
   ASSERT_TRUE(hop.has_value());
   EXPECT_EQ(hop->path_length, 2);
-  EXPECT_EQ(hop->cluster, ClusterKeyOf("_____________________w"));
-  EXPECT_EQ(hop->partition, 258);
-  EXPECT_EQ(hop->topic, "A.orders");
+  EXPECT_EQ(hop->digest, HopDigest(ClusterKeyOf("_____________________w"), "A.orders", 258));
+}
+
+TEST(Provenance, HopDigestTellsPlacesApart) {
+  const ClusterKey a = ClusterKeyOf("AAAAAAAAAAAAAAAAAAAAAA"), b = ClusterKeyOf("_____________________w");
+  const uint64_t d = HopDigest(a, "A.orders", 3);
+  EXPECT_NE(d, HopDigest(b, "A.orders", 3));
+  EXPECT_NE(d, HopDigest(a, "A.orders2", 3));
+  EXPECT_NE(d, HopDigest(a, "A.orders", 4));
+  EXPECT_EQ(d, HopDigest(a, "A.orders", 3));
+}
+
+TEST(Provenance, VersionOneHopHeadersAreStillRead) {
+  // Written by development builds before the digest: the place spelled out.
+  const std::string v1 = std::string("\x01\x01", 2) + std::string(16, 'k') + std::string(4, '\0') + "t";
+  auto hop = ParseProvenanceHop(v1);
+  ASSERT_TRUE(hop.has_value());
+  EXPECT_EQ(hop->path_length, 1);
+  ClusterKey k;
+  k.fill('k');
+  EXPECT_EQ(hop->digest, HopDigest(k, "t", 0));
+  EXPECT_EQ(hop->digest, 0x987f38a59a3ead43ULL);
 }
 
 TEST(Provenance, HopHeaderRejectsMalformedValues) {
-  const std::string fixed = std::string("\x01\x01", 2) + std::string(16, 'k') + std::string(4, '\0');
-  EXPECT_TRUE(ParseProvenanceHop(fixed + "t").has_value());
+  std::string good;
+  ASSERT_TRUE(EncodeProvenanceHop(1, ClusterKey{}, "t", 0, &good));
+  EXPECT_TRUE(ParseProvenanceHop(good).has_value());
   EXPECT_FALSE(ParseProvenanceHop("").has_value());
-  EXPECT_FALSE(ParseProvenanceHop(fixed).has_value());                          // no topic
-  EXPECT_FALSE(ParseProvenanceHop(fixed + std::string(250, 't')).has_value());  // topic too long
-  std::string v = fixed + "t";
-  v[0] = 2;  // version
+  EXPECT_FALSE(ParseProvenanceHop(good.substr(0, 9)).has_value());  // digest cut short
+  EXPECT_FALSE(ParseProvenanceHop(good + "x").has_value());         // trailing bytes
+  std::string v = good;
+  v[0] = 3;  // unknown version
   EXPECT_FALSE(ParseProvenanceHop(v).has_value());
-  v = fixed + "t";
+  v = good;
   v[1] = 0;  // no path
   EXPECT_FALSE(ParseProvenanceHop(v).has_value());
+  // Version 1's own checks.
+  const std::string fixed = std::string("\x01\x01", 2) + std::string(16, 'k') + std::string(4, '\0');
+  EXPECT_FALSE(ParseProvenanceHop(fixed).has_value());                          // no topic
+  EXPECT_FALSE(ParseProvenanceHop(fixed + std::string(250, 't')).has_value());  // topic too long
   v = fixed + "t";
   v[18] = static_cast<char>(0x80);  // negative partition
   EXPECT_FALSE(ParseProvenanceHop(v).has_value());
@@ -109,9 +133,10 @@ TEST(Provenance, RandomBytesNeverCrashTheParsers) {
     } else {
       EXPECT_TRUE(path.clusters.empty());
     }
+    if (i % 3 == 0 && s.size() > 1) s[0] = 2;
     if (auto hop = ParseProvenanceHop(s)) {
-      EXPECT_GE(hop->partition, 0);
-      EXPECT_FALSE(hop->topic.empty());
+      EXPECT_GE(hop->path_length, 1);
+      EXPECT_TRUE(s.size() == 10 || s.size() > 22) << s.size();
     }
   }
 }
