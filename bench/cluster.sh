@@ -95,41 +95,10 @@ export KMIRROR_RUN_DIR=/tmp/kmirror-cluster-bench.$$
 commands=$out/commands.txt
 : >"$commands"
 
-say() { printf '\033[1m[%s] %s\033[0m\n' "$(date +%H:%M:%S)" "$*"; }
-note_cmd() { printf '%q ' "$@" | sed 's/ $//' >>"$commands"; echo >>"$commands"; }
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"  # say, note_cmd, cleanup, start_bg, get, proc_cpu
+bench_begin "cluster bench" 15 2000000
 
-# ---------------------------------------------------------------- cleanup: nothing survives
-pids=()
-clusters_started=0
-cleanup() {
-  set +e
-  local p
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for _ in $(seq 1 75); do
-    local alive=0
-    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.2
-  done
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  if [ $clusters_started = 1 ]; then
-    for c in A B; do
-      [ -f "$KMIRROR_RUN_DIR/$c/broker.log" ] && tail -c 2000000 "$KMIRROR_RUN_DIR/$c/broker.log" >"$out/logs/broker-$c.log"
-      "$root/scripts/kafka-cluster.sh" stop "$c" >/dev/null 2>&1
-    done
-  fi
-  rm -rf "$KMIRROR_RUN_DIR"
-}
-trap cleanup EXIT
-trap 'echo "cluster bench: interrupted" >&2; exit 130' INT TERM
-
-start_bg() { # start_bg LOG CMD...: runs CMD in the background; sets bg_pid
-  local log=$1; shift
-  note_cmd "$@"
-  "$@" >"$log" 2>&1 </dev/null &
-  bg_pid=$!
-  pids+=("$bg_pid")
-}
 stop_pids() { # stop_pids GRACE_S PID...: SIGTERM to all, SIGKILL after GRACE_S
   local grace=$1 p i alive; shift
   for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -140,10 +109,6 @@ stop_pids() { # stop_pids GRACE_S PID...: SIGTERM to all, SIGKILL after GRACE_S
     sleep 0.2
   done
   for p in "$@"; do kill -KILL "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-}
-get() { sed -n "s/^$1=//p" "$2" | head -n1; }  # get KEY FILE (key=value files)
-proc_cpu() { # utime+stime of PID in seconds, or 0
-  awk -v t="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13 + $14 + $15) / t }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 proc_hwm_mib() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 now_ms() { date +%s%3N; }
@@ -289,7 +254,7 @@ kmirror_ports() {
     m="" a=""
     while [ -z "$m" ] || [ -z "$a" ]; do
       m=$(sed -n 's/.*metrics listening on .* (port \([0-9]*\)).*/\1/p' "$log" | head -n1)
-      a=$(sed -n 's/.*API listening on .* (port \([0-9]*\)).*/\1/p' "$log" | head -n1)
+      a=$(sed -n 's/.*API listening on .* (port \([0-9]*\)[,)].*/\1/p' "$log" | head -n1)
       [ $SECONDS -lt $deadline ] || { echo "cluster bench: no ports in $log" >&2; tail -n 20 "$log" >&2; return 1; }
       sleep 0.2
     done

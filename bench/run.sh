@@ -87,58 +87,11 @@ export KMIRROR_RUN_DIR=/tmp/kmirror-bench.$$
 commands=$out/commands.txt
 : >"$commands"
 
-say() { printf '\033[1m[%s] %s\033[0m\n' "$(date +%H:%M:%S)" "$*"; }
-note_cmd() { printf '%q ' "$@" | sed 's/ $//' >>"$commands"; echo >>"$commands"; }
-
-# ---------------------------------------------------------------- cleanup: nothing survives
-pids=()
-clusters_started=0
-cleanup() {
-  set +e
-  local p
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for _ in $(seq 1 50); do
-    local alive=0
-    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.2
-  done
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  if [ $clusters_started = 1 ]; then
-    for c in A B; do
-      [ -f "$KMIRROR_RUN_DIR/$c/broker.log" ] && tail -c 2000000 "$KMIRROR_RUN_DIR/$c/broker.log" >"$out/logs/broker-$c.log"
-      "$root/scripts/kafka-cluster.sh" stop "$c" >/dev/null 2>&1
-    done
-  fi
-  rm -rf "$KMIRROR_RUN_DIR"
-}
-trap cleanup EXIT
-trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
-
-# start_bg LOG CMD...: runs CMD in the background; sets bg_pid.
-start_bg() {
-  local log=$1; shift
-  note_cmd "$@"
-  "$@" >"$log" 2>&1 </dev/null &
-  bg_pid=$!
-  pids+=("$bg_pid")
-}
-# stop_pid PID [GRACE_S]: SIGTERM, SIGKILL after GRACE_S; returns nothing useful.
-stop_pid() {
-  local pid=$1 grace=${2:-30} i
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < grace * 5; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-get() { sed -n "s/^$1=//p" "$2" | head -n1; }  # get KEY FILE (key=value files)
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"  # say, note_cmd, cleanup, start_bg, stop_pid, get, proc_cpu
+bench_begin "bench" 10 2000000
 sys_cpu() { # busy CPU seconds of the whole machine since boot
   awk -v t="$(getconf CLK_TCK)" '/^cpu / { print ($2 + $3 + $4 + $7 + $8 + $9) / t }' /proc/stat
-}
-proc_cpu() { # utime+stime(+children) of PID in seconds, or 0
-  awk -v t="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13 + $14 + $15) / t }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
 # ---------------------------------------------------------------- install, build, fetch

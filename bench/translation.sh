@@ -86,53 +86,12 @@ export KMIRROR_RUN_DIR=/tmp/kmirror-translation.$$
 commands=$out/commands.txt
 : >"$commands"
 
-say() { printf '\033[1m[%s] %s\033[0m\n' "$(date +%H:%M:%S)" "$*"; }
-note_cmd() { printf '%q ' "$@" | sed 's/ $//' >>"$commands"; echo >>"$commands"; }
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"  # say, note_cmd, cleanup, start_bg, stop_pid
+bench_begin "translation" 20 1000000
 die() { echo "translation: $*" >&2; exit 1; }
 load() { echo "$1: load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/load.txt"; }
 
-# ---------------------------------------------------------------- cleanup: nothing survives
-pids=()
-clusters_started=0
-cleanup() {
-  set +e
-  local p
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for _ in $(seq 1 100); do
-    local alive=0
-    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.2
-  done
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  if [ $clusters_started = 1 ]; then
-    for c in A B; do
-      [ -f "$KMIRROR_RUN_DIR/$c/broker.log" ] && tail -c 1000000 "$KMIRROR_RUN_DIR/$c/broker.log" >"$out/logs/broker-$c.log"
-      "$root/scripts/kafka-cluster.sh" stop "$c" >/dev/null 2>&1
-    done
-  fi
-  rm -rf "$KMIRROR_RUN_DIR"
-}
-trap cleanup EXIT
-trap 'echo "translation: interrupted" >&2; exit 130' INT TERM
-
-# start_bg LOG CMD...: runs CMD in the background; sets bg_pid.
-start_bg() {
-  local log=$1; shift
-  note_cmd "$@"
-  "$@" >"$log" 2>&1 </dev/null &
-  bg_pid=$!
-  pids+=("$bg_pid")
-}
-stop_pid() { # stop_pid PID [GRACE_S]: SIGTERM, SIGKILL after GRACE_S
-  local pid=$1 grace=${2:-30} i
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < grace * 5; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
 # run_fg OUT CMD...: runs CMD and waits for it; stdout to OUT (and, as it comes, the
 # terminal), stderr to OUT.err (printed afterwards). Returns CMD's status. CMD runs in the
 # background so that a signal to this script stops it at once (cleanup kills it).
@@ -273,7 +232,7 @@ start_bg "$out/logs/kmirror.log" env -C "$KMIRROR_RUN_DIR/kmirror" "$kmirror" ru
 kmirror_pid=$bg_pid
 port=""
 for _ in $(seq 1 300); do
-  port=$(sed -n 's/.*API listening on .*(port \([0-9]*\)).*/\1/p' "$out/logs/kmirror.log" | head -n1)
+  port=$(sed -n 's/.*API listening on .*(port \([0-9]*\)[,)].*/\1/p' "$out/logs/kmirror.log" | head -n1)
   [ -n "$port" ] && break
   kill -0 "$kmirror_pid" 2>/dev/null || die "kmirror exited (see $out/logs/kmirror.log)"
   sleep 0.2
