@@ -12,6 +12,7 @@
 
 #include "kmirror/kafka/node_names.h"
 #include "support/rdkafka_handles.h"
+#include "support/test_groups.h"
 
 namespace kmirror::test {
 namespace {
@@ -344,11 +345,44 @@ TEST_F(ClusterFaultTest, AZombieDutyHolderWritesNothingAfterItResumes) {
   ASSERT_TRUE(ConsumePart(a_, flow.topic(), app, 4, 0.6));  // a checkpoint to write
   ASSERT_TRUE(
       WaitUntil([&] { return Owned(*nodes[other]) == 4 + kHeartbeatPartitions; }, seconds(60), milliseconds(200)));
+  // The flow group's commits on A from now on: a commit the zombie made for the partitions
+  // it lost would carry its older positions and move a partition's commit backwards.
+  std::map<int32_t, int64_t> highest;
+  std::vector<std::string> backwards;
+  auto sample_commits = [&] {
+    auto committed = CommittedOffsets(a_.client(), flow.group(), flow.topic());
+    if (!committed.ok()) return;
+    for (const auto& [p, c] : *committed) {
+      auto [it, first] = highest.try_emplace(p, c);
+      if (!first && c < it->second) {
+        backwards.push_back("partition " + std::to_string(p) + ": " + std::to_string(it->second) + " -> " +
+                            std::to_string(c));
+      }
+      it->second = std::max(it->second, c);
+    }
+  };
+  sample_commits();
   const size_t resumed_at = nodes[holder]->Output().size();
   nodes[holder]->Resume();
   ChildProcess& zombie = *nodes[holder];
-  EXPECT_TRUE(WaitUntil([&] { return !HoldsDuties(zombie); }, seconds(30), milliseconds(100))) << zombie.OutputTail(30);
-  std::this_thread::sleep_for(seconds(5));  // several checkpoint rounds (1 s)
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        sample_commits();
+        return !HoldsDuties(zombie);
+      },
+      seconds(30), milliseconds(100)))
+      << zombie.OutputTail(30);
+  for (const auto until = Clock::now() + seconds(5); Clock::now() < until;) {  // several checkpoint rounds (1 s)
+    sample_commits();
+    std::this_thread::sleep_for(milliseconds(250));
+  }
+  EXPECT_TRUE(backwards.empty()) << "the flow group's commits moved backwards after the zombie resumed: "
+                                 << ::testing::PrintToString(backwards);
+  EXPECT_EQ(highest.size(), 4u) << "the flow group's commits were not read";
+  std::cout << "[cluster] zombie: the flow group's commits on A never moved backwards after SIGCONT (4 partitions, "
+            << "highest";
+  for (const auto& [p, c] : highest) std::cout << " " << p << ":" << c;
+  std::cout << ")\n";
   const std::string after = zombie.Output().substr(resumed_at);
   EXPECT_EQ(after.find("wrote "), std::string::npos) << "the zombie wrote checkpoints after it resumed:\n" << after;
   EXPECT_EQ(after.find("created topic"), std::string::npos) << after;
