@@ -2,14 +2,17 @@
 // PROXIED listener (kmirror reaches B only through it; the checker reads B directly), under
 // a steady stamped load: a partition (connections reset and refused) and a blackhole
 // (packets vanish) for longer than the target producer's delivery timeout (10 s here), and
-// a slow link. docs/reliability.md has the matrix and the duplicate bound.
+// a slow link. And between kmirror and the source (A's PROXIED listener; the stamped producer
+// and the checker reach A directly): the link a node near its target consumes over, cut for
+// longer than the consumer's session timeout. docs/reliability.md has the matrix and the
+// duplicate bound.
 #include "fault_test_util.h"
 
 namespace kmirror::test {
 namespace {
 
 [[maybe_unused]] const auto* const kKafka =
-    KafkaEnv::Register({{.name = "A"}, {.name = "B", .proxied_listener = true}});
+    KafkaEnv::Register({{.name = "A", .proxied_listener = true}, {.name = "B", .proxied_listener = true}});
 
 constexpr int kPartitions = 4;
 constexpr double kRate = 2000;  // records/s
@@ -18,10 +21,19 @@ class NetworkFaultTest : public ::testing::Test {
  protected:
   // Mirrors through the proxy under load, applies `fault` once the flow runs steadily,
   // then checks that everything arrived with at most `faults` faults' duplicates.
-  void Run(const std::string& what, int faults, const std::function<void(TcpProxy&)>& fault) {
+  // `side`: which cluster kmirror reaches through the proxy.
+  enum class Side { kTarget, kSource };
+  void Run(const std::string& what, int faults, const std::function<void(TcpProxy&)>& fault,
+           Side side = Side::kTarget) {
     const auto start = std::chrono::steady_clock::now();
-    auto proxy = ProxyInFrontOf(b_);
-    OneWayFlow flow(a_, b_, kPartitions, b_.proxied_bootstrap(), {"B.producer.delivery.timeout.ms = 10000"});
+    auto proxy = ProxyInFrontOf(side == Side::kTarget ? b_ : a_);
+    // A later key wins: the source side's settings replace the flow's A.bootstrap.servers.
+    const std::vector<std::string> settings =
+        side == Side::kTarget ? std::vector<std::string>{"B.producer.delivery.timeout.ms = 10000"}
+                              : std::vector<std::string>{"A.bootstrap.servers = " + a_.proxied_bootstrap(),
+                                                         "A.consumer.session.timeout.ms = 10000",
+                                                         "A.consumer.heartbeat.interval.ms = 1000"};
+    OneWayFlow flow(a_, b_, kPartitions, side == Side::kTarget ? b_.proxied_bootstrap() : std::string(), settings);
     ASSERT_TRUE(flow.CreateSource());
     StampedProducer producer(a_.client(), flow.ProducerOptions(kRate));
     producer.Start();
@@ -73,6 +85,20 @@ TEST_F(NetworkFaultTest, SlowLinkToTheTarget) {
     proxy.Delay(milliseconds(50));
     std::this_thread::sleep_for(seconds(20));
   });
+}
+
+// The source cut off for 25 s, longer than the flow consumer's session timeout (10 s): the
+// group coordinator on A evicts kmirror's members, their partitions are lost, fetches and
+// commits fail; at the heal the tasks rejoin and resume from the offset-sync log on B. Records
+// in flight to B are not affected (B stays reachable). At-least-once with one fault's bound.
+TEST_F(NetworkFaultTest, PartitionFromTheSourceLongerThanTheSessionTimeout) {
+  Run(
+      "source partitioned (cut) 25 s, session timeout 10 s", 1,
+      [](TcpProxy& proxy) {
+        proxy.Cut();
+        std::this_thread::sleep_for(seconds(25));
+      },
+      Side::kSource);
 }
 
 // Issue 15, defect 4: a rebalance with records in flight. Two kmirror nodes of the flow
