@@ -153,26 +153,13 @@ mm2=(java -Xms256M -Xmx"$mm2_heap" "${jvm_perf[@]}" -Dlog4j.configuration=file:"
   echo "cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(nproc) cores"
   echo "ram=$(free -g | awk '/^Mem:/ {print $2}') GiB"
   echo "kernel=$(uname -r)"
-  busy=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat; sleep 3; awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
-  echo "machine_busy_before_run=$(echo $busy | awk '{ printf "%.0f%% of %d cores over 3 s", 100 * ($3 - $1) / (($3 - $1) + ($4 - $2)), '"$(nproc)"' }')"
+  machine_busy
   echo "load_average_before_run=$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/versions.txt"
 grep machine_busy "$out/versions.txt"
 
 # ---------------------------------------------------------------- clusters
-say "Starting clusters A and B (single-node KRaft, heap $KAFKA_HEAP) in $KMIRROR_RUN_DIR"
-clusters_started=1
-scripts/kafka-cluster.sh start A >"$out/work/start-A.txt" 2>&1 &
-sa=$!
-scripts/kafka-cluster.sh start B >"$out/work/start-B.txt" 2>&1 &
-sb=$!
-wait $sa || { cat "$out/work/start-A.txt" >&2; exit 1; }
-wait $sb || { cat "$out/work/start-B.txt" >&2; exit 1; }
-bootstrap_a=$(scripts/kafka-cluster.sh bootstrap A)
-bootstrap_b=$(scripts/kafka-cluster.sh bootstrap B)
-pid_a=$(cat "$KMIRROR_RUN_DIR/A/pid")
-pid_b=$(cat "$KMIRROR_RUN_DIR/B/pid")
-say "A = $bootstrap_a (pid $pid_a), B = $bootstrap_b (pid $pid_b)"
+start_clusters "$out/work"
 
 # A free loopback port below the ephemeral range (as scripts/kafka-cluster.sh picks them).
 free_port() {

@@ -70,3 +70,31 @@ get() { sed -n "s/^$1=//p" "$2" | head -n1; }  # get KEY FILE (key=value files)
 proc_cpu() { # utime+stime(+children) of PID in seconds, or 0
   awk -v t="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13 + $14 + $15) / t }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
+
+# machine_busy: how busy the machine is before the run, over 3 s (other users' builds or tests
+# skew every number), as the versions.txt line "machine_busy_before_run=...".
+machine_busy() {
+  local busy
+  busy=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat; sleep 3; awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
+  # shellcheck disable=SC2086  # the four numbers are words on purpose
+  echo "machine_busy_before_run=$(echo $busy | awk '{ printf "%.0f%% of %d cores over 3 s", 100 * ($3 - $1) / (($3 - $1) + ($4 - $2)), '"$(nproc)"' }')"
+}
+
+# start_clusters DIR: starts clusters A and B together (their start-up output in DIR), and
+# sets bootstrap_a, bootstrap_b, pid_a, pid_b; exits with the start-up output on failure.
+start_clusters() {
+  local dir=$1 sa sb
+  say "Starting clusters A and B (single-node KRaft, heap $KAFKA_HEAP) in $KMIRROR_RUN_DIR"
+  clusters_started=1
+  "$root/scripts/kafka-cluster.sh" start A >"$dir/start-A.txt" 2>&1 &
+  sa=$!
+  "$root/scripts/kafka-cluster.sh" start B >"$dir/start-B.txt" 2>&1 &
+  sb=$!
+  wait $sa || { cat "$dir/start-A.txt" >&2; exit 1; }
+  wait $sb || { cat "$dir/start-B.txt" >&2; exit 1; }
+  bootstrap_a=$("$root/scripts/kafka-cluster.sh" bootstrap A)
+  bootstrap_b=$("$root/scripts/kafka-cluster.sh" bootstrap B)
+  pid_a=$(cat "$KMIRROR_RUN_DIR/A/pid")
+  pid_b=$(cat "$KMIRROR_RUN_DIR/B/pid")
+  say "A = $bootstrap_a (pid $pid_a), B = $bootstrap_b (pid $pid_b)"
+}

@@ -154,26 +154,12 @@ pp_fast=(acks=all enable.idempotence=true linger.ms=20 batch.size=1000000)
   echo "cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(nproc) cores"
   echo "ram=$(free -g | awk '/^Mem:/ {print $2}') GiB"
   echo "kernel=$(uname -r)"
-  # How busy the machine is before the run (other users' builds or tests skew every number).
-  busy=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat; sleep 3; awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
-  echo "machine_busy_before_run=$(echo $busy | awk '{ printf "%.0f%% of %d cores over 3 s", 100 * ($3 - $1) / (($3 - $1) + ($4 - $2)), '"$(nproc)"' }')"
+  machine_busy
 } >"$out/versions.txt"
 grep machine_busy "$out/versions.txt"
 
 # ---------------------------------------------------------------- clusters
-say "Starting clusters A and B (single-node KRaft, heap $KAFKA_HEAP) in $KMIRROR_RUN_DIR"
-clusters_started=1
-scripts/kafka-cluster.sh start A >"$out/work/start-A.txt" 2>&1 &
-sa=$!
-scripts/kafka-cluster.sh start B >"$out/work/start-B.txt" 2>&1 &
-sb=$!
-wait $sa || { cat "$out/work/start-A.txt" >&2; exit 1; }
-wait $sb || { cat "$out/work/start-B.txt" >&2; exit 1; }
-bootstrap_a=$(scripts/kafka-cluster.sh bootstrap A)
-bootstrap_b=$(scripts/kafka-cluster.sh bootstrap B)
-pid_a=$(cat "$KMIRROR_RUN_DIR/A/pid")
-pid_b=$(cat "$KMIRROR_RUN_DIR/B/pid")
-say "A = $bootstrap_a (pid $pid_a), B = $bootstrap_b (pid $pid_b)"
+start_clusters "$out/work"
 
 # write_config FILE VARIANT SOURCE_ALIAS TARGET_ALIAS TOPIC: an MM2 file; kmirror reads it as is.
 # Fresh aliases per run give every run a fresh remote topic and fresh MM2 internal topics.

@@ -155,23 +155,12 @@ tob=(java -Xmx512M "${jvm_perf[@]}" -Dlog4j.configuration=file:"$root/deploy/log
   echo "cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(nproc) cores"
   echo "ram=$(free -g | awk '/^Mem:/ {print $2}') GiB"
   echo "kernel=$(uname -r)"
-  busy=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat; sleep 3; awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
-  echo "machine_busy_before_run=$(echo $busy | awk '{ printf "%.0f%% of %d cores over 3 s", 100 * ($3 - $1) / (($3 - $1) + ($4 - $2)), '"$(nproc)"' }')"
+  machine_busy
 } >"$out/versions.txt"
 cat "$out/versions.txt"
 
 # ---------------------------------------------------------------- clusters and data
-say "Starting clusters A and B (single-node KRaft, heap $KAFKA_HEAP) in $KMIRROR_RUN_DIR"
-clusters_started=1
-scripts/kafka-cluster.sh start A >"$out/logs/start-A.txt" 2>&1 &
-sa=$!
-scripts/kafka-cluster.sh start B >"$out/logs/start-B.txt" 2>&1 &
-sb=$!
-wait $sa || { cat "$out/logs/start-A.txt" >&2; exit 1; }
-wait $sb || { cat "$out/logs/start-B.txt" >&2; exit 1; }
-bootstrap_a=$(scripts/kafka-cluster.sh bootstrap A)
-bootstrap_b=$(scripts/kafka-cluster.sh bootstrap B)
-say "A = $bootstrap_a, B = $bootstrap_b"
+start_clusters "$out/logs"
 
 load "before setup"
 say "Setup: $records records of $size B in $topic ($partitions partitions) on A, $ngroups groups with committed offsets"
